@@ -1,0 +1,27 @@
+{
+  "targets": [
+    {
+      "target_name": "irlens_native",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/thread_pool.cc",
+        "native/src/gemm.cc",
+        "native/src/gemm_avx512.cc",
+        "native/src/gemm_avx2.cc",
+        "native/src/elementwise.cc",
+        "native/src/norms.cc",
+        "native/src/softmax.cc",
+        "native/src/attention.cc",
+        "native/src/embedding.cc",
+        "native/src/cross_entropy.cc",
+        "native/src/optimizer.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions", "-O2", "-O0"],
+      "cflags_cc!": ["-fno-exceptions", "-O2", "-O0"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno", "-ffp-contract=off", "-fvisibility=hidden"],
+      "ldflags": ["-pthread"]
+    }
+  ]
+}

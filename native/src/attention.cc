@@ -1,0 +1,5 @@
+#include "kernels.h"
+
+namespace irlens {
+void RegisterAttention(Napi::Env, Napi::Object) {}
+}  // namespace irlens

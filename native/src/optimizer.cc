@@ -1,0 +1,5 @@
+#include "kernels.h"
+
+namespace irlens {
+void RegisterOptimizer(Napi::Env, Napi::Object) {}
+}  // namespace irlens

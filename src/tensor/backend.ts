@@ -1,0 +1,170 @@
+/**
+ * The kernel boundary. Ops (tensor/ops) are written once against this interface; a backend
+ * supplies the loops. Two CPU backends exist: `reference` (plain TypeScript, the definition of
+ * every kernel's meaning) and `native` (C++ behind N-API, tested against the reference).
+ *
+ * Conventions shared by every kernel:
+ * - All buffers are row-major, contiguous, float32 unless named `ids`/`targets` (int32).
+ * - Outputs are passed in, already allocated with the right length, and fully overwritten
+ *   unless the kernel says it accumulates (`+=`).
+ * - Kernels never keep a reference to a buffer after they return.
+ * - Results must not depend on thread count or scheduling: every output element is computed by
+ *   one fixed sequence of floating-point operations.
+ *
+ * A GPU backend will implement the same kernels on device buffers; only `Storage` changes.
+ */
+export type Storage = Float32Array;
+export type IdStorage = Int32Array;
+
+/** Element-wise unary functions; each has a matching backward in `unaryBackward`. */
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'silu';
+
+/** Element-wise binary functions with broadcasting (see `binary`). */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+
+export interface GemmArgs {
+  /** Number of independent matrix products. */
+  batch: number;
+  /** out is [batch, m, n]; op(a) is [m, k]; op(b) is [k, n]. */
+  m: number; n: number; k: number;
+  /** a is stored as [m, k] (false) or [k, m] (true); likewise b as [k, n] or [n, k]. */
+  transA: boolean; transB: boolean;
+  /** Elements between consecutive batch items of a and b; 0 broadcasts one matrix to all. */
+  strideA: number; strideB: number;
+  /** When true, out += op(a) @ op(b); otherwise out = op(a) @ op(b). */
+  accumulate: boolean;
+}
+
+export interface AttentionArgs {
+  batch: number;
+  heads: number;
+  /** Key/value heads; heads % kvHeads === 0 (grouped-query attention when smaller). */
+  kvHeads: number;
+  /** Query length and key length; queries are the LAST tq positions of the tk keys. */
+  tq: number; tk: number;
+  headDim: number;
+  scale: number;
+  causal: boolean;
+}
+
+export interface Backend {
+  readonly name: 'reference' | 'native';
+
+  /**
+   * Batched matrix product, see GemmArgs. a, b, out are [batch, ...] as described there.
+   */
+  gemm(a: Storage, b: Storage, out: Storage, args: GemmArgs): void;
+
+  /** out[i] = f(x[i]). */
+  unary(op: UnaryOp, x: Storage, out: Storage): void;
+  /**
+   * dx[i] = dy[i] * f'(x[i]) where y = f(x). Both x and y are given so that each op may use
+   * whichever is cheaper (exp uses y, gelu uses x). GELU is the exact erf form.
+   */
+  unaryBackward(op: UnaryOp, x: Storage, y: Storage, dy: Storage, dx: Storage): void;
+
+  /**
+   * out[idx] = a[idx·aStrides] op b[idx·bStrides] for every index of outShape.
+   * Strides are in elements; a stride of 0 broadcasts that dimension.
+   */
+  binary(op: BinaryOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[],
+    out: Storage, outShape: number[]): void;
+
+  /** out[i] = cond[i] !== 0 ? a[i] : b[i], all with broadcasting strides as in `binary`. */
+  where(cond: Storage, condStrides: number[], a: Storage, aStrides: number[],
+    b: Storage, bStrides: number[], out: Storage, outShape: number[]): void;
+
+  /**
+   * Reduction over the middle axis of x viewed as [outer, size, inner]; out is [outer, inner].
+   * 'max' also writes, if given, the index (0..size-1) of the first maximum to argmax.
+   */
+  reduce(op: 'sum' | 'max', x: Storage, outer: number, size: number, inner: number,
+    out: Storage, argmax?: IdStorage): void;
+
+  /**
+   * out[idx] = x[offset + idx·strides] for every index of shape: a strided gather that
+   * implements permute, slice, broadcast-expand and making a tensor contiguous.
+   */
+  stridedCopy(x: Storage, offset: number, strides: number[], shape: number[], out: Storage): void;
+  /** The transpose of stridedCopy: dx[offset + idx·strides] += dy[idx] (dx accumulates). */
+  stridedAccumulate(dy: Storage, dx: Storage, offset: number, strides: number[], shape: number[]): void;
+
+  /** Softmax (log=false) or log-softmax (log=true) over rows of length cols. */
+  softmax(x: Storage, rows: number, cols: number, out: Storage, log: boolean): void;
+  /** Backward of softmax/log-softmax given its output y and upstream dy. */
+  softmaxBackward(y: Storage, dy: Storage, rows: number, cols: number, dx: Storage, log: boolean): void;
+
+  /**
+   * Layer norm over rows of length cols: out = (x - mean) * rstd * weight + bias.
+   * Writes mean and rstd ([rows]) for the backward. weight/bias may be null (identity).
+   */
+  layerNorm(x: Storage, weight: Storage | null, bias: Storage | null, rows: number, cols: number,
+    eps: number, out: Storage, mean: Storage, rstd: Storage): void;
+  /** dx is overwritten; dWeight and dBias (if not null) accumulate (+=). */
+  layerNormBackward(x: Storage, weight: Storage | null, mean: Storage, rstd: Storage, dy: Storage,
+    rows: number, cols: number, dx: Storage, dWeight: Storage | null, dBias: Storage | null): void;
+
+  /** RMS norm: out = x * rstd * weight, rstd = 1/sqrt(mean(x²) + eps). Writes rstd ([rows]). */
+  rmsNorm(x: Storage, weight: Storage | null, rows: number, cols: number, eps: number,
+    out: Storage, rstd: Storage): void;
+  /** dx is overwritten; dWeight (if not null) accumulates. */
+  rmsNormBackward(x: Storage, weight: Storage | null, rstd: Storage, dy: Storage,
+    rows: number, cols: number, dx: Storage, dWeight: Storage | null): void;
+
+  /** out[i, :] = weight[ids[i], :] for a [vocab, dim] weight. Throws on an id out of range. */
+  embedding(weight: Storage, ids: IdStorage, vocab: number, dim: number, out: Storage): void;
+  /** dWeight[ids[i], :] += dy[i, :] (in order of i, so duplicates sum deterministically). */
+  embeddingBackward(dy: Storage, ids: IdStorage, vocab: number, dim: number, dWeight: Storage): void;
+
+  /**
+   * Rotary position embedding, rotate-half form (GPT-NeoX and Llama): x is [batch, heads, t, headDim];
+   * the first rotaryDims (even) dims of each head are rotated, the rest pass through.
+   * positions is [batch, t]. inverse=true applies the inverse rotation (the backward).
+   * frequency j (0 ≤ j < rotaryDims/2) is base^(-2j/rotaryDims).
+   */
+  rope(x: Storage, positions: IdStorage, batch: number, heads: number, t: number, headDim: number,
+    rotaryDims: number, base: number, out: Storage, inverse: boolean): void;
+
+  /**
+   * Fused scaled-dot-product attention. q is [batch, heads, tq, headDim]; k, v are
+   * [batch, kvHeads, tk, headDim]; keyMask is [batch, tk] (1 = attend, 0 = padding) or null.
+   * Query i sits at key position tk - tq + i; with causal it sees keys ≤ that position.
+   * Writes out [batch, heads, tq, headDim] and probs [batch, heads, tq, tk] (kept for the
+   * backward). A query row with no visible key outputs zeros and has all-zero probs.
+   */
+  attention(q: Storage, k: Storage, v: Storage, keyMask: Storage | null, args: AttentionArgs,
+    out: Storage, probs: Storage): void;
+  /** dq, dk, dv are overwritten. */
+  attentionBackward(q: Storage, k: Storage, v: Storage, probs: Storage, dOut: Storage,
+    args: AttentionArgs, dq: Storage, dk: Storage, dv: Storage): void;
+
+  /**
+   * Mean cross-entropy over rows whose target ≠ ignoreIndex; logits [rows, classes].
+   * Returns the loss and the number of counted rows. If dLogits is given, writes the gradient
+   * of the mean loss times gradScale (zeros on ignored rows). With zero counted rows the loss
+   * is NaN and dLogits is zero.
+   */
+  crossEntropy(logits: Storage, targets: IdStorage, rows: number, classes: number, ignoreIndex: number,
+    dLogits: Storage | null, gradScale: number): { loss: number; count: number };
+
+  /**
+   * One AdamW step in place, exactly torch.optim.AdamW: param -= lr·wd·param (decoupled;
+   * wd=0 gives Adam without L2), m = β1·m + (1-β1)·g, v = β2·v + (1-β2)·g²,
+   * param -= lr · (m / (1-β1^step)) / (sqrt(v / (1-β2^step)) + eps).
+   */
+  adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamArgs): void;
+
+  /** Sum of squares of x, accumulated in float64 (for global-norm clipping). */
+  sumSquares(x: Storage): number;
+  /** x[i] *= s in place. */
+  scaleInPlace(x: Storage, s: number): void;
+  /** out[i] += b[i] in place. Used to accumulate gradients. */
+  addInto(out: Storage, b: Storage): void;
+}
+
+export interface AdamArgs {
+  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
+  /** 1-based step count after this update. */
+  step: number;
+}

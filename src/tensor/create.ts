@@ -1,0 +1,44 @@
+import { TensorError, formatShape } from './errors.js';
+import { Tensor, sizeOf } from './tensor.js';
+
+type NestedNumbers = number | NestedNumbers[];
+
+function flatten(values: NestedNumbers, shape: number[], out: number[], depth: number): void {
+  if (typeof values === 'number') {
+    if (depth !== shape.length) throw new TensorError('tensor(): ragged nested array');
+    out.push(values);
+    return;
+  }
+  if (depth === shape.length) shape.push(values.length);
+  else if (shape[depth] !== values.length) throw new TensorError('tensor(): ragged nested array');
+  for (const v of values) flatten(v, shape, out, depth + 1);
+}
+
+/** A float32 tensor from nested arrays, or from flat values with an explicit shape. */
+export function tensor(values: NestedNumbers | Float32Array, shape?: readonly number[], requiresGrad = false): Tensor {
+  if (values instanceof Float32Array) return new Tensor(values, shape ?? [values.length], requiresGrad);
+  const inferred: number[] = [];
+  const flat: number[] = [];
+  flatten(values, inferred, flat, 0);
+  const finalShape = shape ?? inferred;
+  if (sizeOf(finalShape) !== flat.length) {
+    throw new TensorError(`tensor(): ${flat.length} values do not fit shape ${formatShape(finalShape)}`);
+  }
+  return new Tensor(Float32Array.from(flat), finalShape, requiresGrad);
+}
+
+/** An int32 tensor of token ids or indices. */
+export function idTensor(values: NestedNumbers | Int32Array, shape?: readonly number[]): Tensor {
+  if (values instanceof Int32Array) return new Tensor(values, shape ?? [values.length]);
+  const inferred: number[] = [];
+  const flat: number[] = [];
+  flatten(values, inferred, flat, 0);
+  return new Tensor(Int32Array.from(flat), shape ?? inferred);
+}
+
+export const full = (shape: readonly number[], value: number, requiresGrad = false): Tensor =>
+  new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape, requiresGrad);
+export const zeros = (shape: readonly number[], requiresGrad = false): Tensor =>
+  new Tensor(new Float32Array(sizeOf(shape)), shape, requiresGrad);
+export const ones = (shape: readonly number[], requiresGrad = false): Tensor => full(shape, 1, requiresGrad);
+export const scalar = (value: number): Tensor => new Tensor(new Float32Array([value]), []);

@@ -1,0 +1,8 @@
+/** The tensor engine: tensors with autograd, the ops, scopes, and the backend choice. */
+export { Tensor, noGrad, isGradEnabled, sizeOf, type DType, type GradNode } from './tensor.js';
+export { tensor, idTensor, zeros, ones, full, scalar } from './create.js';
+export { tidy, keep } from './scope.js';
+export { currentBackend, withBackend, setBackend } from './registry.js';
+export { TensorError, ShapeError, DisposedTensorError } from './errors.js';
+export type { Backend } from './backend.js';
+export * from './ops/index.js';

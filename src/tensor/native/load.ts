@@ -1,0 +1,28 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend } from '../backend.js';
+import { createNativeBackend, type NativeAddon } from './backend.js';
+
+/** Finds the package root (the folder with package.json) above this file, in src/ or dist/. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('irlens: cannot find package.json above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return dir;
+}
+
+export function loadNativeBackend(): { backend: Backend | null; reason: string } {
+  const path = join(packageRoot(), 'build', 'Release', 'irlens_native.node');
+  if (!existsSync(path)) return { backend: null, reason: `${path} does not exist` };
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    return { backend: createNativeBackend(addon), reason: '' };
+  } catch (e) {
+    return { backend: null, reason: `loading ${path} failed: ${(e as Error).message}` };
+  }
+}

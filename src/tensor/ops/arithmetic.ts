@@ -1,0 +1,100 @@
+import type { BinaryOp, UnaryOp } from '../backend.js';
+import { scalar } from '../create.js';
+import { record } from '../record.js';
+import { currentBackend } from '../registry.js';
+import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
+import { Tensor, sizeOf } from '../tensor.js';
+import { ShapeError, formatShape } from '../errors.js';
+
+const alloc = (shape: readonly number[]) => new Float32Array(sizeOf(shape));
+const asTensor = (x: Tensor | number): Tensor => (typeof x === 'number' ? scalar(x) : x);
+
+function requireFloat(op: string, ...ts: Tensor[]): void {
+  for (const t of ts) if (t.dtype !== 'float32') throw new ShapeError(op, `expects float32 tensors, got int32 ids of shape ${formatShape(t.shape)}`);
+}
+
+/** Sums a gradient of a broadcast result back to the shape of the input that was broadcast. */
+export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(grad.shape, shape)) return grad;
+  const backend = currentBackend();
+  const out = new Float32Array(sizeOf(shape));
+  const strides = broadcastStrides(shape, grad.shape);
+  // Fast path: only leading dimensions were broadcast, so this is one reduction over rows.
+  const firstKept = strides.findIndex((s, i) => s !== 0 || grad.shape[i] === 1);
+  const leading = firstKept < 0 ? grad.shape.length : firstKept;
+  const restBroadcast = strides.slice(leading).some((s, i) => s === 0 && grad.shape[leading + i] !== 1);
+  if (!restBroadcast) {
+    const size = sizeOf(grad.shape.slice(0, leading));
+    backend.reduce('sum', grad.data, 1, size, grad.size / size, out);
+  } else {
+    backend.stridedAccumulate(grad.data, out, 0, strides, [...grad.shape]);
+  }
+  return new Tensor(out, shape);
+}
+
+/** A contiguous copy of x broadcast to `shape`. */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(x.shape, shape)) return x;
+  const target = broadcastShapes('broadcastTo', x.shape, shape);
+  if (!sameShape(target, shape)) throw new ShapeError('broadcastTo', `cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
+  const out = alloc(shape);
+  currentBackend().stridedCopy(x.data, 0, broadcastStrides(x.shape, shape), [...shape], out);
+  return record('broadcastTo', [x], new Tensor(out, shape), (g) => [sumToShape(g, x.shape)]);
+}
+
+function binary(op: BinaryOp, aIn: Tensor | number, bIn: Tensor | number): Tensor {
+  const a = asTensor(aIn);
+  const b = asTensor(bIn);
+  requireFloat(op, a, b);
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  const out = new Tensor(alloc(shape), shape);
+  currentBackend().binary(op, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), out.data, shape);
+  return record(op, [a, b], out, (g) => {
+    switch (op) {
+      case 'add':
+        return [sumToShape(g, a.shape), sumToShape(g, b.shape)];
+      case 'sub':
+        return [sumToShape(g, a.shape), b.requiresGrad ? sumToShape(neg(g), b.shape) : null];
+      case 'mul':
+        return [a.requiresGrad ? sumToShape(mul(g, b), a.shape) : null, b.requiresGrad ? sumToShape(mul(g, a), b.shape) : null];
+      case 'div':
+        return [
+          a.requiresGrad ? sumToShape(div(g, b), a.shape) : null,
+          b.requiresGrad ? sumToShape(neg(div(mul(g, out), b)), b.shape) : null,
+        ];
+    }
+  });
+}
+
+/** a + b with broadcasting; either may be a number. */
+export const add = (a: Tensor | number, b: Tensor | number): Tensor => binary('add', a, b);
+/** a − b with broadcasting. */
+export const sub = (a: Tensor | number, b: Tensor | number): Tensor => binary('sub', a, b);
+/** a · b element-wise with broadcasting. */
+export const mul = (a: Tensor | number, b: Tensor | number): Tensor => binary('mul', a, b);
+/** a / b element-wise with broadcasting. */
+export const div = (a: Tensor | number, b: Tensor | number): Tensor => binary('div', a, b);
+
+function unary(op: UnaryOp, x: Tensor): Tensor {
+  requireFloat(op, x);
+  const backend = currentBackend();
+  const out = new Tensor(alloc(x.shape), x.shape);
+  backend.unary(op, x.data, out.data);
+  return record(op, [x], out, (g) => {
+    const dx = new Tensor(alloc(x.shape), x.shape);
+    currentBackend().unaryBackward(op, x.data, out.data, g.data, dx.data);
+    return [dx];
+  });
+}
+
+export const neg = (x: Tensor): Tensor => unary('neg', x);
+export const exp = (x: Tensor): Tensor => unary('exp', x);
+export const log = (x: Tensor): Tensor => unary('log', x);
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+export const tanh = (x: Tensor): Tensor => unary('tanh', x);
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
+export const relu = (x: Tensor): Tensor => unary('relu', x);
+/** GELU, exact erf form: 0.5·x·(1 + erf(x/√2)), as Pythia and RoBERTa use. */
+export const gelu = (x: Tensor): Tensor => unary('gelu', x);
+/** SiLU (swish): x·sigmoid(x), as Llama's MLP uses. */
+export const silu = (x: Tensor): Tensor => unary('silu', x);

@@ -1,0 +1,48 @@
+import type { AttentionArgs } from '../backend.js';
+import { ShapeError, formatShape } from '../errors.js';
+import { needsGrad, record } from '../record.js';
+import { currentBackend } from '../registry.js';
+import { Tensor } from '../tensor.js';
+
+export interface AttentionOptions {
+  /** [batch, tk]: 1 where a key may be attended to, 0 for padding. */
+  keyMask?: Tensor | null;
+  /** Each query sees only keys at or before its own position. */
+  causal: boolean;
+  /** Score scale; 1/√headDim by default. */
+  scale?: number;
+}
+
+/**
+ * Fused scaled-dot-product attention: softmax(scale · q·kᵀ + mask) · v in one op, with its
+ * backward. q is [batch, heads, tq, headDim]; k and v are [batch, kvHeads, tk, headDim], where
+ * kvHeads divides heads (grouped-query attention). Queries are the last tq of the tk positions,
+ * which is what a KV cache needs.
+ */
+export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): Tensor {
+  if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
+    throw new ShapeError('attention', `q, k, v must be [batch, heads, t, headDim], got ${formatShape(q.shape)}, ${formatShape(k.shape)}, ${formatShape(v.shape)}`);
+  }
+  const [batch, heads, tq, headDim] = q.shape as [number, number, number, number];
+  const [kb, kvHeads, tk, kd] = k.shape as [number, number, number, number];
+  if (kb !== batch || kd !== headDim || v.shape.join() !== k.shape.join() || heads % kvHeads !== 0 || tq > tk) {
+    throw new ShapeError('attention', `incompatible q ${formatShape(q.shape)}, k ${formatShape(k.shape)}, v ${formatShape(v.shape)}: k and v must match, share batch and headDim with q, have a number of heads dividing q's, and at least as many positions`);
+  }
+  const mask = options.keyMask ?? null;
+  if (mask && mask.shape.join() !== [batch, tk].join()) {
+    throw new ShapeError('attention', `keyMask must be [${batch}, ${tk}], got ${formatShape(mask.shape)}`);
+  }
+  const maskData = mask ? (mask.dtype === 'float32' ? mask.data : Float32Array.from(mask.ids)) : null;
+  const args: AttentionArgs = { batch, heads, kvHeads, tq, tk, headDim, scale: options.scale ?? 1 / Math.sqrt(headDim), causal: options.causal };
+  const out = new Tensor(new Float32Array(q.size), q.shape);
+  const probs = new Float32Array(batch * heads * tq * tk);
+  currentBackend().attention(q.data, k.data, v.data, maskData, args, out.data, probs);
+  if (!needsGrad(q, k, v)) return out;
+  return record('attention', [q, k, v], out, (g) => {
+    const dq = new Float32Array(q.size);
+    const dk = new Float32Array(k.size);
+    const dv = new Float32Array(v.size);
+    currentBackend().attentionBackward(q.data, k.data, v.data, probs, g.data, args, dq, dk, dv);
+    return [new Tensor(dq, q.shape), new Tensor(dk, k.shape), new Tensor(dv, v.shape)];
+  });
+}

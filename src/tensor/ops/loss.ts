@@ -1,0 +1,35 @@
+import { ShapeError, formatShape } from '../errors.js';
+import { needsGrad, record } from '../record.js';
+import { currentBackend } from '../registry.js';
+import { Tensor } from '../tensor.js';
+import { mul } from './arithmetic.js';
+
+export interface CrossEntropyOptions {
+  /** Targets equal to this are skipped (transformers uses -100). */
+  ignoreIndex?: number;
+}
+
+/**
+ * Mean cross-entropy of logits [..., classes] against int32 targets [...], over the targets that
+ * are not ignored, as one fused op: the gradient (softmax − one-hot) is made in the same pass.
+ */
+export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const classes = logits.shape[logits.rank - 1]!;
+  if (targets.dtype !== 'int32' || targets.shape.join() !== logits.shape.slice(0, -1).join()) {
+    throw new ShapeError('crossEntropy', `targets must be int32 of shape ${formatShape(logits.shape.slice(0, -1))} for logits ${formatShape(logits.shape)}, got ${targets.dtype} ${formatShape(targets.shape)}`);
+  }
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  for (const t of targets.ids) {
+    if (t !== ignoreIndex && (t < 0 || t >= classes)) {
+      throw new ShapeError('crossEntropy', `target ${t} is outside 0..${classes - 1} (and is not the ignore index ${ignoreIndex})`);
+    }
+  }
+  const rows = targets.size;
+  const dLogits = needsGrad(logits) ? new Float32Array(logits.size) : null;
+  const { loss } = currentBackend().crossEntropy(logits.data, targets.ids, rows, classes, ignoreIndex, dLogits, 1);
+  const out = new Tensor(new Float32Array([loss]), []);
+  return record('crossEntropy', [logits], out, (g) => {
+    const grad = new Tensor(dLogits!, logits.shape);
+    return [g.item() === 1 ? grad : mul(grad, g)];
+  });
+}

@@ -1,0 +1,33 @@
+import { ShapeError, formatShape } from '../errors.js';
+import { record } from '../record.js';
+import { currentBackend } from '../registry.js';
+import { Tensor } from '../tensor.js';
+
+export interface RopeOptions {
+  /** Dimensions of each head that rotate (GPT-NeoX: rotary_pct · headDim); the rest pass through. */
+  rotaryDims: number;
+  /** Frequency base (rotary_emb_base / rope_theta). */
+  base: number;
+}
+
+/**
+ * Rotary position embedding in the rotate-half form of GPT-NeoX and Llama.
+ * x is [batch, heads, t, headDim]; positions is an int32 [batch, t] tensor.
+ */
+export function rope(x: Tensor, positions: Tensor, options: RopeOptions): Tensor {
+  if (x.rank !== 4) throw new ShapeError('rope', `input must be [batch, heads, t, headDim], got ${formatShape(x.shape)}`);
+  const [batch, heads, t, headDim] = x.shape as [number, number, number, number];
+  if (positions.dtype !== 'int32' || positions.shape.join() !== [batch, t].join()) {
+    throw new ShapeError('rope', `positions must be int32 of shape [${batch}, ${t}], got ${positions.dtype} ${formatShape(positions.shape)}`);
+  }
+  const { rotaryDims, base } = options;
+  if (rotaryDims % 2 !== 0 || rotaryDims > headDim || rotaryDims < 0) {
+    throw new ShapeError('rope', `rotaryDims ${rotaryDims} must be even and at most the head size ${headDim}`);
+  }
+  const apply = (input: Float32Array, inverse: boolean) => {
+    const out = new Float32Array(input.length);
+    currentBackend().rope(input, positions.ids, batch, heads, t, headDim, rotaryDims, base, out, inverse);
+    return out;
+  };
+  return record('rope', [x], new Tensor(apply(x.data, false), x.shape), (g) => [new Tensor(apply(g.data, true), x.shape)]);
+}

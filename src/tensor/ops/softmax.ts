@@ -1,0 +1,28 @@
+import { record } from '../record.js';
+import { currentBackend } from '../registry.js';
+import { normalizeAxis } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { transpose } from './view.js';
+
+function softmaxLastAxis(x: Tensor, log: boolean): Tensor {
+  const cols = x.shape[x.rank - 1]!;
+  const rows = cols === 0 ? 0 : x.size / cols;
+  const out = new Tensor(new Float32Array(x.size), x.shape);
+  currentBackend().softmax(x.data, rows, cols, out.data, log);
+  return record(log ? 'logSoftmax' : 'softmax', [x], out, (g) => {
+    const dx = new Float32Array(x.size);
+    currentBackend().softmaxBackward(out.data, g.data, rows, cols, dx, log);
+    return [new Tensor(dx, x.shape)];
+  });
+}
+
+function alongAxis(x: Tensor, axis: number, log: boolean, op: string): Tensor {
+  const a = normalizeAxis(op, axis, x.rank);
+  if (a === x.rank - 1) return softmaxLastAxis(x, log);
+  return transpose(softmaxLastAxis(transpose(x, a, -1), log), a, -1);
+}
+
+/** exp(x) / Σ exp(x) along an axis (the last by default). */
+export const softmax = (x: Tensor, axis = -1): Tensor => alongAxis(x, axis, false, 'softmax');
+/** x − log Σ exp(x) along an axis, computed stably. */
+export const logSoftmax = (x: Tensor, axis = -1): Tensor => alongAxis(x, axis, true, 'logSoftmax');

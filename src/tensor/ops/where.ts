@@ -1,0 +1,44 @@
+import { ShapeError, formatShape } from '../errors.js';
+import { scalar } from '../create.js';
+import { record } from '../record.js';
+import { currentBackend } from '../registry.js';
+import { broadcastShapes, broadcastStrides } from '../shape.js';
+import { Tensor, sizeOf } from '../tensor.js';
+import { sumToShape } from './arithmetic.js';
+
+/** Conditions may be float (non-zero = true) or int32 masks; the kernels take floats. */
+function conditionData(cond: Tensor): Float32Array {
+  return cond.dtype === 'float32' ? cond.data : Float32Array.from(cond.ids);
+}
+
+/** Element-wise cond ? a : b, all three broadcast together. */
+export function where(cond: Tensor, aIn: Tensor | number, bIn: Tensor | number): Tensor {
+  const a = typeof aIn === 'number' ? scalar(aIn) : aIn;
+  const b = typeof bIn === 'number' ? scalar(bIn) : bIn;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new ShapeError('where', 'the two value tensors must be float32');
+  const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a.shape), b.shape);
+  const c = conditionData(cond);
+  const condStrides = broadcastStrides(cond.shape, shape);
+  const out = new Float32Array(sizeOf(shape));
+  currentBackend().where(c, condStrides, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), out, shape);
+  return record('where', [a, b], new Tensor(out, shape), (g) => {
+    const zero = new Float32Array(1);
+    const pick = (fromA: boolean, target: Tensor) => {
+      const routed = new Float32Array(g.size);
+      const gStrides = broadcastStrides(g.shape, shape);
+      if (fromA) currentBackend().where(c, condStrides, g.data, gStrides, zero, [...shape].fill(0), routed, shape);
+      else currentBackend().where(c, condStrides, zero, [...shape].fill(0), g.data, gStrides, routed, shape);
+      return sumToShape(new Tensor(routed, shape), target.shape);
+    };
+    return [a.requiresGrad ? pick(true, a) : null, b.requiresGrad ? pick(false, b) : null];
+  });
+}
+
+/** x with `value` wherever mask is non-zero (mask broadcasts to x). */
+export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  const shape = broadcastShapes('maskedFill', x.shape, mask.shape);
+  if (shape.join() !== x.shape.join()) {
+    throw new ShapeError('maskedFill', `mask ${formatShape(mask.shape)} must broadcast to the input's shape ${formatShape(x.shape)}`);
+  }
+  return where(mask, value, x);
+}

@@ -1,0 +1,54 @@
+import type { Backend } from '../backend.js';
+import { attention, attentionBackward } from './attention.js';
+import { crossEntropy } from './cross-entropy.js';
+import {
+  addInto, binary, reduce, scaleInPlace, stridedAccumulate, stridedCopy, sumSquares, unary,
+  unaryBackward, where,
+} from './elementwise.js';
+import { embedding, embeddingBackward } from './embedding.js';
+import { gemm } from './gemm.js';
+import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norms.js';
+import { adamw } from './optimizer.js';
+import { rope } from './rope.js';
+import { softmax, softmaxBackward } from './softmax.js';
+
+/**
+ * The pure TypeScript backend: the definition of every kernel's meaning (see backend.ts).
+ * Plain loops, float64 accumulation, no threads. A plain object so that other backends can
+ * spread it and override the kernels they implement.
+ */
+export const referenceBackend: Backend = {
+  name: 'reference',
+  gemm,
+  unary,
+  unaryBackward,
+  binary,
+  where,
+  reduce,
+  stridedCopy,
+  stridedAccumulate,
+  softmax,
+  softmaxBackward,
+  layerNorm,
+  layerNormBackward,
+  rmsNorm,
+  rmsNormBackward,
+  embedding,
+  embeddingBackward,
+  rope,
+  attention,
+  attentionBackward,
+  crossEntropy,
+  adamw,
+  sumSquares,
+  scaleInPlace,
+  addInto,
+};
+
+export {
+  addInto, adamw, attention, attentionBackward, binary, crossEntropy, embedding, embeddingBackward,
+  gemm, layerNorm, layerNormBackward, reduce, rmsNorm, rmsNormBackward, rope, scaleInPlace, softmax,
+  softmaxBackward, stridedAccumulate, stridedCopy, sumSquares, unary, unaryBackward, where,
+};
+export { forEachStrided, sigmoid } from './elementwise.js';
+export { erf, erfc, normalCdf, normalPdf } from './erf.js';

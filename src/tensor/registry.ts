@@ -1,0 +1,45 @@
+import type { Backend } from './backend.js';
+import { referenceBackend } from './reference/index.js';
+import { loadNativeBackend } from './native/load.js';
+
+/**
+ * Chooses the backend: the native C++ kernels when the addon is built, else the TypeScript
+ * reference (with one loud warning). IRLENS_BACKEND=reference|native forces a choice.
+ */
+let active: Backend | null = null;
+
+export function currentBackend(): Backend {
+  active ??= chooseBackend();
+  return active;
+}
+
+/** Runs fn with the given backend active (tests compare backends this way). */
+export function withBackend<T>(backend: Backend, fn: () => T): T {
+  const previous = currentBackend();
+  active = backend;
+  try {
+    return fn();
+  } finally {
+    active = previous;
+  }
+}
+
+export function setBackend(backend: Backend): void {
+  active = backend;
+}
+
+function chooseBackend(): Backend {
+  const wanted = process.env.IRLENS_BACKEND;
+  if (wanted === 'reference') return referenceBackend;
+  const native = loadNativeBackend();
+  if (native.backend) return native.backend;
+  if (wanted === 'native') {
+    throw new Error(`IRLENS_BACKEND=native but the native addon could not be loaded: ${native.reason}`);
+  }
+  process.emitWarning(
+    `irlens: the native kernels are not available (${native.reason}). Running on the TypeScript ` +
+      'reference backend, which is 10-100x slower. Build them with `npx node-gyp rebuild` in the irlens folder.',
+    { code: 'IRLENS_NO_NATIVE' },
+  );
+  return referenceBackend;
+}

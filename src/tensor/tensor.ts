@@ -1,0 +1,218 @@
+import type { IdStorage, Storage } from './backend.js';
+import { DisposedTensorError, TensorError, formatShape } from './errors.js';
+import { currentBackend } from './registry.js';
+import { trackInScope } from './scope.js';
+
+export type DType = 'float32' | 'int32';
+
+/**
+ * How a tensor was made: the op, its inputs, and the function that maps the output's gradient
+ * to one gradient per input (null where an input gets none). Ops keep whatever they need for the
+ * backward inside the closure: inputs, the output, or raw buffers — never other tensors.
+ */
+export interface GradNode {
+  op: string;
+  inputs: Tensor[];
+  backward(grad: Tensor): (Tensor | null)[];
+}
+
+let gradEnabled = true;
+
+/** Runs fn without recording the autograd graph (inference, optimizer steps, backward itself). */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+export const isGradEnabled = (): boolean => gradEnabled;
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** A dense, row-major n-dimensional array with define-by-run autograd. */
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** When true, backward() fills `grad` for this tensor (if it is a leaf) and its ancestors. */
+  requiresGrad: boolean;
+  /** Accumulated gradient of a leaf tensor; null until a backward reaches it. */
+  grad: Tensor | null = null;
+  /** Set by the optimizer's zeroGrad(): the next backward overwrites grad instead of adding. */
+  gradIsStale = false;
+  /** The op that produced this tensor, or null for a leaf. */
+  gradNode: GradNode | null = null;
+  /** Optional name used in error messages (parameters carry their dotted name). */
+  name: string | undefined;
+  private storage: Storage | IdStorage | null;
+
+  constructor(data: Storage | IdStorage, shape: readonly number[], requiresGrad = false) {
+    const n = sizeOf(shape);
+    if (data.length !== n) {
+      throw new TensorError(`Tensor: ${data.length} values cannot have shape ${formatShape(shape)} (${n} values)`);
+    }
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new TensorError(`Tensor: bad dimension ${d} in shape ${formatShape(shape)}`);
+    }
+    this.storage = data;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = data instanceof Int32Array ? 'int32' : 'float32';
+    if (requiresGrad && this.dtype !== 'float32') throw new TensorError('Tensor: only float32 tensors can require gradients');
+    this.requiresGrad = requiresGrad;
+    trackInScope(this);
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.storage === null;
+  }
+
+  /** The float32 storage. Throws if the tensor holds ids or was disposed. */
+  get data(): Storage {
+    const s = this.liveStorage();
+    if (!(s instanceof Float32Array)) throw new TensorError(`${this.describe()} holds int32 ids, not float32 values`);
+    return s;
+  }
+
+  /** The int32 storage of an id tensor. */
+  get ids(): IdStorage {
+    const s = this.liveStorage();
+    if (!(s instanceof Int32Array)) throw new TensorError(`${this.describe()} holds float32 values, not int32 ids`);
+    return s;
+  }
+
+  /** Releases the storage now instead of waiting for the garbage collector. */
+  dispose(): void {
+    this.storage = null;
+    this.gradNode = null;
+  }
+
+  /** A new leaf tensor sharing this one's storage, cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.liveStorage(), this.shape);
+  }
+
+  item(): number {
+    if (this.size !== 1) throw new TensorError(`item(): ${this.describe()} has ${this.size} elements, not 1`);
+    return this.liveStorage()[0]!;
+  }
+
+  toArray(): number[] {
+    return Array.from(this.liveStorage());
+  }
+
+  describe(): string {
+    return `tensor${this.name ? ` '${this.name}'` : ''} of shape ${formatShape(this.shape)}`;
+  }
+
+  toString(): string {
+    return `Tensor(${formatShape(this.shape)}, ${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  /**
+   * Back-propagates from this tensor. Without an argument the tensor must hold one element
+   * (a loss); otherwise pass the gradient of the final objective with respect to this tensor.
+   */
+  backward(grad?: Tensor): void {
+    if (!grad && this.size !== 1) {
+      throw new TensorError(
+        `backward(): ${this.describe()} is not a scalar; pass its gradient (backward(grad)) or reduce it to a scalar first (e.g. mean())`,
+      );
+    }
+    if (grad && grad.shape.join() !== this.shape.join()) {
+      throw new TensorError(`backward(): gradient of shape ${formatShape(grad.shape)} does not match ${this.describe()}`);
+    }
+    if (!this.requiresGrad) {
+      throw new TensorError(`backward(): ${this.describe()} does not require gradients; no input of its graph had requiresGrad = true`);
+    }
+    runBackward(this, grad ?? new Tensor(new Float32Array([1]), this.shape));
+  }
+
+  private liveStorage(): Storage | IdStorage {
+    if (this.storage === null) {
+      throw new DisposedTensorError(`${this.describe()} was used after dispose() released its storage`);
+    }
+    return this.storage;
+  }
+}
+
+/** Depth-first topological order of the graph below root (inputs before the tensors made from them). */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: [Tensor, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [t, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(t);
+      continue;
+    }
+    if (visited.has(t)) continue;
+    visited.add(t);
+    stack.push([t, true]);
+    for (const input of t.gradNode?.inputs ?? []) {
+      if (input.requiresGrad && !visited.has(input)) stack.push([input, false]);
+    }
+  }
+  return order;
+}
+
+function runBackward(root: Tensor, rootGrad: Tensor): void {
+  const order = topologicalOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, rootGrad]]);
+  noGrad(() => {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i]!;
+      const g = grads.get(t);
+      grads.delete(t);
+      if (!g) continue;
+      const node = t.gradNode;
+      if (!node) {
+        accumulateLeafGrad(t, g);
+        continue;
+      }
+      const inputGrads = node.backward(g);
+      node.inputs.forEach((input, j) => {
+        const ig = inputGrads[j];
+        if (!ig || !input.requiresGrad) return;
+        if (ig.shape.join() !== input.shape.join()) {
+          throw new TensorError(`internal: ${node.op} backward gave gradient ${formatShape(ig.shape)} for input ${formatShape(input.shape)}`);
+        }
+        const existing = grads.get(input);
+        grads.set(input, existing ? addGrads(existing, ig) : ig);
+      });
+      // The graph is used once, as in PyTorch without retain_graph: let its buffers go.
+      t.gradNode = null;
+    }
+  });
+}
+
+function addGrads(a: Tensor, b: Tensor): Tensor {
+  const out = new Float32Array(a.data);
+  currentBackend().addInto(out, b.data);
+  return new Tensor(out, a.shape);
+}
+
+function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
+  if (leaf.grad && !leaf.grad.isDisposed) {
+    if (leaf.gradIsStale) leaf.grad.data.set(g.data);
+    else currentBackend().addInto(leaf.grad.data, g.data);
+  } else {
+    leaf.grad = new Tensor(new Float32Array(g.data), leaf.shape);
+  }
+  leaf.gradIsStale = false;
+}
