@@ -1,0 +1,159 @@
+/**
+ * Reading a Hugging Face tokenizer folder: tokenizer.json (the pipeline) and
+ * tokenizer_config.json (which tokens are pad/eos/bos, the model's maximum length, decode options).
+ */
+import { readFileSync } from 'node:fs';
+import { TokenizerFileError, UnsupportedTokenizerError } from './errors.js';
+
+/** The parts of tokenizer_config.json irlens uses, with special tokens reduced to their text. */
+export interface TokenizerSettings {
+  bosToken?: string;
+  eosToken?: string;
+  padToken?: string;
+  unkToken?: string;
+  sepToken?: string;
+  clsToken?: string;
+  maskToken?: string;
+  additionalSpecialTokens: string[];
+  /** undefined when the config gives none or transformers' "very large" placeholder (1e30). */
+  modelMaxLength?: number;
+  paddingSide?: 'left' | 'right';
+  truncationSide?: 'left' | 'right';
+  /** transformers' post-decode clean-up (" ." -> "." ...); the Rust library never does it. */
+  cleanUpTokenizationSpaces: boolean;
+  /** The raw config object, passed on to the tokenizer library. */
+  raw: Record<string, unknown>;
+}
+
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : String(error);
+    throw new TokenizerFileError(file, `${what} (expected a Hugging Face tokenizer file)`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new TokenizerFileError(file, `not valid JSON (${(error as Error).message}); the file may be truncated or corrupt`);
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A special token in tokenizer_config.json is a string or an AddedToken object {content, ...}. */
+function tokenText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (isRecord(value) && typeof value.content === 'string') return value.content;
+  return undefined;
+}
+
+const side = (value: unknown): 'left' | 'right' | undefined =>
+  value === 'left' || value === 'right' ? value : undefined;
+
+/** transformers writes int(1e30) when a model has no maximum length. */
+const NO_MAX_LENGTH_THRESHOLD = 1e18;
+
+export function parseTokenizerSettings(raw: unknown, file: string): TokenizerSettings {
+  if (raw === undefined) raw = {};
+  if (!isRecord(raw)) throw new TokenizerFileError(file, 'expected a JSON object');
+  const maxLength = raw.model_max_length;
+  const additional = Array.isArray(raw.additional_special_tokens)
+    ? raw.additional_special_tokens.map(tokenText).filter((t): t is string => t !== undefined)
+    : [];
+  return {
+    bosToken: tokenText(raw.bos_token),
+    eosToken: tokenText(raw.eos_token),
+    padToken: tokenText(raw.pad_token),
+    unkToken: tokenText(raw.unk_token),
+    sepToken: tokenText(raw.sep_token),
+    clsToken: tokenText(raw.cls_token),
+    maskToken: tokenText(raw.mask_token),
+    additionalSpecialTokens: additional,
+    modelMaxLength:
+      typeof maxLength === 'number' && Number.isFinite(maxLength) && maxLength > 0 && maxLength < NO_MAX_LENGTH_THRESHOLD
+        ? Math.floor(maxLength)
+        : undefined,
+    paddingSide: side(raw.padding_side),
+    truncationSide: side(raw.truncation_side),
+    cleanUpTokenizationSpaces: raw.clean_up_tokenization_spaces === true,
+    raw,
+  };
+}
+
+/** Component types the tokenizer library can run, per tokenizer.json section. */
+const SUPPORTED: Record<'model' | 'normalizer' | 'pre_tokenizer' | 'post_processor' | 'decoder', readonly string[]> = {
+  model: ['BPE', 'WordPiece', 'Unigram'],
+  normalizer: [
+    'BertNormalizer', 'Precompiled', 'Sequence', 'Replace', 'NFC', 'NFD', 'NFKC', 'NFKD',
+    'Strip', 'StripAccents', 'Lowercase', 'Prepend',
+  ],
+  pre_tokenizer: [
+    'BertPreTokenizer', 'Sequence', 'Whitespace', 'WhitespaceSplit', 'Metaspace', 'ByteLevel',
+    'Split', 'Punctuation', 'Digits', 'Replace', 'FixedLength',
+  ],
+  post_processor: ['TemplateProcessing', 'ByteLevel', 'BertProcessing', 'RobertaProcessing', 'Sequence'],
+  decoder: [
+    'ByteLevel', 'WordPiece', 'Metaspace', 'BPEDecoder', 'CTC', 'Sequence', 'Replace', 'Fuse',
+    'Strip', 'ByteFallback',
+  ],
+};
+
+/** Where a Sequence component keeps its children, per section. */
+const CHILDREN: Record<string, string> = {
+  normalizer: 'normalizers',
+  pre_tokenizer: 'pretokenizers',
+  post_processor: 'processors',
+  decoder: 'decoders',
+};
+
+function checkComponent(file: string, section: keyof typeof SUPPORTED, path: string, config: unknown): void {
+  if (config === null || config === undefined) return;
+  if (!isRecord(config) || typeof config.type !== 'string') {
+    throw new UnsupportedTokenizerError(file, path, `expected an object with a "type" field, got ${JSON.stringify(config)?.slice(0, 80)}`);
+  }
+  const allowed = SUPPORTED[section];
+  if (!allowed.includes(config.type)) {
+    throw new UnsupportedTokenizerError(
+      file, path, `type "${config.type}" is not supported (supported: ${allowed.join(', ')})`,
+    );
+  }
+  if (config.type === 'Sequence') {
+    const key = CHILDREN[section];
+    const children = key === undefined ? undefined : config[key];
+    if (!Array.isArray(children)) {
+      throw new UnsupportedTokenizerError(file, path, `Sequence without a "${key}" list`);
+    }
+    children.forEach((child, i) => checkComponent(file, section, `${path}.${key}[${i}]`, child));
+  }
+}
+
+/**
+ * Checks a parsed tokenizer.json before the tokenizer library sees it, so that anything irlens
+ * cannot run is reported with the file, the component and its type.
+ */
+export function checkTokenizerJson(raw: unknown, file: string): Record<string, unknown> {
+  if (!isRecord(raw)) throw new TokenizerFileError(file, 'expected a JSON object (a Hugging Face tokenizer.json)');
+  const model = raw.model;
+  if (!isRecord(model)) {
+    throw new TokenizerFileError(file, 'has no "model" object; is this a Hugging Face tokenizer.json?');
+  }
+  if (model.type === undefined) {
+    // Old files omit the type; the library infers it from the fields, as the Rust library does.
+  } else {
+    checkComponent(file, 'model', 'model', model);
+  }
+  if (typeof model.dropout === 'number' && model.dropout > 0) {
+    throw new UnsupportedTokenizerError(file, 'model', `BPE dropout ${model.dropout} (random segmentation) is not supported; set it to null`);
+  }
+  for (const section of ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder'] as const) {
+    checkComponent(file, section, section, raw[section]);
+  }
+  if (raw.added_tokens !== undefined && !Array.isArray(raw.added_tokens)) {
+    throw new TokenizerFileError(file, '"added_tokens" is not a list');
+  }
+  return raw;
+}
