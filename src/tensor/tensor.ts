@@ -1,7 +1,7 @@
 import type { IdStorage, Storage } from './backend.js';
 import { DisposedTensorError, TensorError, formatShape } from './errors.js';
 import { currentBackend } from './registry.js';
-import { trackInScope } from './scope.js';
+import { keep, trackInScope } from './scope.js';
 
 export type DType = 'float32' | 'int32';
 
@@ -212,7 +212,8 @@ function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
     if (leaf.gradIsStale) leaf.grad.data.set(g.data);
     else currentBackend().addInto(leaf.grad.data, g.data);
   } else {
-    leaf.grad = new Tensor(new Float32Array(g.data), leaf.shape);
+    // A leaf's gradient outlives any tidy() scope the backward ran in, like the leaf itself.
+    leaf.grad = keep(new Tensor(new Float32Array(g.data), leaf.shape));
   }
   leaf.gradIsStale = false;
 }

@@ -1,0 +1,2 @@
+export { Adam, AdamBase, AdamW, type AdamOptions, type AdamParamState, type AdamStateDict } from './adam.js';
+export { clipGradNorm } from './clip.js';
