@@ -1,0 +1,71 @@
+/**
+ * The engine's benchmark: the workloads of ../shared/bench/torch_peer.py, printed as one JSON
+ * object with the same keys on the last line of output, so the two can be compared in one run.
+ *
+ *   npm run bench [-- --reps N] [--only key1,key2]
+ */
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { GPTNeoXForCausalLM, type GPTNeoXConfig } from '../src/models/gpt-neox.js';
+import { AdamW, Rng, initWeights } from '../src/nn/index.js';
+import * as T from '../src/tensor/index.js';
+
+const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' }, only: { type: 'string', default: '' } } });
+const reps = Number(values.reps);
+const only = new Set(values.only!.split(',').filter(Boolean));
+const want = (key: string) => only.size === 0 || only.has(key);
+
+/** Median of `reps` timed runs after one warm-up, in seconds. */
+function timed(fn: () => void, count = reps): number {
+  fn();
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    fn();
+    times.push((performance.now() - start) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  const mid = times.length >> 1;
+  return times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
+}
+
+/** Pythia-70M's shape, as the peer builds it. */
+const pythia70m: GPTNeoXConfig = {
+  vocabSize: 50304, hiddenSize: 512, numLayers: 6, numHeads: 8, intermediateSize: 2048, rotaryPct: 0.25,
+  rotaryBase: 10000, useParallelResidual: true, layerNormEps: 1e-5, attentionBias: true, initializerRange: 0.02,
+};
+
+const backend = T.currentBackend();
+const out: Record<string, number | string> = { backend: backend.name };
+const rng = new Rng(0);
+
+if (want('matmul_gflops')) {
+  const a = T.tensor(Float32Array.from({ length: 512 * 2048 }, () => rng.normal()), [512, 2048]);
+  const b = T.tensor(Float32Array.from({ length: 2048 * 2048 }, () => rng.normal()), [2048, 2048]);
+  const seconds = timed(() => T.noGrad(() => T.matmul(a, b)), Math.max(reps, 20));
+  out.matmul_gflops = (2 * 512 * 2048 * 2048) / seconds / 1e9;
+}
+
+if (want('train_step_s') || want('forward_s')) {
+  const model = new GPTNeoXForCausalLM(pythia70m);
+  initWeights(model, rng, { std: pythia70m.initializerRange });
+  const ids = T.idTensor(Int32Array.from({ length: 8 * 64 }, () => rng.int(50304)), [8, 64]);
+  // The causal-LM loss: each position predicts the next token.
+  const inputs = T.idTensor(ids.ids, [8, 64]);
+  const labels = T.idTensor(Int32Array.from({ length: 8 * 64 }, (_, i) => (i % 64 === 63 ? -100 : ids.ids[i + 1]!)), [8, 64]);
+  if (want('train_step_s')) {
+    const optimizer = new AdamW(model.parameters(), { lr: 1e-5 });
+    out.train_step_s = timed(() => {
+      const loss = T.tidy(() => T.crossEntropy(model.forward({ inputIds: inputs }).logits, labels));
+      loss.backward();
+      optimizer.step();
+      optimizer.zeroGrad();
+    });
+  }
+  if (want('forward_s')) {
+    out.forward_s = timed(() => T.tidy(() => T.noGrad(() => model.forward({ inputIds: inputs }).logits)));
+  }
+}
+
+out.peak_rss_mb = process.resourceUsage().maxRSS / 1024;
+console.log(JSON.stringify(out));

@@ -1,0 +1,162 @@
+/**
+ * GPT-NeoX (the Pythia models), as transformers' GPTNeoXForCausalLM.
+ *
+ * Token embeddings go through a stack of layers, each with pre-norm multi-head attention using
+ * rotary position embeddings on part of each head (rotary_pct), and a GELU MLP. With parallel
+ * residual (Pythia), attention and MLP both read the layer's input and are added to it together:
+ * x + attn(ln1(x)) + mlp(ln2(x)). A final layer norm and an untied linear head give the logits.
+ * Parameter names match transformers, so checkpoints load and save unchanged. Parameters start
+ * at zero: load a checkpoint, or call nn's initWeights(model, rng, { std: initializerRange }).
+ */
+import { Embedding, LayerNorm, Linear, Module, ModuleList } from '../nn/index.js';
+import * as T from '../tensor/index.js';
+import type { Tensor } from '../tensor/index.js';
+
+export interface GPTNeoXConfig {
+  vocabSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  intermediateSize: number;
+  /** Fraction of each head's dimensions that rotate. */
+  rotaryPct: number;
+  rotaryBase: number;
+  useParallelResidual: boolean;
+  layerNormEps: number;
+  attentionBias: boolean;
+  initializerRange: number;
+}
+
+export interface CausalLMInputs {
+  /** int32 [batch, t] */
+  inputIds: Tensor;
+  /** [batch, t], 1 for tokens and 0 for padding. */
+  attentionMask?: Tensor;
+  /** int32 [batch, t]; by default 0..t-1, or counted over the attention mask when one is given. */
+  positionIds?: Tensor;
+}
+
+export interface CausalLMOutputs {
+  logits: Tensor;
+  /** The final layer norm's output, [batch, t, hidden]. */
+  hidden: Tensor;
+}
+
+class GPTNeoXAttention extends Module {
+  readonly queryKeyValue: Linear;
+  readonly dense: Linear;
+
+  constructor(private readonly config: GPTNeoXConfig) {
+    super();
+    const { hiddenSize, attentionBias } = config;
+    this.queryKeyValue = this.addModule('query_key_value', new Linear(hiddenSize, 3 * hiddenSize, { bias: attentionBias }));
+    this.dense = this.addModule('dense', new Linear(hiddenSize, hiddenSize, { bias: attentionBias }));
+  }
+
+  forward(x: Tensor, positionIds: Tensor, keyMask: Tensor | null): Tensor {
+    const { numHeads, hiddenSize, rotaryPct, rotaryBase } = this.config;
+    const [batch, t] = x.shape as [number, number];
+    const headSize = hiddenSize / numHeads;
+    // Each head's slice of query_key_value holds its query, key and value side by side.
+    const qkv = T.permute(T.reshape(this.queryKeyValue.forward(x), [batch, t, numHeads, 3 * headSize]), [0, 2, 1, 3]);
+    const rotary = { rotaryDims: Math.floor(headSize * rotaryPct), base: rotaryBase };
+    const query = T.rope(T.slice(qkv, 3, 0, headSize), positionIds, rotary);
+    const key = T.rope(T.slice(qkv, 3, headSize, 2 * headSize), positionIds, rotary);
+    const value = T.slice(qkv, 3, 2 * headSize, 3 * headSize);
+    const context = T.attention(query, key, value, { causal: true, keyMask });
+    return this.dense.forward(T.reshape(T.permute(context, [0, 2, 1, 3]), [batch, t, hiddenSize]));
+  }
+}
+
+class GPTNeoXMLP extends Module {
+  readonly denseHTo4h: Linear;
+  readonly dense4hToH: Linear;
+
+  constructor(config: GPTNeoXConfig) {
+    super();
+    this.denseHTo4h = this.addModule('dense_h_to_4h', new Linear(config.hiddenSize, config.intermediateSize));
+    this.dense4hToH = this.addModule('dense_4h_to_h', new Linear(config.intermediateSize, config.hiddenSize));
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.dense4hToH.forward(T.gelu(this.denseHTo4h.forward(x)));
+  }
+}
+
+class GPTNeoXLayer extends Module {
+  readonly inputLayernorm: LayerNorm;
+  readonly postAttentionLayernorm: LayerNorm;
+  readonly attention: GPTNeoXAttention;
+  readonly mlp: GPTNeoXMLP;
+
+  constructor(private readonly config: GPTNeoXConfig) {
+    super();
+    this.inputLayernorm = this.addModule('input_layernorm', new LayerNorm(config.hiddenSize, { eps: config.layerNormEps }));
+    this.postAttentionLayernorm = this.addModule('post_attention_layernorm', new LayerNorm(config.hiddenSize, { eps: config.layerNormEps }));
+    this.attention = this.addModule('attention', new GPTNeoXAttention(config));
+    this.mlp = this.addModule('mlp', new GPTNeoXMLP(config));
+  }
+
+  forward(x: Tensor, positionIds: Tensor, keyMask: Tensor | null): Tensor {
+    const attended = this.attention.forward(this.inputLayernorm.forward(x), positionIds, keyMask);
+    if (this.config.useParallelResidual) {
+      return T.add(T.add(x, attended), this.mlp.forward(this.postAttentionLayernorm.forward(x)));
+    }
+    const h = T.add(x, attended);
+    return T.add(h, this.mlp.forward(this.postAttentionLayernorm.forward(h)));
+  }
+}
+
+/** The transformer body without the language-model head (transformers' GPTNeoXModel). */
+export class GPTNeoXModel extends Module {
+  readonly embedIn: Embedding;
+  readonly layers: ModuleList<GPTNeoXLayer>;
+  readonly finalLayerNorm: LayerNorm;
+
+  constructor(readonly config: GPTNeoXConfig) {
+    super();
+    this.embedIn = this.addModule('embed_in', new Embedding(config.vocabSize, config.hiddenSize));
+    this.layers = this.addModule('layers', new ModuleList(Array.from({ length: config.numLayers }, () => new GPTNeoXLayer(config))));
+    this.finalLayerNorm = this.addModule('final_layer_norm', new LayerNorm(config.hiddenSize, { eps: config.layerNormEps }));
+  }
+
+  /** The final hidden states, [batch, t, hidden]. */
+  forward(inputs: CausalLMInputs): Tensor {
+    const positionIds = inputs.positionIds ?? defaultPositions(inputs.inputIds, inputs.attentionMask);
+    let x = this.embedIn.forward(inputs.inputIds);
+    for (const layer of this.layers) x = layer.forward(x, positionIds, inputs.attentionMask ?? null);
+    return this.finalLayerNorm.forward(x);
+  }
+}
+
+export class GPTNeoXForCausalLM extends Module {
+  readonly gptNeox: GPTNeoXModel;
+  readonly embedOut: Linear;
+
+  constructor(readonly config: GPTNeoXConfig) {
+    super();
+    this.gptNeox = this.addModule('gpt_neox', new GPTNeoXModel(config));
+    this.embedOut = this.addModule('embed_out', new Linear(config.hiddenSize, config.vocabSize, { bias: false }));
+  }
+
+  forward(inputs: CausalLMInputs): CausalLMOutputs {
+    const hidden = this.gptNeox.forward(inputs);
+    return { hidden, logits: this.embedOut.forward(hidden) };
+  }
+}
+
+/** Positions 0..t-1, or, with padding, each token's index among the real tokens of its row. */
+export function defaultPositions(inputIds: Tensor, attentionMask?: Tensor): Tensor {
+  const [batch, t] = inputIds.shape as [number, number];
+  const positions = new Int32Array(batch * t);
+  const mask = attentionMask ? (attentionMask.dtype === 'int32' ? attentionMask.ids : attentionMask.data) : null;
+  for (let b = 0; b < batch; b++) {
+    let seen = 0;
+    for (let i = 0; i < t; i++) {
+      const real = mask ? mask[b * t + i] !== 0 : true;
+      // transformers gives padding positions 1 (cumsum − 1, filled with 1); they are masked anyway.
+      positions[b * t + i] = real ? seen++ : 1;
+    }
+  }
+  return T.idTensor(positions, [batch, t]);
+}
