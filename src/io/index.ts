@@ -1,0 +1,32 @@
+/** Checkpoint I/O: safetensors, torch .bin, checkpoint folders and config.json. */
+export { CheckpointError, ConfigError, UnsafePickleError } from './errors.js';
+export { elementCount, type TensorMap, type TensorRecord } from './record.js';
+export {
+  MAX_HEADER_BYTES,
+  readSafetensors,
+  readSafetensorsHeader,
+  writeSafetensors,
+  type ReadSafetensorsOptions,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+  type WriteSafetensorsOptions,
+} from './safetensors.js';
+export { readTorchBin } from './torch-bin.js';
+export { loadCheckpoint, readShardedCheckpoint, type CheckpointFormat, type LoadedCheckpoint } from './checkpoint.js';
+export {
+  PROBLEM_TYPES,
+  SUPPORTED_ACTIVATIONS,
+  SUPPORTED_MODEL_TYPES,
+  configToJson,
+  parseConfig,
+  readConfig,
+  writeConfig,
+  type Activation,
+  type BaseConfig,
+  type GptNeoxConfig,
+  type LlamaConfig,
+  type ModelConfig,
+  type ModelType,
+  type ProblemType,
+  type RobertaConfig,
+} from './config.js';
