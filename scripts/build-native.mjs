@@ -10,5 +10,5 @@ const result = spawnSync('node-gyp', ['rebuild'], { stdio: 'inherit', shell: tru
 if (result.status !== 0) {
   console.warn('\n*** irlens: the native kernels could not be built (node-gyp exited with ' +
     `${result.status}). irlens will run on the slow TypeScript reference backend. ` +
-    'Install a C++ compiler (g++), make and python3, then run `npm rebuild irlens` or `npx node-gyp rebuild`. ***\n');
+    'Install a C++ compiler (g++), make and python3, then run `npm run install` in the irlens folder. ***\n');
 }

@@ -38,7 +38,7 @@ function chooseBackend(): Backend {
   }
   process.emitWarning(
     `irlens: the native kernels are not available (${native.reason}). Running on the TypeScript ` +
-      'reference backend, which is 10-100x slower. Build them with `npx node-gyp rebuild` in the irlens folder.',
+      'reference backend, which is 10-100x slower. Build them with `npm run install` in the irlens folder (needs g++, make and python3).',
     { code: 'IRLENS_NO_NATIVE' },
   );
   return referenceBackend;

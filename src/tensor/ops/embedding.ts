@@ -9,10 +9,11 @@ export function embedding(weight: Tensor, ids: Tensor): Tensor {
   if (ids.dtype !== 'int32') throw new ShapeError('embedding', `ids must be an int32 tensor, got float32 of shape ${formatShape(ids.shape)}`);
   const [vocab, dim] = weight.shape as [number, number];
   const out = new Tensor(new Float32Array(ids.size * dim), [...ids.shape, dim]);
-  currentBackend().embedding(weight.data, ids.ids, vocab, dim, out.data);
+  const idBuffer = ids.ids; // the buffer, not the tensor: a scope may dispose the tensor
+  currentBackend().embedding(weight.data, idBuffer, vocab, dim, out.data);
   return record('embedding', [weight], out, (g) => {
     const dWeight = new Float32Array(weight.size);
-    currentBackend().embeddingBackward(g.data, ids.ids, vocab, dim, dWeight);
+    currentBackend().embeddingBackward(g.data, idBuffer, vocab, dim, dWeight);
     return [new Tensor(dWeight, weight.shape)];
   });
 }

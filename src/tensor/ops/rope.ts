@@ -24,9 +24,10 @@ export function rope(x: Tensor, positions: Tensor, options: RopeOptions): Tensor
   if (rotaryDims % 2 !== 0 || rotaryDims > headDim || rotaryDims < 0) {
     throw new ShapeError('rope', `rotaryDims ${rotaryDims} must be even and at most the head size ${headDim}`);
   }
+  const positionIds = positions.ids; // the buffer, not the tensor: a scope may dispose the tensor
   const apply = (input: Float32Array, inverse: boolean) => {
     const out = new Float32Array(input.length);
-    currentBackend().rope(input, positions.ids, batch, heads, t, headDim, rotaryDims, base, out, inverse);
+    currentBackend().rope(input, positionIds, batch, heads, t, headDim, rotaryDims, base, out, inverse);
     return out;
   };
   return record('rope', [x], new Tensor(apply(x.data, false), x.shape), (g) => [new Tensor(apply(g.data, true), x.shape)]);
