@@ -6,6 +6,7 @@
         "native/src/addon.cc",
         "native/src/thread_pool.cc",
         "native/src/gemm.cc",
+        "native/src/gemm_core.cc",
         "native/src/gemm_avx512.cc",
         "native/src/gemm_avx2.cc",
         "native/src/elementwise.cc",

@@ -6,7 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { GPTNeoXForCausalLM, type GPTNeoXConfig } from '../src/models/gpt-neox.js';
+import { parseConfig, type GptNeoxConfig } from '../src/io/config.js';
+import { GPTNeoXForCausalLM } from '../src/models/gpt-neox.js';
 import { AdamW, Rng, initWeights } from '../src/nn/index.js';
 import * as T from '../src/tensor/index.js';
 
@@ -30,10 +31,11 @@ function timed(fn: () => void, count = reps): number {
 }
 
 /** Pythia-70M's shape, as the peer builds it. */
-const pythia70m: GPTNeoXConfig = {
-  vocabSize: 50304, hiddenSize: 512, numLayers: 6, numHeads: 8, intermediateSize: 2048, rotaryPct: 0.25,
-  rotaryBase: 10000, useParallelResidual: true, layerNormEps: 1e-5, attentionBias: true, initializerRange: 0.02,
-};
+const pythia70m = parseConfig({
+  model_type: 'gpt_neox', vocab_size: 50304, hidden_size: 512, num_hidden_layers: 6, num_attention_heads: 8,
+  intermediate_size: 2048, rotary_pct: 0.25, max_position_embeddings: 2048, use_parallel_residual: true,
+  tie_word_embeddings: false, hidden_act: 'gelu',
+}) as GptNeoxConfig;
 
 const backend = T.currentBackend();
 const out: Record<string, number | string> = { backend: backend.name };

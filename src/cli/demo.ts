@@ -3,7 +3,8 @@
  * short text with the engine, then lists the pipeline stages and which are still to come.
  */
 import { performance } from 'node:perf_hooks';
-import { GPTNeoXForCausalLM, type GPTNeoXConfig } from '../models/gpt-neox.js';
+import { parseConfig, type GptNeoxConfig } from '../io/config.js';
+import { GPTNeoXForCausalLM } from '../models/gpt-neox.js';
 import { AdamW, Rng, initWeights } from '../nn/index.js';
 import * as T from '../tensor/index.js';
 
@@ -26,10 +27,10 @@ const STAGES: [string, boolean][] = [
 export function runDemo(options: { steps: number; seed: number }): void {
   const alphabet = [...new Set(TEXT)].sort();
   const tokens = [...TEXT.repeat(4)].map((c) => alphabet.indexOf(c));
-  const config: GPTNeoXConfig = {
-    vocabSize: alphabet.length, hiddenSize: 64, numLayers: 2, numHeads: 4, intermediateSize: 256, rotaryPct: 0.25,
-    rotaryBase: 10000, useParallelResidual: true, layerNormEps: 1e-5, attentionBias: true, initializerRange: 0.02,
-  };
+  const config = parseConfig({
+    model_type: 'gpt_neox', vocab_size: alphabet.length, hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4,
+    intermediate_size: 256, rotary_pct: 0.25,
+  }) as GptNeoxConfig;
   const rng = new Rng(options.seed);
   const model = new GPTNeoXForCausalLM(config);
   initWeights(model, rng, { std: config.initializerRange });
@@ -37,7 +38,7 @@ export function runDemo(options: { steps: number; seed: number }): void {
   const window = 48;
 
   console.log(`irlens demo — backend: ${T.currentBackend().name}`);
-  console.log(`Training a ${config.numLayers}-layer GPT-NeoX (${model.parameterCount()} parameters) on ${TEXT.length} characters:`);
+  console.log(`Training a ${config.numHiddenLayers}-layer GPT-NeoX (${model.parameterCount()} parameters) on ${TEXT.length} characters:`);
   const start = performance.now();
   for (let step = 1; step <= options.steps; step++) {
     const starts = Array.from({ length: 8 }, () => rng.int(tokens.length - window - 1));

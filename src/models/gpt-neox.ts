@@ -9,23 +9,11 @@
  * at zero: load a checkpoint, or call nn's initWeights(model, rng, { std: initializerRange }).
  */
 import { Embedding, LayerNorm, Linear, Module, ModuleList } from '../nn/index.js';
+import type { GptNeoxConfig } from '../io/config.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
-
-export interface GPTNeoXConfig {
-  vocabSize: number;
-  hiddenSize: number;
-  numLayers: number;
-  numHeads: number;
-  intermediateSize: number;
-  /** Fraction of each head's dimensions that rotate. */
-  rotaryPct: number;
-  rotaryBase: number;
-  useParallelResidual: boolean;
-  layerNormEps: number;
-  attentionBias: boolean;
-  initializerRange: number;
-}
+import { activation } from './activations.js';
+import type { KVCache } from './kv-cache.js';
 
 export interface CausalLMInputs {
   /** int32 [batch, t] */
@@ -34,6 +22,11 @@ export interface CausalLMInputs {
   attentionMask?: Tensor;
   /** int32 [batch, t]; by default 0..t-1, or counted over the attention mask when one is given. */
   positionIds?: Tensor;
+  /**
+   * Keys and values of earlier positions: inputIds then holds only the new tokens, and
+   * attentionMask (required with a non-empty cache) covers cached and new positions.
+   */
+  cache?: KVCache;
 }
 
 export interface CausalLMOutputs {
@@ -46,23 +39,23 @@ class GPTNeoXAttention extends Module {
   readonly queryKeyValue: Linear;
   readonly dense: Linear;
 
-  constructor(private readonly config: GPTNeoXConfig) {
+  constructor(private readonly config: GptNeoxConfig) {
     super();
     const { hiddenSize, attentionBias } = config;
     this.queryKeyValue = this.addModule('query_key_value', new Linear(hiddenSize, 3 * hiddenSize, { bias: attentionBias }));
     this.dense = this.addModule('dense', new Linear(hiddenSize, hiddenSize, { bias: attentionBias }));
   }
 
-  forward(x: Tensor, positionIds: Tensor, keyMask: Tensor | null): Tensor {
-    const { numHeads, hiddenSize, rotaryPct, rotaryBase } = this.config;
+  forward(x: Tensor, positionIds: Tensor, keyMask: Tensor | null, cache?: { kv: KVCache; layer: number }): Tensor {
+    const { numAttentionHeads: numHeads, hiddenSize, headDim: headSize, rotaryDims, ropeTheta } = this.config;
     const [batch, t] = x.shape as [number, number];
-    const headSize = hiddenSize / numHeads;
     // Each head's slice of query_key_value holds its query, key and value side by side.
     const qkv = T.permute(T.reshape(this.queryKeyValue.forward(x), [batch, t, numHeads, 3 * headSize]), [0, 2, 1, 3]);
-    const rotary = { rotaryDims: Math.floor(headSize * rotaryPct), base: rotaryBase };
+    const rotary = { rotaryDims, base: ropeTheta };
     const query = T.rope(T.slice(qkv, 3, 0, headSize), positionIds, rotary);
-    const key = T.rope(T.slice(qkv, 3, headSize, 2 * headSize), positionIds, rotary);
-    const value = T.slice(qkv, 3, 2 * headSize, 3 * headSize);
+    let key = T.rope(T.slice(qkv, 3, headSize, 2 * headSize), positionIds, rotary);
+    let value = T.slice(qkv, 3, 2 * headSize, 3 * headSize);
+    if (cache) ({ key, value } = cache.kv.extend(cache.layer, key, value));
     const context = T.attention(query, key, value, { causal: true, keyMask });
     return this.dense.forward(T.reshape(T.permute(context, [0, 2, 1, 3]), [batch, t, hiddenSize]));
   }
@@ -71,15 +64,17 @@ class GPTNeoXAttention extends Module {
 class GPTNeoXMLP extends Module {
   readonly denseHTo4h: Linear;
   readonly dense4hToH: Linear;
+  private readonly act: (x: Tensor) => Tensor;
 
-  constructor(config: GPTNeoXConfig) {
+  constructor(config: GptNeoxConfig) {
     super();
+    this.act = activation(config.hiddenAct);
     this.denseHTo4h = this.addModule('dense_h_to_4h', new Linear(config.hiddenSize, config.intermediateSize));
     this.dense4hToH = this.addModule('dense_4h_to_h', new Linear(config.intermediateSize, config.hiddenSize));
   }
 
   forward(x: Tensor): Tensor {
-    return this.dense4hToH.forward(T.gelu(this.denseHTo4h.forward(x)));
+    return this.dense4hToH.forward(this.act(this.denseHTo4h.forward(x)));
   }
 }
 
@@ -89,7 +84,7 @@ class GPTNeoXLayer extends Module {
   readonly attention: GPTNeoXAttention;
   readonly mlp: GPTNeoXMLP;
 
-  constructor(private readonly config: GPTNeoXConfig) {
+  constructor(private readonly config: GptNeoxConfig) {
     super();
     this.inputLayernorm = this.addModule('input_layernorm', new LayerNorm(config.hiddenSize, { eps: config.layerNormEps }));
     this.postAttentionLayernorm = this.addModule('post_attention_layernorm', new LayerNorm(config.hiddenSize, { eps: config.layerNormEps }));
@@ -97,8 +92,8 @@ class GPTNeoXLayer extends Module {
     this.mlp = this.addModule('mlp', new GPTNeoXMLP(config));
   }
 
-  forward(x: Tensor, positionIds: Tensor, keyMask: Tensor | null): Tensor {
-    const attended = this.attention.forward(this.inputLayernorm.forward(x), positionIds, keyMask);
+  forward(x: Tensor, positionIds: Tensor, keyMask: Tensor | null, cache?: { kv: KVCache; layer: number }): Tensor {
+    const attended = this.attention.forward(this.inputLayernorm.forward(x), positionIds, keyMask, cache);
     if (this.config.useParallelResidual) {
       return T.add(T.add(x, attended), this.mlp.forward(this.postAttentionLayernorm.forward(x)));
     }
@@ -113,18 +108,22 @@ export class GPTNeoXModel extends Module {
   readonly layers: ModuleList<GPTNeoXLayer>;
   readonly finalLayerNorm: LayerNorm;
 
-  constructor(readonly config: GPTNeoXConfig) {
+  constructor(readonly config: GptNeoxConfig) {
     super();
     this.embedIn = this.addModule('embed_in', new Embedding(config.vocabSize, config.hiddenSize));
-    this.layers = this.addModule('layers', new ModuleList(Array.from({ length: config.numLayers }, () => new GPTNeoXLayer(config))));
+    this.layers = this.addModule('layers', new ModuleList(Array.from({ length: config.numHiddenLayers }, () => new GPTNeoXLayer(config))));
     this.finalLayerNorm = this.addModule('final_layer_norm', new LayerNorm(config.hiddenSize, { eps: config.layerNormEps }));
   }
 
   /** The final hidden states, [batch, t, hidden]. */
   forward(inputs: CausalLMInputs): Tensor {
-    const positionIds = inputs.positionIds ?? defaultPositions(inputs.inputIds, inputs.attentionMask);
+    const positionIds = inputs.positionIds ?? defaultPositions(inputs.inputIds, inputs.attentionMask, inputs.cache?.length ?? 0);
     let x = this.embedIn.forward(inputs.inputIds);
-    for (const layer of this.layers) x = layer.forward(x, positionIds, inputs.attentionMask ?? null);
+    let index = 0;
+    for (const layer of this.layers) {
+      const cache = inputs.cache ? { kv: inputs.cache, layer: index++ } : undefined;
+      x = layer.forward(x, positionIds, inputs.attentionMask ?? null, cache);
+    }
     return this.finalLayerNorm.forward(x);
   }
 }
@@ -133,7 +132,7 @@ export class GPTNeoXForCausalLM extends Module {
   readonly gptNeox: GPTNeoXModel;
   readonly embedOut: Linear;
 
-  constructor(readonly config: GPTNeoXConfig) {
+  constructor(readonly config: GptNeoxConfig) {
     super();
     this.gptNeox = this.addModule('gpt_neox', new GPTNeoXModel(config));
     this.embedOut = this.addModule('embed_out', new Linear(config.hiddenSize, config.vocabSize, { bias: false }));
@@ -145,17 +144,22 @@ export class GPTNeoXForCausalLM extends Module {
   }
 }
 
-/** Positions 0..t-1, or, with padding, each token's index among the real tokens of its row. */
-export function defaultPositions(inputIds: Tensor, attentionMask?: Tensor): Tensor {
+/**
+ * Positions of the t new tokens that follow `past` cached ones: past..past+t-1, or, with an
+ * attention mask over all past + t positions, each token's index among the real tokens of its row.
+ */
+export function defaultPositions(inputIds: Tensor, attentionMask?: Tensor, past = 0): Tensor {
   const [batch, t] = inputIds.shape as [number, number];
+  const total = past + t;
   const positions = new Int32Array(batch * t);
   const mask = attentionMask ? (attentionMask.dtype === 'int32' ? attentionMask.ids : attentionMask.data) : null;
   for (let b = 0; b < batch; b++) {
     let seen = 0;
-    for (let i = 0; i < t; i++) {
-      const real = mask ? mask[b * t + i] !== 0 : true;
+    for (let i = 0; i < total; i++) {
+      const real = mask ? mask[b * total + i] !== 0 : true;
       // transformers gives padding positions 1 (cumsum − 1, filled with 1); they are masked anyway.
-      positions[b * t + i] = real ? seen++ : 1;
+      if (i >= past) positions[b * t + i - past] = real ? seen : 1;
+      if (real) seen++;
     }
   }
   return T.idTensor(positions, [batch, t]);

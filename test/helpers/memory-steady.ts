@@ -3,8 +3,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seededModel, tinyConfig, train } from './tiny-gpt.js';
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with --expose-gc');
+const exposedGc = (globalThis as { gc?: () => void }).gc;
+if (!exposedGc) throw new Error('run with --expose-gc');
+const gc = exposedGc;
 
 /** RSS after full collections, once array buffers freed in the background have been released. */
 async function settledRssMb(): Promise<number> {
@@ -15,7 +16,7 @@ async function settledRssMb(): Promise<number> {
   return process.memoryUsage().rss / 2 ** 20;
 }
 
-const config = tinyConfig({ vocabSize: 2000, hiddenSize: 128, numHeads: 4, intermediateSize: 512 });
+const config = tinyConfig({ vocab_size: 2000, hidden_size: 128, num_attention_heads: 4, intermediate_size: 512 });
 const model = seededModel(config, 1);
 const tokens = Array.from({ length: 5000 }, (_, i) => (i * 7919) % 2000);
 const options = { batch: 8, t: 64, lr: 1e-3, seed: 1 };

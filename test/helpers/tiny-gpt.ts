@@ -1,14 +1,16 @@
-import { GPTNeoXForCausalLM, type GPTNeoXConfig } from '../../src/models/gpt-neox.js';
+import { parseConfig, type GptNeoxConfig } from '../../src/io/config.js';
+import { GPTNeoXForCausalLM } from '../../src/models/gpt-neox.js';
 import { AdamW, Rng, initWeights } from '../../src/nn/index.js';
 import * as T from '../../src/tensor/index.js';
 
-export const tinyConfig = (overrides: Partial<GPTNeoXConfig> = {}): GPTNeoXConfig => ({
-  vocabSize: 32, hiddenSize: 32, numLayers: 2, numHeads: 4, intermediateSize: 64, rotaryPct: 0.5,
-  rotaryBase: 10000, useParallelResidual: true, layerNormEps: 1e-5, attentionBias: true, initializerRange: 0.02,
-  ...overrides,
-});
+/** A small GPT-NeoX config; overrides use config.json's snake_case keys. */
+export const tinyConfig = (overrides: Record<string, unknown> = {}): GptNeoxConfig =>
+  parseConfig({
+    model_type: 'gpt_neox', vocab_size: 32, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4,
+    intermediate_size: 64, rotary_pct: 0.5, use_parallel_residual: true, ...overrides,
+  }) as GptNeoxConfig;
 
-export function seededModel(config: GPTNeoXConfig, seed: number): GPTNeoXForCausalLM {
+export function seededModel(config: GptNeoxConfig, seed: number): GPTNeoXForCausalLM {
   const model = new GPTNeoXForCausalLM(config);
   initWeights(model, new Rng(seed), { std: config.initializerRange });
   return model;

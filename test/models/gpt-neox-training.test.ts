@@ -12,7 +12,7 @@ const tokens = [...text.repeat(20)].map((c) => alphabet.indexOf(c));
 
 describe('a 2-layer GPT-NeoX on the engine', () => {
   it('passes a finite-difference check of every parameter gradient', () => {
-    const config = tinyConfig({ vocabSize: 7, hiddenSize: 8, numHeads: 2, intermediateSize: 12, initializerRange: 0.5 });
+    const config = tinyConfig({ vocab_size: 7, hidden_size: 8, num_attention_heads: 2, intermediate_size: 12, initializer_range: 0.5 });
     T.withBackend(referenceBackend, () => {
       const model = seededModel(config, 3);
       const { inputs, labels } = causalBatch([[1, 4, 2, 6, 0], [3, 3, 5, 1, 2]]);
@@ -22,7 +22,7 @@ describe('a 2-layer GPT-NeoX on the engine', () => {
   });
 
   it('learns a fixed text: loss falls below 0.6 nats within 150 steps, identically for the same seed', () => {
-    const config = tinyConfig({ vocabSize: alphabet.length });
+    const config = tinyConfig({ vocab_size: alphabet.length });
     const options = { steps: 150, batch: 8, t: 24, lr: 3e-3, seed: 7 };
     const first = train(seededModel(config, 1), tokens, options);
     const second = train(seededModel(config, 1), tokens, options);
@@ -44,6 +44,5 @@ describe('a 2-layer GPT-NeoX on the engine', () => {
     const { warmMb, afterBlocksMb } = JSON.parse(child.stdout.trim().split('\n').pop()!) as { warmMb: number; afterBlocksMb: number[] };
     const growth = afterBlocksMb.map((mb) => mb - warmMb);
     assert.ok(Math.max(...growth) < 24, `RSS after each block of 10 steps grew by ${growth.map((g) => g.toFixed(1)).join(', ')} MB from ${warmMb.toFixed(0)} MB`);
-  });
   });
 });

@@ -1,0 +1,656 @@
+// The native kernels other than GEMM (native/src/*.cc, wrapped by src/tensor/native/kernels.ts)
+// against the TypeScript reference backend on awkward shapes: odd sizes, size 1, sizes that are
+// not multiples of the vector width (16) or 8, long rows, broadcasting strides of 0, permutes,
+// masks, GQA with tq < tk, ignore indices, duplicate ids; plus argument errors and
+// bit-identical results for 1 and 2 threads.
+//
+// Tolerances (stated per check): the native kernels compute in float32 with float64 row sums
+// and vectorised exp/erf approximations (about 1e-7 relative); the reference computes in
+// float64 and rounds once. A check passes when every element satisfies
+//   |native − reference| ≤ rtol·|reference| + atol·max|reference|
+// (atol scales with the array's magnitude, so cancellation near zero is judged against the
+// size of the values it came from).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AttentionArgs, Backend, UnaryOp } from '../../src/tensor/backend.js';
+import { TensorError } from '../../src/tensor/errors.js';
+import { referenceBackend as ref } from '../../src/tensor/reference/index.js';
+import { nativeKernels } from '../../src/tensor/native/kernels.js';
+import type { NativeAddon } from '../../src/tensor/native/backend.js';
+
+const addonPath = process.env.IRLENS_NATIVE_ADDON
+  ?? fileURLToPath(new URL('../../build/Release/irlens_native.node', import.meta.url));
+
+interface ThreadControl { setThreads(n: number): void; threads(): number }
+
+function load(): { native: Backend; threads: ThreadControl | null } | null {
+  if (!existsSync(addonPath)) return null;
+  const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
+  if (typeof addon.unary !== 'function') return null;
+  const native = { ...ref, ...nativeKernels(addon), name: 'native' } as Backend;
+  const t = addon as unknown as Partial<ThreadControl>;
+  const threads = typeof t.setThreads === 'function' && typeof t.threads === 'function' ? t as ThreadControl : null;
+  return { native, threads };
+}
+const loaded = load();
+const skip = loaded ? false : `native addon with the kernels not built (${addonPath})`;
+const nat = loaded?.native as Backend;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** Deterministic uniform values in [lo, hi). */
+function random(length: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(length);
+  let s = (seed * 2654435761 + 12345) >>> 0;
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = lo + (hi - lo) * (s / 4294967296);
+  }
+  return out;
+}
+function randomInts(length: number, seed: number, lo: number, hi: number): Int32Array {
+  const u = random(length, seed, 0, 1);
+  return Int32Array.from(u, (v) => lo + Math.min(hi - lo - 1, Math.floor(v * (hi - lo))));
+}
+
+function maxAbs(x: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i])) m = Math.max(m, Math.abs(x[i]));
+  return m;
+}
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number,
+  label: string): void {
+  assert.equal(actual.length, expected.length, `${label}: length`);
+  const scale = maxAbs(expected);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e) || !Number.isFinite(e)) {
+      assert.ok(Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e)), `${label}[${i}]: ${a} vs ${e}`);
+      continue;
+    }
+    const tol = rtol * Math.abs(e) + atol * scale + 1e-37;
+    if (!(Math.abs(a - e) <= tol)) {
+      assert.fail(`${label}[${i}]: native ${a} vs reference ${e} (|diff| ${Math.abs(a - e)} > ${tol})`);
+    }
+  }
+}
+
+function assertBitEqual(a: Float32Array | Int32Array, b: Float32Array | Int32Array, label: string): void {
+  assert.equal(a.length, b.length, `${label}: length`);
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) {
+    if (ua[i] !== ub[i]) assert.fail(`${label}[${i}]: ${a[i]} vs ${b[i]} (not bit-identical)`);
+  }
+}
+
+/** Row-major contiguous strides of a shape. */
+function contiguous(shape: number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = acc;
+    acc *= shape[d];
+  }
+  return s;
+}
+const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+/** Strides of a tensor of `shape` broadcast to `outShape` (0 where shape has 1 or is missing). */
+function broadcastStrides(shape: number[], outShape: number[]): number[] {
+  const c = contiguous(shape);
+  const pad = outShape.length - shape.length;
+  return outShape.map((_, d) => (d < pad || shape[d - pad] === 1 ? 0 : c[d - pad]));
+}
+
+/** Runs fn with 1 thread and with 2 and returns both results. */
+function withThreads<T>(fn: () => T): [T, T] {
+  const t = loaded!.threads!;
+  const saved = t.threads();
+  try {
+    t.setThreads(1);
+    const one = fn();
+    t.setThreads(2);
+    const two = fn();
+    return [one, two];
+  } finally {
+    t.setThreads(saved);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise
+
+const unaryCases: Array<{ op: UnaryOp; lo: number; hi: number; rtol: number }> = [
+  { op: 'neg', lo: -3, hi: 3, rtol: 0 },
+  { op: 'exp', lo: -20, hi: 20, rtol: 3e-7 },
+  { op: 'log', lo: 1e-3, hi: 50, rtol: 2e-7 },
+  { op: 'sqrt', lo: 0, hi: 50, rtol: 1e-7 },
+  { op: 'tanh', lo: -6, hi: 6, rtol: 2e-7 },
+  { op: 'sigmoid', lo: -30, hi: 30, rtol: 5e-7 },
+  { op: 'relu', lo: -3, hi: 3, rtol: 0 },
+  { op: 'gelu', lo: -12, hi: 12, rtol: 2e-6 },
+  { op: 'silu', lo: -30, hi: 30, rtol: 5e-7 },
+];
+const unarySizes = [0, 1, 7, 15, 16, 17, 33, 1000, 16384 + 21, 40000];
+
+test('unary matches the reference on odd sizes and special values (rtol per op ≤ 2e-6, atol 1e-7·max)', { skip }, () => {
+  for (const { op, lo, hi, rtol } of unaryCases) {
+    for (const n of unarySizes) {
+      const x = random(n, n + 7, lo, hi);
+      if (n >= 8 && op !== 'log' && op !== 'sqrt') x.set([0, -0, 1e-30, -1e-30, 88.8, -100, 1e-5, -1e-5].map((v) =>
+        op === 'exp' || op === 'sigmoid' || op === 'silu' || op === 'gelu' ? v : Math.max(lo, Math.min(hi, v))));
+      const a = new Float32Array(n);
+      const b = new Float32Array(n);
+      nat.unary(op, x, a);
+      ref.unary(op, x, b);
+      assertClose(a, b, rtol, 1e-7, `unary ${op} n=${n}`);
+    }
+  }
+  // exp saturates to Infinity / 0 and propagates NaN; gelu's tails.
+  const special = new Float32Array([100, -120, Infinity, -Infinity, NaN, 88.7, -87.3, 0, -8, 8, -5.5, -0.001]);
+  for (const op of ['exp', 'sigmoid', 'gelu', 'relu'] as UnaryOp[]) {
+    const a = new Float32Array(special.length);
+    const b = new Float32Array(special.length);
+    nat.unary(op, special, a);
+    ref.unary(op, special, b);
+    for (let i = 0; i < special.length; i++) {
+      if (Number.isNaN(b[i])) { assert.ok(Number.isNaN(a[i]), `${op}(${special[i]})`); continue; }
+      if (!Number.isFinite(b[i])) { assert.equal(a[i], b[i], `${op}(${special[i]})`); continue; }
+      assert.ok(Math.abs(a[i] - b[i]) <= 2e-6 * Math.abs(b[i]) + 1e-37, `${op}(${special[i]}): ${a[i]} vs ${b[i]}`);
+    }
+  }
+  // Works in place and on subarray views (byteOffset).
+  const big = random(1000, 3, -4, 4);
+  const view = big.subarray(5, 5 + 333);
+  const expected = new Float32Array(333);
+  ref.unary('gelu', view, expected);
+  nat.unary('gelu', view, view);
+  assertClose(view, expected, 2e-6, 1e-7, 'gelu in place on a view');
+});
+
+test('unaryBackward matches the reference (rtol ≤ 2e-6, atol 1e-6·max for cancellation in gelu/silu)', { skip }, () => {
+  for (const { op, lo, hi } of unaryCases) {
+    for (const n of [1, 15, 17, 100, 16384 + 5]) {
+      const x = random(n, n + 11, lo, hi);
+      const y = new Float32Array(n);
+      ref.unary(op, x, y);
+      const dy = random(n, n + 12, -2, 2);
+      const a = new Float32Array(n);
+      const b = new Float32Array(n);
+      nat.unaryBackward(op, x, y, dy, a);
+      ref.unaryBackward(op, x, y, dy, b);
+      assertClose(a, b, 2e-6, 1e-6, `unaryBackward ${op} n=${n}`);
+    }
+  }
+});
+
+test('binary broadcasts with strides of 0, permuted operands, scalars and empty shapes (exact)', { skip }, () => {
+  const cases: Array<{ outShape: number[]; aShape: number[]; bShape: number[]; permuteA?: boolean }> = [
+    { outShape: [3, 5, 7], aShape: [3, 5, 7], bShape: [1, 5, 1] },
+    { outShape: [3, 5, 7], aShape: [3, 1, 7], bShape: [5, 1] },
+    { outShape: [17, 1000], aShape: [17, 1000], bShape: [1000] },
+    { outShape: [2, 3, 40000], aShape: [2, 3, 40000], bShape: [3, 1] },
+    { outShape: [9, 13], aShape: [], bShape: [9, 13] },
+    { outShape: [], aShape: [], bShape: [] },
+    { outShape: [4, 0, 3], aShape: [4, 0, 3], bShape: [3] },
+    { outShape: [1, 1, 1], aShape: [1], bShape: [1, 1, 1] },
+    { outShape: [6, 5], aShape: [5, 6], bShape: [6, 1], permuteA: true },
+  ];
+  for (const [ci, c] of cases.entries()) {
+    const a = random(numel(c.aShape), ci + 1, -2, 2);
+    const b = random(numel(c.bShape), ci + 50, 0.5, 2);
+    const aStrides = c.permuteA ? [1, c.aShape[1]] : broadcastStrides(c.aShape, c.outShape);
+    const bStrides = broadcastStrides(c.bShape, c.outShape);
+    for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+      const x = new Float32Array(numel(c.outShape));
+      const y = new Float32Array(numel(c.outShape));
+      nat.binary(op, a, aStrides, b, bStrides, x, c.outShape);
+      ref.binary(op, a, aStrides, b, bStrides, y, c.outShape);
+      assertBitEqual(x, y, `binary ${op} case ${ci}`);
+    }
+  }
+});
+
+test('where broadcasts the condition and both branches (exact)', { skip }, () => {
+  const outShape = [4, 9, 19];
+  const cond = random(4 * 19, 5, 0, 1).map((v) => (v < 0.5 ? 0 : v));
+  const a = random(numel(outShape), 6);
+  const b = random(9, 7);
+  const condStrides = broadcastStrides([4, 1, 19], outShape);
+  const aStrides = contiguous(outShape);
+  const bStrides = broadcastStrides([9, 1], outShape);
+  const x = new Float32Array(numel(outShape));
+  const y = new Float32Array(numel(outShape));
+  nat.where(cond, condStrides, a, aStrides, b, bStrides, x, outShape);
+  ref.where(cond, condStrides, a, aStrides, b, bStrides, y, outShape);
+  assertBitEqual(x, y, 'where');
+  const big = [3, 50001];
+  const c2 = random(numel(big), 8).map((v) => (v < 0 ? 0 : 1));
+  const x2 = new Float32Array(numel(big));
+  const y2 = new Float32Array(numel(big));
+  nat.where(c2, contiguous(big), a, [0, 0], b, [0, 0], x2, big);
+  ref.where(c2, contiguous(big), a, [0, 0], b, [0, 0], y2, big);
+  assertBitEqual(x2, y2, 'where contiguous');
+});
+
+/** Strides that read a contiguous tensor of `shape` in the order `perm` (a permute view). */
+function permuted(shape: number[], perm: number[]): { shape: number[]; strides: number[] } {
+  const c = contiguous(shape);
+  return { shape: perm.map((p) => shape[p]), strides: perm.map((p) => c[p]) };
+}
+
+test('stridedCopy: permutes, transposes, slices with offsets, broadcast-expands (exact)', { skip }, () => {
+  const cases: Array<{ src: number; offset: number; shape: number[]; strides: number[]; label: string }> = [];
+  const p1 = permuted([2, 3, 4, 5], [0, 2, 1, 3]);
+  cases.push({ src: 120, offset: 0, ...p1, label: 'permute 0213' });
+  const p2 = permuted([37, 53], [1, 0]);
+  cases.push({ src: 37 * 53, offset: 0, ...p2, label: '2d transpose' });
+  const p3 = permuted([3, 40, 33], [0, 2, 1]);
+  cases.push({ src: 3 * 40 * 33, offset: 0, ...p3, label: 'batched transpose' });
+  const p4 = permuted([8, 64, 8, 64], [0, 2, 1, 3]);
+  cases.push({ src: 8 * 64 * 8 * 64, offset: 0, ...p4, label: '[B,T,H,D] -> [B,H,T,D]' });
+  const p5 = permuted([5, 7, 11], [2, 0, 1]);
+  cases.push({ src: 385, offset: 0, ...p5, label: 'permute 201' });
+  cases.push({ src: 100, offset: 13, shape: [4, 5], strides: [20, 2], label: 'strided slice with offset' });
+  cases.push({ src: 10, offset: 3, shape: [6, 7], strides: [0, 1], label: 'broadcast expand rows' });
+  cases.push({ src: 10, offset: 9, shape: [3, 5, 4], strides: [0, 0, 0], label: 'broadcast scalar' });
+  cases.push({ src: 10, offset: 9, shape: [3, 1, 4], strides: [-3, 0, -1], label: 'negative strides' });
+  cases.push({ src: 10, offset: 0, shape: [3, 0], strides: [1, 1], label: 'empty' });
+  cases.push({ src: 1, offset: 0, shape: [], strides: [], label: 'scalar' });
+  cases.push({ src: 70000, offset: 1, shape: [2, 34999], strides: [34999, 1], label: 'long rows' });
+  for (const [i, c] of cases.entries()) {
+    const x = random(c.src, i + 100);
+    const a = new Float32Array(numel(c.shape));
+    const b = new Float32Array(numel(c.shape));
+    nat.stridedCopy(x, c.offset, c.strides, c.shape, a);
+    ref.stridedCopy(x, c.offset, c.strides, c.shape, b);
+    assertBitEqual(a, b, `stridedCopy ${c.label}`);
+  }
+});
+
+test('stridedAccumulate: injective permutes in parallel, overlapping and broadcast views in order (exact)', { skip }, () => {
+  const cases: Array<{ dst: number; offset: number; shape: number[]; strides: number[]; label: string }> = [];
+  cases.push({ dst: 120, offset: 0, ...permuted([2, 3, 4, 5], [0, 2, 1, 3]), label: 'permute' });
+  cases.push({ dst: 37 * 53, offset: 0, ...permuted([37, 53], [1, 0]), label: 'transpose' });
+  cases.push({ dst: 100, offset: 13, shape: [4, 5], strides: [20, 2], label: 'slice' });
+  cases.push({ dst: 50, offset: 1, shape: [300, 7, 49], strides: [0, 0, 1], label: 'sum to shape (bias grad)' });
+  cases.push({ dst: 50, offset: 0, shape: [6, 30], strides: [1, 0], label: 'sum over inner' });
+  cases.push({ dst: 40, offset: 0, shape: [10, 8], strides: [3, 1], label: 'overlapping windows' });
+  cases.push({ dst: 40000, offset: 0, shape: [3, 39000], strides: [1, 1], label: 'long overlapping' });
+  cases.push({ dst: 10, offset: 2, shape: [], strides: [], label: 'scalar' });
+  for (const [i, c] of cases.entries()) {
+    const dy = random(numel(c.shape), i + 200);
+    const init = random(c.dst, i + 300);
+    const a = init.slice();
+    const b = init.slice();
+    nat.stridedAccumulate(dy, a, c.offset, c.strides, c.shape);
+    ref.stridedAccumulate(dy, b, c.offset, c.strides, c.shape);
+    assertBitEqual(a, b, `stridedAccumulate ${c.label}`);
+  }
+});
+
+test('reduce sum (float64 accumulation, rtol 1e-7) and max with argmax (exact, first max, NaN propagates)', { skip }, () => {
+  const shapes: Array<[number, number, number]> = [
+    [1, 1, 1], [3, 70000, 1], [5, 17, 1], [4, 33, 300], [2, 1, 19], [7, 1000, 3], [1, 5, 257], [0, 4, 3], [3, 0, 2],
+  ];
+  for (const [outer, size, inner] of shapes) {
+    const x = random(outer * size * inner, outer + size + inner, -3, 3);
+    const a = new Float32Array(outer * inner);
+    const b = new Float32Array(outer * inner);
+    nat.reduce('sum', x, outer, size, inner, a);
+    ref.reduce('sum', x, outer, size, inner, b);
+    assertClose(a, b, 1e-7, 1e-9, `sum [${outer},${size},${inner}]`);
+    if (size === 0) continue;
+    // Ties and NaNs for max.
+    for (let i = 0; i < x.length; i += 7) x[i] = 2.5;
+    if (x.length > 40) { x[31] = NaN; x[x.length - 3] = NaN; }
+    const am = new Int32Array(outer * inner);
+    const bm = new Int32Array(outer * inner);
+    nat.reduce('max', x, outer, size, inner, a, am);
+    ref.reduce('max', x, outer, size, inner, b, bm);
+    assertBitEqual(a, b, `max [${outer},${size},${inner}]`);
+    assertBitEqual(am, bm, `argmax [${outer},${size},${inner}]`);
+    nat.reduce('max', x, outer, size, inner, a);  // argmax optional
+    assertBitEqual(a, b, `max without argmax [${outer},${size},${inner}]`);
+  }
+  assert.throws(() => nat.reduce('max', new Float32Array(0), 2, 0, 3, new Float32Array(6)), TensorError);
+});
+
+test('addInto and scaleInPlace are exact; sumSquares matches within 1e-12 relative', { skip }, () => {
+  for (const n of [0, 1, 17, 16384 * 3 + 5, 1_000_003]) {
+    const x = random(n, n + 1);
+    const y = random(n, n + 2);
+    const a = x.slice();
+    const b = x.slice();
+    nat.addInto(a, y);
+    ref.addInto(b, y);
+    assertBitEqual(a, b, `addInto n=${n}`);
+    nat.scaleInPlace(a, 0.1);
+    ref.scaleInPlace(b, 0.1);
+    assertBitEqual(a, b, `scaleInPlace n=${n}`);
+    const s1 = nat.sumSquares(x);
+    const s2 = ref.sumSquares(x);
+    assert.ok(Math.abs(s1 - s2) <= 1e-12 * s2 + 1e-300, `sumSquares n=${n}: ${s1} vs ${s2}`);
+  }
+  assert.throws(() => nat.addInto(new Float32Array(4), new Float32Array(3)), TensorError);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Softmax and norms
+
+test('softmax / log-softmax and backward on long and odd rows (rtol 1e-6, atol 1e-6·max)', { skip }, () => {
+  for (const [rows, cols] of [[1, 1], [7, 33], [3, 50304], [2, 16], [5, 17], [64, 64]] as const) {
+    const x = random(rows * cols, rows * cols, -8, 8);
+    if (cols > 4) { x[2] = -Infinity; x[cols + 1] = -1e30; }
+    for (const log of [false, true]) {
+      const a = new Float32Array(rows * cols);
+      const b = new Float32Array(rows * cols);
+      nat.softmax(x, rows, cols, a, log);
+      ref.softmax(x, rows, cols, b, log);
+      assertClose(a, b, 1e-6, 1e-7, `softmax log=${log} [${rows},${cols}]`);
+      const dy = random(rows * cols, cols + 3, -1, 1);
+      const y = b.slice();
+      if (log) for (let i = 0; i < y.length; i++) if (!Number.isFinite(y[i])) y[i] = -1e4;
+      const da = new Float32Array(rows * cols);
+      const db = new Float32Array(rows * cols);
+      nat.softmaxBackward(y, dy, rows, cols, da, log);
+      ref.softmaxBackward(y, dy, rows, cols, db, log);
+      assertClose(da, db, 1e-6, 1e-6, `softmaxBackward log=${log} [${rows},${cols}]`);
+    }
+  }
+});
+
+test('layerNorm and rmsNorm forward/backward, with and without affine, long rows (rtol 1e-5, atol 1e-5·max)', { skip }, () => {
+  for (const [rows, cols] of [[1, 1], [5, 5003], [70, 37], [33, 512], [3, 16], [600, 9]] as const) {
+    const x = random(rows * cols, rows + cols, -2, 3);
+    const w = random(cols, cols + 1, 0.5, 1.5);
+    const bias = random(cols, cols + 2, -0.5, 0.5);
+    const dy = random(rows * cols, rows * cols + 3);
+    for (const affine of [true, false]) {
+      const W = affine ? w : null;
+      const B = affine ? bias : null;
+      const o1 = new Float32Array(rows * cols), o2 = new Float32Array(rows * cols);
+      const m1 = new Float32Array(rows), m2 = new Float32Array(rows);
+      const r1 = new Float32Array(rows), r2 = new Float32Array(rows);
+      nat.layerNorm(x, W, B, rows, cols, 1e-5, o1, m1, r1);
+      ref.layerNorm(x, W, B, rows, cols, 1e-5, o2, m2, r2);
+      const tag = `[${rows},${cols}] affine=${affine}`;
+      assertClose(o1, o2, 1e-5, 1e-6, `layerNorm out ${tag}`);
+      assertClose(m1, m2, 1e-6, 1e-7, `layerNorm mean ${tag}`);
+      assertClose(r1, r2, 1e-6, 0, `layerNorm rstd ${tag}`);
+      const dx1 = new Float32Array(rows * cols), dx2 = new Float32Array(rows * cols);
+      const dw1 = affine ? random(cols, 9) : null, dw2 = dw1 ? dw1.slice() : null;  // accumulate onto values
+      const db1 = affine ? random(cols, 10) : null, db2 = db1 ? db1.slice() : null;
+      nat.layerNormBackward(x, W, m2, r2, dy, rows, cols, dx1, dw1, db1);
+      ref.layerNormBackward(x, W, m2, r2, dy, rows, cols, dx2, dw2, db2);
+      assertClose(dx1, dx2, 1e-5, 1e-5, `layerNormBackward dx ${tag}`);
+      if (dw1 && dw2) assertClose(dw1, dw2, 1e-5, 1e-6, `layerNormBackward dWeight ${tag}`);
+      if (db1 && db2) assertClose(db1, db2, 1e-5, 1e-6, `layerNormBackward dBias ${tag}`);
+
+      nat.rmsNorm(x, W, rows, cols, 1e-6, o1, r1);
+      ref.rmsNorm(x, W, rows, cols, 1e-6, o2, r2);
+      assertClose(o1, o2, 1e-5, 1e-6, `rmsNorm out ${tag}`);
+      assertClose(r1, r2, 1e-6, 0, `rmsNorm rstd ${tag}`);
+      const dw3 = affine ? random(cols, 11) : null, dw4 = dw3 ? dw3.slice() : null;
+      nat.rmsNormBackward(x, W, r2, dy, rows, cols, dx1, dw3);
+      ref.rmsNormBackward(x, W, r2, dy, rows, cols, dx2, dw4);
+      assertClose(dx1, dx2, 1e-5, 1e-5, `rmsNormBackward dx ${tag}`);
+      if (dw3 && dw4) assertClose(dw3, dw4, 1e-5, 1e-6, `rmsNormBackward dWeight ${tag}`);
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Embedding, rope, attention
+
+test('embedding gathers rows, its backward sums duplicate ids in order; bad ids throw', { skip }, () => {
+  for (const [vocab, dim, count] of [[11, 37, 50], [1, 1, 3], [5000, 512, 64], [300, 130, 1000]] as const) {
+    const w = random(vocab * dim, vocab + dim);
+    const ids = randomInts(count, count + vocab, 0, vocab);
+    ids[0] = vocab - 1;
+    if (count > 3) ids[3] = ids[1];  // duplicates
+    const a = new Float32Array(count * dim), b = new Float32Array(count * dim);
+    nat.embedding(w, ids, vocab, dim, a);
+    ref.embedding(w, ids, vocab, dim, b);
+    assertBitEqual(a, b, `embedding [${vocab},${dim}]`);
+    const dy = random(count * dim, 77);
+    const init = random(vocab * dim, 78);
+    const da = init.slice(), db = init.slice();
+    nat.embeddingBackward(dy, ids, vocab, dim, da);
+    ref.embeddingBackward(dy, ids, vocab, dim, db);
+    assertBitEqual(da, db, `embeddingBackward [${vocab},${dim}] (exact: same order of adds)`);
+  }
+  const w = random(20, 1);
+  assert.throws(() => nat.embedding(w, new Int32Array([1, 5]), 5, 4, new Float32Array(8)), TensorError);
+  assert.throws(() => nat.embedding(w, new Int32Array([-1]), 5, 4, new Float32Array(4)), TensorError);
+  assert.throws(() => nat.embeddingBackward(new Float32Array(4), new Int32Array([9]), 5, 4, new Float32Array(20)),
+    /embeddingBackward/);
+});
+
+test('rope forward and inverse, partial rotary dims, in place (rtol 1e-6, atol 1e-6·max)', { skip }, () => {
+  for (const [batch, heads, t, headDim, rotaryDims] of [[2, 3, 5, 10, 4], [1, 1, 1, 2, 2], [2, 4, 17, 64, 16],
+    [1, 2, 9, 16, 0], [3, 1, 7, 12, 12]] as const) {
+    const n = batch * heads * t * headDim;
+    const x = random(n, n + rotaryDims);
+    const positions = Int32Array.from({ length: batch * t }, (_, i) => (i % t) + 3 * Math.floor(i / t) + 1000 * (i % 2));
+    for (const inverse of [false, true]) {
+      const a = new Float32Array(n), b = new Float32Array(n);
+      nat.rope(x, positions, batch, heads, t, headDim, rotaryDims, 10000, a, inverse);
+      ref.rope(x, positions, batch, heads, t, headDim, rotaryDims, 10000, b, inverse);
+      assertClose(a, b, 1e-6, 1e-6, `rope [${batch},${heads},${t},${headDim}] rd=${rotaryDims} inverse=${inverse}`);
+      const inPlace = x.slice();
+      nat.rope(inPlace, positions, batch, heads, t, headDim, rotaryDims, 10000, inPlace, inverse);
+      assertBitEqual(inPlace, a, 'rope in place');
+    }
+  }
+  assert.throws(() => nat.rope(new Float32Array(8), new Int32Array(1), 1, 1, 1, 8, 3, 10000, new Float32Array(8), false),
+    TensorError);
+});
+
+interface AttentionCase extends AttentionArgs { mask: 'none' | 'padding' | 'empty-row' }
+const attentionCases: AttentionCase[] = [
+  { batch: 2, heads: 4, kvHeads: 2, tq: 5, tk: 9, headDim: 12, scale: 0.3, causal: true, mask: 'padding' },
+  { batch: 2, heads: 4, kvHeads: 2, tq: 5, tk: 9, headDim: 12, scale: 0.3, causal: false, mask: 'padding' },
+  { batch: 1, heads: 3, kvHeads: 1, tq: 1, tk: 20, headDim: 7, scale: 0.5, causal: true, mask: 'none' },
+  { batch: 2, heads: 2, kvHeads: 2, tq: 17, tk: 17, headDim: 17, scale: 1 / Math.sqrt(17), causal: true, mask: 'empty-row' },
+  { batch: 3, heads: 2, kvHeads: 1, tq: 33, tk: 33, headDim: 1, scale: 1, causal: false, mask: 'padding' },
+  { batch: 2, heads: 8, kvHeads: 8, tq: 64, tk: 64, headDim: 64, scale: 0.125, causal: true, mask: 'padding' },
+  { batch: 1, heads: 4, kvHeads: 2, tq: 3, tk: 40, headDim: 16, scale: 0.25, causal: true, mask: 'padding' },
+];
+
+function attentionInputs(c: AttentionCase, seed: number) {
+  const q = random(c.batch * c.heads * c.tq * c.headDim, seed, -1.5, 1.5);
+  const k = random(c.batch * c.kvHeads * c.tk * c.headDim, seed + 1, -1.5, 1.5);
+  const v = random(c.batch * c.kvHeads * c.tk * c.headDim, seed + 2);
+  const dOut = random(c.batch * c.heads * c.tq * c.headDim, seed + 3);
+  let mask: Float32Array | null = null;
+  if (c.mask !== 'none') {
+    mask = new Float32Array(c.batch * c.tk).fill(1);
+    for (let b = 0; b < c.batch; b++) for (let j = 0; j < b * 2 && j < c.tk; j++) mask[b * c.tk + j] = 0;  // left padding
+    if (c.tk > 3) mask[c.tk - 2] = 0;  // a hole in batch 0
+    if (c.mask === 'empty-row') for (let j = 0; j < c.tk; j++) mask[(c.batch - 1) * c.tk + j] = 0;
+  }
+  return { q, k, v, dOut, mask };
+}
+
+test('attention forward and backward: causal / not, padding masks, GQA, tq < tk (rtol 1e-5, atol 1e-5·max)', { skip }, () => {
+  for (const [ci, c] of attentionCases.entries()) {
+    const { q, k, v, dOut, mask } = attentionInputs(c, ci * 10 + 1);
+    const nOut = c.batch * c.heads * c.tq * c.headDim;
+    const nProbs = c.batch * c.heads * c.tq * c.tk;
+    const o1 = new Float32Array(nOut), o2 = new Float32Array(nOut);
+    const p1 = new Float32Array(nProbs), p2 = new Float32Array(nProbs);
+    nat.attention(q, k, v, mask, c, o1, p1);
+    ref.attention(q, k, v, mask, c, o2, p2);
+    const tag = `case ${ci} (${JSON.stringify(c)})`;
+    assertClose(p1, p2, 1e-5, 1e-6, `attention probs ${tag}`);
+    assertClose(o1, o2, 1e-5, 1e-5, `attention out ${tag}`);
+    for (let i = 0; i < nProbs; i++) if (p2[i] === 0) assert.equal(p1[i], 0, `hidden key has probability 0 (${tag})`);
+    const nKv = c.batch * c.kvHeads * c.tk * c.headDim;
+    const dq1 = new Float32Array(nOut).fill(7), dq2 = new Float32Array(nOut);
+    const dk1 = new Float32Array(nKv).fill(7), dk2 = new Float32Array(nKv);
+    const dv1 = new Float32Array(nKv).fill(7), dv2 = new Float32Array(nKv);
+    nat.attentionBackward(q, k, v, p2, dOut, c, dq1, dk1, dv1);
+    ref.attentionBackward(q, k, v, p2, dOut, c, dq2, dk2, dv2);
+    assertClose(dq1, dq2, 1e-5, 1e-5, `attention dq ${tag}`);
+    assertClose(dk1, dk2, 1e-5, 1e-5, `attention dk ${tag}`);
+    assertClose(dv1, dv2, 1e-5, 1e-5, `attention dv ${tag}`);
+  }
+  const c = attentionCases[0];
+  assert.throws(() => nat.attention(new Float32Array(3), new Float32Array(3), new Float32Array(3), null, c,
+    new Float32Array(3), new Float32Array(3)), /attention: q has 3 elements/);
+  assert.throws(() => nat.attention(new Float32Array(0), new Float32Array(0), new Float32Array(0), null,
+    { ...c, kvHeads: 3 }, new Float32Array(0), new Float32Array(0)), TensorError);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Cross-entropy and AdamW
+
+test('crossEntropy: loss and gradient over rows of 50304 with ignored rows (loss rtol 1e-6, grad rtol 1e-5, atol 1e-6·max)', { skip }, () => {
+  for (const [rows, classes, spread] of [[6, 50304, 8], [9, 7, 3], [1, 1, 1], [33, 17, 20]] as const) {
+    const logits = random(rows * classes, rows + classes, -spread, spread);
+    const targets = randomInts(rows, classes, 0, classes);
+    if (rows > 2) targets[1] = -100;
+    if (rows > 5) targets[5] = classes - 1;
+    for (const withGrad of [true, false]) {
+      const d1 = withGrad ? new Float32Array(rows * classes).fill(3) : null;
+      const d2 = withGrad ? new Float32Array(rows * classes) : null;
+      const r1 = nat.crossEntropy(logits, targets, rows, classes, -100, d1, 0.5);
+      const r2 = ref.crossEntropy(logits, targets, rows, classes, -100, d2, 0.5);
+      assert.equal(r1.count, r2.count);
+      assert.ok(Math.abs(r1.loss - r2.loss) <= 1e-6 * Math.abs(r2.loss) + 1e-7, `loss ${r1.loss} vs ${r2.loss}`);
+      if (d1 && d2) assertClose(d1, d2, 1e-5, 1e-6, `crossEntropy dLogits [${rows},${classes}]`);
+    }
+  }
+  // Every row ignored: NaN loss, zero gradient.
+  const d = new Float32Array(12).fill(5);
+  const r = nat.crossEntropy(random(12, 1), new Int32Array([-1, -1, -1]), 3, 4, -1, d, 1);
+  assert.ok(Number.isNaN(r.loss));
+  assert.equal(r.count, 0);
+  assert.ok(d.every((v) => v === 0));
+  assert.throws(() => nat.crossEntropy(random(12, 1), new Int32Array([0, 4, 1]), 3, 4, -100, null, 1), TensorError);
+});
+
+test('adamw over several steps, with and without weight decay (rtol 1e-6 on param, m, v)', { skip }, () => {
+  for (const n of [1, 17, 16384 + 33]) {
+    for (const weightDecay of [0, 0.1]) {
+      const p1 = random(n, n), p2 = p1.slice();
+      const m1 = new Float32Array(n), m2 = new Float32Array(n);
+      const v1 = new Float32Array(n), v2 = new Float32Array(n);
+      for (let step = 1; step <= 5; step++) {
+        const g = random(n, n + step * 31, -0.1, 0.1);
+        if (n > 3) g[2] = 0;
+        const args = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, step };
+        nat.adamw(p1, g, m1, v1, args);
+        ref.adamw(p2, g, m2, v2, args);
+        const tag = `n=${n} wd=${weightDecay} step=${step}`;
+        assertClose(p1, p2, 1e-6, 1e-7, `adamw param ${tag}`);
+        assertClose(m1, m2, 1e-6, 1e-7, `adamw m ${tag}`);
+        assertClose(v1, v2, 1e-6, 1e-7, `adamw v ${tag}`);
+      }
+    }
+  }
+  assert.throws(() => nat.adamw(new Float32Array(4), new Float32Array(3), new Float32Array(4), new Float32Array(4),
+    { lr: 1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, step: 1 }), /adamw: grad has 3 elements, needs 4/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Threads
+
+test('results are bit-identical with 1 and 2 threads', { skip: skip || (loaded?.threads ? false : 'addon has no setThreads') }, () => {
+  const check = (label: string, run: () => Array<Float32Array | Int32Array | number>) => {
+    const [one, two] = withThreads(run);
+    for (let i = 0; i < one.length; i++) {
+      const a = one[i], b = two[i];
+      if (typeof a === 'number') assert.ok(Object.is(a, b), `${label} #${i}: ${a} vs ${b}`);
+      else assertBitEqual(a, b as typeof a, `${label} #${i}`);
+    }
+  };
+  const rows = 512, cols = 512;
+  const x = random(rows * cols, 1, -2, 2);
+  const dy = random(rows * cols, 2);
+  const w = random(cols, 3, 0.5, 1.5);
+  check('layerNormBackward', () => {
+    const mean = new Float32Array(rows), rstd = new Float32Array(rows), out = new Float32Array(rows * cols);
+    nat.layerNorm(x, w, w, rows, cols, 1e-5, out, mean, rstd);
+    const dx = new Float32Array(rows * cols), dw = new Float32Array(cols), db = new Float32Array(cols);
+    nat.layerNormBackward(x, w, mean, rstd, dy, rows, cols, dx, dw, db);
+    return [out, mean, rstd, dx, dw, db];
+  });
+  check('rmsNormBackward', () => {
+    const rstd = new Float32Array(rows), out = new Float32Array(rows * cols);
+    nat.rmsNorm(x, w, rows, cols, 1e-5, out, rstd);
+    const dx = new Float32Array(rows * cols), dw = new Float32Array(cols);
+    nat.rmsNormBackward(x, w, rstd, dy, rows, cols, dx, dw);
+    return [out, rstd, dx, dw];
+  });
+  const ceRows = 64, classes = 50304;
+  const logits = random(ceRows * classes, 4, -6, 6);
+  const targets = randomInts(ceRows, 5, 0, classes);
+  targets[7] = -100;
+  check('crossEntropy', () => {
+    const d = new Float32Array(ceRows * classes);
+    const r = nat.crossEntropy(logits, targets, ceRows, classes, -100, d, 1);
+    return [r.loss, d];
+  });
+  check('sumSquares / reduce / softmax', () => {
+    const s = new Float32Array(3), am = new Int32Array(3), m = new Float32Array(3), cs = new Float32Array(3 * 1000);
+    nat.reduce('sum', logits, 3, 70000, 1, s);
+    nat.reduce('max', logits, 3, 70000, 1, m, am);
+    nat.reduce('sum', logits, 7, 300, 1000, cs.subarray(0, 0).length === 0 ? new Float32Array(7000) : cs);
+    const sm = new Float32Array(rows * cols);
+    nat.softmax(x, rows, cols, sm, false);
+    return [nat.sumSquares(logits), s, m, am, sm];
+  });
+  check('elementwise', () => {
+    const n = 100003;
+    const g = new Float32Array(n), gb = new Float32Array(n);
+    nat.unary('gelu', logits.subarray(0, n), g);
+    nat.unaryBackward('gelu', logits.subarray(0, n), g, dy.subarray(0, n), gb);
+    const acc = new Float32Array(50);
+    nat.stridedAccumulate(dy.subarray(0, 300 * 7 * 49), acc, 1, [0, 0, 1], [300, 7, 49]);
+    const tr = new Float32Array(rows * cols);
+    nat.stridedCopy(x, 0, [1, cols], [cols, rows], tr);
+    return [g, gb, acc, tr];
+  });
+  const c = attentionCases[5];
+  const gqa: AttentionCase = { ...c, kvHeads: 2 };
+  const inputs = attentionInputs(gqa, 9);
+  check('attention (GQA)', () => {
+    const out = new Float32Array(inputs.q.length), probs = new Float32Array(c.batch * c.heads * c.tq * c.tk);
+    nat.attention(inputs.q, inputs.k, inputs.v, inputs.mask, gqa, out, probs);
+    const dq = new Float32Array(inputs.q.length), dk = new Float32Array(inputs.k.length), dv = new Float32Array(inputs.v.length);
+    nat.attentionBackward(inputs.q, inputs.k, inputs.v, probs, inputs.dOut, gqa, dq, dk, dv);
+    return [out, probs, dq, dk, dv];
+  });
+  check('embeddingBackward / adamw', () => {
+    const ids = randomInts(512, 6, 0, 1000);
+    ids[10] = ids[11] = ids[400];
+    const dW = new Float32Array(1000 * cols);
+    nat.embeddingBackward(dy, ids, 1000, cols, dW);
+    const p = x.slice(), m = new Float32Array(x.length), v = new Float32Array(x.length);
+    nat.adamw(p, dy, m, v, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: 3 });
+    return [dW, p, m, v];
+  });
+});
+
+test('argument errors name the kernel and the problem', { skip }, () => {
+  assert.throws(() => nat.unary('exp', new Float32Array(3), new Float32Array(4)), /unary: x has 3 elements, needs 4/);
+  assert.throws(() => nat.softmax(new Float32Array(5), 2, 3, new Float32Array(6), false), /softmax: x has 5 elements, needs 6/);
+  assert.throws(() => nat.layerNorm(new Float32Array(6), new Float32Array(2), null, 2, 3, 1e-5, new Float32Array(6),
+    new Float32Array(2), new Float32Array(2)), /layerNorm: weight has 2 elements, needs 3/);
+  assert.throws(() => nat.binary('add', new Float32Array(5), [1], new Float32Array(6), [1], new Float32Array(6), [6]),
+    /binary: a has 5 elements/);
+  assert.throws(() => nat.stridedCopy(new Float32Array(10), 5, [1, 2], [2, 3], new Float32Array(6)),
+    /stridedCopy: x has 10 elements/);
+  assert.throws(() => nat.stridedCopy(new Float32Array(10), 0, [1], [2, 3], new Float32Array(6)),
+    /stridedCopy: strides has 1 entries/);
+  assert.throws(() => nat.unary('exp', new Float64Array(4) as unknown as Float32Array, new Float32Array(4)),
+    /unary: x must be a Float32Array/);
+});
