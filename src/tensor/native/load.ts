@@ -16,8 +16,13 @@ function packageRoot(): string {
   return dir;
 }
 
+/** The addon built by `npm ci`, or another build named by IRLENS_NATIVE_ADDON. */
+export function nativeAddonPath(): string {
+  return process.env.IRLENS_NATIVE_ADDON ?? join(packageRoot(), 'build', 'Release', 'irlens_native.node');
+}
+
 export function loadNativeBackend(): { backend: Backend | null; reason: string } {
-  const path = join(packageRoot(), 'build', 'Release', 'irlens_native.node');
+  const path = nativeAddonPath();
   if (!existsSync(path)) return { backend: null, reason: `${path} does not exist` };
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+
+/** Runs a tiny computation in a child process with the given environment. */
+function runChild(env: Record<string, string>) {
+  const script = `
+    import * as T from './src/tensor/index.ts';
+    const a = T.tensor([[1, 2], [3, 4]], undefined, true);
+    const loss = T.sum(T.matmul(a, a));
+    loss.backward();
+    T.sum(T.exp(a));
+    console.log(JSON.stringify({ backend: T.currentBackend().name, loss: loss.item(), grad: a.grad.toArray() }));
+  `;
+  return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+}
+
+describe('without the native addon', () => {
+  it('runs on the reference backend and warns once, loudly', () => {
+    const child = runChild({ IRLENS_NATIVE_ADDON: '/nonexistent/irlens_native.node', IRLENS_BACKEND: '' });
+    assert.equal(child.status, 0, child.stderr);
+    const result = JSON.parse(child.stdout.trim());
+    assert.equal(result.backend, 'reference');
+    assert.equal(result.loss, 54);
+    assert.deepEqual(result.grad, [7, 11, 9, 13], "d(sum(A·A))/dA = 1·Aᵀ + Aᵀ·1");
+    const warnings = child.stderr.match(/native kernels are not available/g) ?? [];
+    assert.equal(warnings.length, 1, child.stderr);
+    assert.match(child.stderr, /npm run install/);
+  });
+
+  it('refuses IRLENS_BACKEND=native with a reason when the addon is missing', () => {
+    const child = runChild({ IRLENS_NATIVE_ADDON: '/nonexistent/irlens_native.node', IRLENS_BACKEND: 'native' });
+    assert.notEqual(child.status, 0);
+    assert.match(child.stderr, /IRLENS_BACKEND=native but the native addon could not be loaded: .*does not exist/);
+  });
+});
