@@ -13,27 +13,10 @@ import type { GptNeoxConfig } from '../io/config.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { activation } from './activations.js';
+import { defaultPositions, type CausalLMInputs, type CausalLMOutputs } from './causal-lm.js';
 import type { KVCache } from './kv-cache.js';
 
-export interface CausalLMInputs {
-  /** int32 [batch, t] */
-  inputIds: Tensor;
-  /** [batch, t], 1 for tokens and 0 for padding. */
-  attentionMask?: Tensor;
-  /** int32 [batch, t]; by default 0..t-1, or counted over the attention mask when one is given. */
-  positionIds?: Tensor;
-  /**
-   * Keys and values of earlier positions: inputIds then holds only the new tokens, and
-   * attentionMask (required with a non-empty cache) covers cached and new positions.
-   */
-  cache?: KVCache;
-}
-
-export interface CausalLMOutputs {
-  logits: Tensor;
-  /** The final layer norm's output, [batch, t, hidden]. */
-  hidden: Tensor;
-}
+export { defaultPositions, type CausalLMInputs, type CausalLMOutputs };
 
 class GPTNeoXAttention extends Module {
   readonly queryKeyValue: Linear;
@@ -140,27 +123,8 @@ export class GPTNeoXForCausalLM extends Module {
 
   forward(inputs: CausalLMInputs): CausalLMOutputs {
     const hidden = this.gptNeox.forward(inputs);
-    return { hidden, logits: this.embedOut.forward(hidden) };
+    const t = hidden.shape[1]!;
+    const headInput = inputs.logitsFor === 'last' && t > 1 ? T.slice(hidden, 1, t - 1, t) : hidden;
+    return { hidden, logits: this.embedOut.forward(headInput) };
   }
-}
-
-/**
- * Positions of the t new tokens that follow `past` cached ones: past..past+t-1, or, with an
- * attention mask over all past + t positions, each token's index among the real tokens of its row.
- */
-export function defaultPositions(inputIds: Tensor, attentionMask?: Tensor, past = 0): Tensor {
-  const [batch, t] = inputIds.shape as [number, number];
-  const total = past + t;
-  const positions = new Int32Array(batch * t);
-  const mask = attentionMask ? (attentionMask.dtype === 'int32' ? attentionMask.ids : attentionMask.data) : null;
-  for (let b = 0; b < batch; b++) {
-    let seen = 0;
-    for (let i = 0; i < total; i++) {
-      const real = mask ? mask[b * total + i] !== 0 : true;
-      // transformers gives padding positions 1 (cumsum − 1, filled with 1); they are masked anyway.
-      if (i >= past) positions[b * t + i - past] = real ? seen : 1;
-      if (real) seen++;
-    }
-  }
-  return T.idTensor(positions, [batch, t]);
 }

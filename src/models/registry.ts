@@ -2,10 +2,13 @@
  * Every architecture irlens implements, as transformers names it (config.json's
  * "architectures"). Loading, saving and the parity tests go through this list.
  */
-import type { GptNeoxConfig, ModelConfig, ModelType } from '../io/config.js';
+import type { GptNeoxConfig, LlamaConfig, ModelConfig, ModelType, RobertaConfig } from '../io/config.js';
 import type { TensorMap } from '../io/record.js';
 import type { Module } from '../nn/index.js';
 import { GPTNeoXForCausalLM } from './gpt-neox.js';
+import { LlamaForCausalLM } from './llama.js';
+import { RobertaForSequenceClassification } from './roberta.js';
+import { GPTNeoXForSequenceClassification, LlamaForSequenceClassification } from './sequence-classification.js';
 
 export interface Architecture {
   /** transformers' class name, e.g. "GPTNeoXForCausalLM". */
@@ -25,6 +28,36 @@ export const ARCHITECTURES: Architecture[] = [
     create: (config) => new GPTNeoXForCausalLM(config as GptNeoxConfig),
     // Some exports name the output layer lm_head, as other causal LMs do.
     renameWeights: (weights) => renamed(weights, { 'lm_head.weight': 'embed_out.weight' }),
+  },
+  {
+    name: 'GPTNeoXForSequenceClassification',
+    modelType: 'gpt_neox',
+    kind: 'sequence-classifier',
+    create: (config) => new GPTNeoXForSequenceClassification(config as GptNeoxConfig),
+  },
+  {
+    name: 'RobertaForSequenceClassification',
+    modelType: 'roberta',
+    kind: 'sequence-classifier',
+    create: (config) => new RobertaForSequenceClassification(config as RobertaConfig),
+  },
+  {
+    name: 'LlamaForCausalLM',
+    modelType: 'llama',
+    kind: 'causal-lm',
+    create: (config) => new LlamaForCausalLM(config as LlamaConfig),
+    // With tied embeddings, checkpoints usually store only model.embed_tokens.weight: the head is that tensor.
+    renameWeights: (weights, config) => {
+      const embeddings = weights.get('model.embed_tokens.weight');
+      if (!config.tieWordEmbeddings || weights.has('lm_head.weight') || !embeddings) return weights;
+      return new Map([...weights, ['lm_head.weight', embeddings]]);
+    },
+  },
+  {
+    name: 'LlamaForSequenceClassification',
+    modelType: 'llama',
+    kind: 'sequence-classifier',
+    create: (config) => new LlamaForSequenceClassification(config as LlamaConfig),
   },
 ];
 

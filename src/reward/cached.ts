@@ -1,0 +1,34 @@
+/**
+ * Wraps a reward so each distinct text is scored once: scores are kept by the SHA-256 of the
+ * text, so re-scoring the same demonstrations (evaluation, shaped rewards, resumed runs) is cheap.
+ */
+import { createHash } from 'node:crypto';
+import type { RewardFunction, RewardScores } from './reward.js';
+
+export class CachedReward implements RewardFunction {
+  readonly name: string;
+  private readonly cache = new Map<string, number>();
+  private metadata: Record<string, unknown> = {};
+
+  constructor(private readonly base: RewardFunction) {
+    this.name = base.name;
+  }
+
+  /** Texts scored by the underlying reward so far (cache misses). */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  score(texts: readonly string[]): RewardScores {
+    const keys = texts.map(textHash);
+    const missing = [...new Map(keys.map((key, i) => [key, texts[i]!] as const)).entries()].filter(([key]) => !this.cache.has(key));
+    if (missing.length > 0) {
+      const fresh = this.base.score(missing.map(([, text]) => text));
+      missing.forEach(([key], i) => this.cache.set(key, fresh.scores[i]!));
+      this.metadata = fresh.metadata;
+    }
+    return { scores: keys.map((key) => this.cache.get(key)!), metadata: { ...this.metadata, cached: true } };
+  }
+}
+
+export const textHash = (text: string): string => createHash('sha256').update(text).digest('hex');
