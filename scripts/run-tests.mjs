@@ -17,5 +17,7 @@ function testFiles(path) {
 
 const roots = process.argv.slice(2);
 const files = (roots.length > 0 ? roots : ['test']).flatMap(testFiles);
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// Resolve tsx from this project, so the suite runs from any working directory.
+const tsx = import.meta.resolve('tsx');
+const result = spawnSync(process.execPath, ['--import', tsx, '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
