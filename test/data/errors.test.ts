@@ -1,0 +1,115 @@
+/** Problems a user can cause give typed errors that name the file, the row or line, and a fix. */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import {
+  CsvSyntaxError, DataError, DataOptionError, EmptyDatasetError, JsonSyntaxError, LabelValueError, MissingFileError, ParquetReadError,
+  UnknownColumnError, curate, curateCommand, loadFile, readRecords,
+} from '../../src/data/index.js';
+import { dataFile, temporaryFolder } from './shared-data.js';
+
+describe('data errors', () => {
+  let folder: ReturnType<typeof temporaryFolder>;
+  before(() => {
+    folder = temporaryFolder();
+  });
+  after(() => folder.remove());
+  const write = (name: string, content: string | Uint8Array) => {
+    const path = join(folder.dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+
+  it('a missing file', async () => {
+    const path = join(folder.dir, 'nope.csv');
+    await assert.rejects(loadFile(path), (error: unknown) => {
+      assert.ok(error instanceof MissingFileError && error instanceof DataError);
+      assert.equal(error.file, path);
+      assert.match(error.message, /does not exist; check the path/);
+      return true;
+    });
+    await assert.rejects(curateCommand({ input: path, outDir: join(folder.dir, 'out') }), MissingFileError);
+    await assert.rejects(loadFile(folder.dir), /not a file/);
+  });
+
+  it('an unknown column lists the columns and suggests the closest', async () => {
+    await assert.rejects(loadFile(dataFile('jigsaw-sample', 'train.csv'), { schema: 'jigsaw', textColumn: 'coment_text' }), (error: unknown) => {
+      assert.ok(error instanceof UnknownColumnError);
+      assert.equal(error.column, 'coment_text');
+      assert.equal(error.suggestion, 'comment_text');
+      assert.deepEqual(error.columns, ['id', 'comment_text', 'toxic', 'severe_toxic', 'obscene', 'threat', 'insult', 'identity_hate']);
+      assert.match(error.message, /"coment_text" is not in the file; its columns are "id", "comment_text", .*did you mean "comment_text"\?/);
+      return true;
+    });
+    // Nested paths are listed for JSONL objects.
+    await assert.rejects(loadFile(dataFile('rtp-prompts', 'toxic.jsonl'), { schema: 'rtp', labelColumn: 'prompt.toxcity' }), (error: unknown) => {
+      assert.ok(error instanceof UnknownColumnError);
+      assert.equal(error.suggestion, 'prompt.toxicity');
+      assert.ok(error.columns.includes('continuation.severe_toxicity'));
+      return true;
+    });
+    await assert.rejects(loadFile(write('x.csv', 'body,stars\nhi,5\n')), /schema cannot be told from the columns \("body", "stars"\)/);
+  });
+
+  it('nothing left after filtering says which filter removed how many', async () => {
+    await assert.rejects(
+      curateCommand({ input: dataFile('jigsaw-sample', 'train.csv'), outDir: join(folder.dir, 'empty'), promptLength: 5, minTextLength: 3000 }),
+      (error: unknown) => {
+        assert.ok(error instanceof EmptyDatasetError);
+        assert.deepEqual(error.dropped, { 'too-short-to-split (promptLength 5 words)': 11, 'text-too-short (minTextLength 3000 words)': 271 });
+        assert.match(error.message, /nothing is left after filtering: 282 rows read; too-short-to-split \(promptLength 5 words\) removed 11, text-too-short \(minTextLength 3000 words\) removed 271; loosen/);
+        return true;
+      },
+    );
+    const oneLabel = [{ id: 'a', text: 'x', label: 1 as const, file: 'f', row: 1 }];
+    assert.throws(() => curate(oneLabel, { balance: true }), /balance removed 1/);
+  });
+
+  it('a CSV with a broken quote names the line where the record starts', async () => {
+    const unclosed = write('unclosed.csv', 'text,label\r\nfine,0\r\n"also\r\nfine",1\r\n"never closed,1\r\nmore,0\r\nrows,1\r\n');
+    await assert.rejects(readRecords(unclosed), (error: unknown) => {
+      assert.ok(error instanceof CsvSyntaxError);
+      assert.equal(error.line, 5);
+      assert.match(error.message, /unclosed\.csv \(line 5\): a quoted field in the record that starts on line 5 is never closed/);
+      return true;
+    });
+    const stray = write('stray.csv', 'text,label\nfine,0\n"bad"quote,1\n');
+    await assert.rejects(readRecords(stray), (error: unknown) => error instanceof CsvSyntaxError && error.line === 3 && /Invalid Closing Quote/.test(error.message));
+    const ragged = write('ragged.csv', 'text,label\nfine,0\n\nsplit, here,1\n');
+    await assert.rejects(readRecords(ragged), (error: unknown) => error instanceof CsvSyntaxError && error.line === 4 && /as many fields as the header/.test(error.message));
+    await assert.rejects(readRecords(write('blank.csv', '')), /file is empty/);
+  });
+
+  it('an unreadable Parquet file', async () => {
+    await assert.rejects(loadFile(write('garbage.parquet', 'this is not parquet at all')), (error: unknown) => {
+      assert.ok(error instanceof ParquetReadError);
+      assert.match(error.message, /garbage\.parquet: this is not a readable Parquet file/);
+      return true;
+    });
+    const good = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'text', data: ['a', 'b'] }, { name: 'label', data: [0, 1], type: 'INT32' }] }));
+    const truncated = write('truncated.parquet', good.slice(0, good.length - 20));
+    await assert.rejects(loadFile(truncated), ParquetReadError);
+    const corrupt = good.slice();
+    corrupt.fill(0xff, 4, 40); // the first column chunk's pages
+    await assert.rejects(loadFile(write('corrupt.parquet', corrupt)), ParquetReadError);
+  });
+
+  it('a label that cannot be read, bad JSON, and bad options', async () => {
+    const labels = write('labels.csv', 'text,label\na,1\nb,maybe\n');
+    await assert.rejects(loadFile(labels), (error: unknown) => {
+      assert.ok(error instanceof LabelValueError);
+      assert.deepEqual([error.row, error.line], [2, 3]);
+      assert.match(error.message, /"maybe", which is not 0\/1.*pass positiveValues/);
+      return true;
+    });
+    await assert.rejects(loadFile(write('score.jsonl', '{"text":"a","label":0.7}\n')), /pass threshold/);
+    await assert.rejects(loadFile(write('bad.jsonl', '{"text":"a","label":1}\n{"text": oops}\n')), (error: unknown) => error instanceof JsonSyntaxError && error.line === 2);
+    await assert.rejects(loadFile(write('array.jsonl', '[1,2]\n')), /expected a JSON object/);
+    await assert.rejects(loadFile(write('data.xyz', 'text,label\n')), /format cannot be told/);
+    assert.throws(() => curate([], { testFraction: 1.5 }), DataOptionError);
+    assert.throws(() => curate([], { promptLength: 3, promptFraction: 0.5 }), /both given/);
+    assert.throws(() => curate([{ id: 'a', text: 'x y', label: 0, file: 'f', row: 1 }], { minPromptLength: 1 }), /need prompts/);
+  });
+});
