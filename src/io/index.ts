@@ -30,3 +30,7 @@ export {
   type ProblemType,
   type RobertaConfig,
 } from './config.js';
+export { resolveModel, resolveModelDetails, parseModelId, type ResolveModelOptions, type ResolvedModel } from './hub.js';
+export {
+  HubError, HubAuthError, HubConnectionError, HubDownloadError, HubNotFoundError, HubOfflineError, HubRepoContentError, ModelIdError,
+} from './hub-errors.js';
