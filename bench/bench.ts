@@ -69,5 +69,7 @@ if (want('train_step_s') || want('forward_s')) {
   }
 }
 
+if (want('generate_tok_s')) out.generate_tok_s = (await import('./generate.js')).measureGenerate(reps);
+
 out.peak_rss_mb = process.resourceUsage().maxRSS / 1024;
 console.log(JSON.stringify(out));
