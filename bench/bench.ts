@@ -6,10 +6,11 @@
  */
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { parseConfig, type GptNeoxConfig } from '../src/io/config.js';
 import { GPTNeoXForCausalLM } from '../src/models/gpt-neox.js';
+import { RobertaForSequenceClassification } from '../src/models/roberta.js';
 import { AdamW, Rng, initWeights } from '../src/nn/index.js';
 import * as T from '../src/tensor/index.js';
+import { pythia70mConfig, robertaBaseConfig } from './shapes.js';
 
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' }, only: { type: 'string', default: '' } } });
 const reps = Number(values.reps);
@@ -30,12 +31,7 @@ function timed(fn: () => void, count = reps): number {
   return times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
 }
 
-/** Pythia-70M's shape, as the peer builds it. */
-const pythia70m = parseConfig({
-  model_type: 'gpt_neox', vocab_size: 50304, hidden_size: 512, num_hidden_layers: 6, num_attention_heads: 8,
-  intermediate_size: 2048, rotary_pct: 0.25, max_position_embeddings: 2048, use_parallel_residual: true,
-  tie_word_embeddings: false, hidden_act: 'gelu',
-}) as GptNeoxConfig;
+const pythia70m = pythia70mConfig();
 
 const backend = T.currentBackend();
 const out: Record<string, number | string> = { backend: backend.name };
@@ -70,6 +66,15 @@ if (want('train_step_s') || want('forward_s')) {
 }
 
 if (want('generate_tok_s')) out.generate_tok_s = (await import('./generate.js')).measureGenerate(reps);
+
+if (want('classifier_texts_s')) {
+  const config = robertaBaseConfig();
+  const classifier = new RobertaForSequenceClassification(config);
+  initWeights(classifier, rng, { std: config.initializerRange });
+  classifier.eval();
+  const texts = T.idTensor(Int32Array.from({ length: 32 * 64 }, () => 3 + rng.int(50265 - 3)), [32, 64]);
+  out.classifier_texts_s = 32 / timed(() => T.tidy(() => T.noGrad(() => classifier.forward({ inputIds: texts }).logits)));
+}
 
 out.peak_rss_mb = process.resourceUsage().maxRSS / 1024;
 console.log(JSON.stringify(out));

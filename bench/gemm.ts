@@ -3,9 +3,9 @@
 // d 512, d_ff 2048, vocab 50304: forward, transB input gradients, transA weight gradients) and
 // batched attention products, with 1 thread and with all threads.
 //
-// usage: node --import tsx bench/gemm.ts [--reps N] [--threads 1,2] [--only substring]
+// usage: node --import tsx bench/gemm.ts [--reps N] [--threads 1,2] [--only substring] [--best]
 // Prints one JSON object. Each figure is the median over reps (best in parentheses in the
-// table printed to stderr). Set IRLENS_NATIVE_ADDON to benchmark another build of the addon.
+// table printed to stderr; --best adds them to the JSON as <key>_best). Set IRLENS_NATIVE_ADDON to benchmark another build of the addon.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -54,6 +54,13 @@ const shapes: Shape[] = [
   shape('attn_dq_64x64x64_b64_tn', 64, 64, 64, true, false, 64),
   shape('square_256', 256, 256, 256),
   shape('gemv_1x2048x2048', 1, 2048, 2048),
+  // Generation: one or a few tokens against the lm head / MLP weights (the small-m path).
+  shape('gen_lm_head_1x512x50304', 1, 50304, 512),
+  shape('gen_lm_head_nt_1x512x50304', 1, 50304, 512, false, true),
+  shape('gen_lm_head_16x512x50304', 16, 50304, 512),
+  shape('gen_lm_head_nt_16x512x50304', 16, 50304, 512, false, true),
+  shape('gen_mlp_nt_4x512x2048', 4, 2048, 512, false, true),
+  shape('tall_attn_4096x64x64', 4096, 64, 64),
 ];
 
 function random(length: number): Float32Array {
@@ -89,6 +96,7 @@ const original = addon.threads();
 const threadCounts = (argValue('--threads') ?? [...new Set([1, original])].join(','))
   .split(',').map(Number).filter((t) => t >= 1);
 const only = argValue('--only');
+const withBest = process.argv.includes('--best');
 
 const result: Record<string, unknown> = { simd: addon.simd(), threads: original };
 for (const threads of threadCounts) {
@@ -98,6 +106,7 @@ for (const threads of threadCounts) {
     const { median, best } = measure(s, reps);
     const suffix = threads === original ? '' : `_t${threads}`;
     result[s.key + suffix] = Math.round(median * 10) / 10;
+    if (withBest) result[s.key + suffix + '_best'] = Math.round(best * 10) / 10;
     process.stderr.write(`${threads} thr  ${s.key.padEnd(32)} ${median.toFixed(1).padStart(7)} GFLOP/s (best ${best.toFixed(1)})\n`);
   }
 }

@@ -7,10 +7,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { parseConfig, type GptNeoxConfig } from '../src/io/config.js';
 import { generate } from '../src/models/generation.js';
 import { GPTNeoXForCausalLM } from '../src/models/gpt-neox.js';
 import { Rng, initWeights } from '../src/nn/index.js';
+import { pythia70mConfig } from './shapes.js';
 
 const BATCH = 16;
 const PROMPT_TOKENS = 32;
@@ -18,11 +18,7 @@ const NEW_TOKENS = 64;
 
 /** New tokens per second: the median of `reps` timed generations after one warm-up (the peer times max(1, reps // 2)). */
 export function measureGenerate(reps: number): number {
-  const config = parseConfig({
-    model_type: 'gpt_neox', vocab_size: 50304, hidden_size: 512, num_hidden_layers: 6, num_attention_heads: 8,
-    intermediate_size: 2048, rotary_pct: 0.25, max_position_embeddings: 2048, use_parallel_residual: true,
-    tie_word_embeddings: false, hidden_act: 'gelu',
-  }) as GptNeoxConfig;
+  const config = pythia70mConfig();
   const rng = new Rng(0);
   const model = new GPTNeoXForCausalLM(config);
   initWeights(model, rng, { std: config.initializerRange });

@@ -87,6 +87,13 @@ struct Avx2Kernel {
 using K6x16 = Avx2Kernel<6, 2, 256, 1536, 512>;
 
 void Serial6x16(const Problem& p) { BlockedGemm<K6x16>(p); }
+void PackA6x16(const Problem& p, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* ap) {
+  PackABlock<K6x16>(p, i0, mc, p0, kc, ap);
+}
+void Compute6x16(const Problem& p, const float* ap, int64_t i0, int64_t mc, int64_t j0, int64_t nc, int64_t p0,
+                 int64_t kc, bool load_c) {
+  ComputeBlock<K6x16>(p, ap, i0, mc, j0, nc, p0, kc, load_c);
+}
 
 }  // namespace
 }  // namespace gemm_detail
@@ -98,7 +105,8 @@ namespace irlens {
 namespace gemm_detail {
 
 const Isa* Avx2Isa() {
-  static const Isa isa = {"avx2", 6, 16, Serial6x16};
+  static const Isa isa = {"avx2", K6x16::MR, K6x16::NR, K6x16::KC, K6x16::NC, Serial6x16,
+                         PackA6x16, Compute6x16, nullptr};
   return &isa;
 }
 

@@ -176,6 +176,184 @@ struct Avx512Kernel {
 using K6x64 = Avx512Kernel<6, 4, 512, 1536, 256>;
 
 void Serial6x64(const Problem& p) { BlockedGemm<K6x64>(p); }
+void PackA6x64(const Problem& p, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* ap) {
+  PackABlock<K6x64>(p, i0, mc, p0, kc, ap);
+}
+void Compute6x64(const Problem& p, const float* ap, int64_t i0, int64_t mc, int64_t j0, int64_t nc, int64_t p0,
+                 int64_t kc, bool load_c) {
+  ComputeBlock<K6x64>(p, ap, i0, mc, j0, nc, p0, kc, load_c);
+}
+
+// ---- Few rows (m <= kSmallM): op(B) read in place, no packing. ----
+// Each output element still gets, per k block of KcFor(k, K6x64::KC), one FMA chain from zero in
+// ascending k (broadcast op(A) element times op(B) row vector), then C = acc or C = C + acc:
+// the same operations as the blocked path, so the results are bit-identical to it.
+
+static IRLENS_INLINE float AElem(const Problem& p, int64_t i, int64_t q) {
+  return p.ta ? p.a[q * p.lda + i] : p.a[i * p.lda + q];
+}
+
+static IRLENS_INLINE __mmask16 ColMask(int64_t left) {
+  return left >= 16 ? static_cast<__mmask16>(0xffff)
+                    : (left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u));
+}
+
+static IRLENS_INLINE void StoreAcc(float* c, __mmask16 mask, __m512 acc, bool load_c) {
+  if (!mask) return;
+  if (load_c) {
+    _mm512_mask_storeu_ps(c, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, c), acc));
+  } else {
+    _mm512_mask_storeu_ps(c, mask, acc);
+  }
+}
+
+// op(B) = B [k, n] row-major: R rows x 64 columns [j0, j0+nc), k [p0, p0+kc).
+template <int R>
+static void SmallRowsNN(const Problem& p, int64_t i0, int64_t j0, int64_t nc, int64_t p0, int64_t kc, bool load_c) {
+  __mmask16 mask[4];
+#pragma GCC unroll 4
+  for (int v = 0; v < 4; ++v) mask[v] = ColMask(nc - 16 * v);
+  __m512 acc[R][4];
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < 4; ++v) acc[i][v] = _mm512_setzero_ps();
+  const float* b = p.b + p0 * p.ldb + j0;
+  const float* arow[R];
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i) arow[i] = p.ta ? p.a + p0 * p.lda + i0 + i : p.a + (i0 + i) * p.lda + p0;
+  const int64_t astep = p.ta ? p.lda : 1;
+  if (nc == 64) {
+#pragma GCC unroll 2
+    for (int64_t q = 0; q < kc; ++q) {
+      const float* bq = b + q * p.ldb;
+      __m512 bv[4];
+#pragma GCC unroll 4
+      for (int v = 0; v < 4; ++v) bv[v] = _mm512_loadu_ps(bq + 16 * v);
+#pragma GCC unroll 8
+      for (int i = 0; i < R; ++i) {
+        const __m512 a = _mm512_set1_ps(arow[i][q * astep]);
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; ++v) acc[i][v] = _mm512_fmadd_ps(a, bv[v], acc[i][v]);
+      }
+    }
+  } else {
+    for (int64_t q = 0; q < kc; ++q) {
+      const float* bq = b + q * p.ldb;
+      __m512 bv[4];
+#pragma GCC unroll 4
+      for (int v = 0; v < 4; ++v) bv[v] = _mm512_maskz_loadu_ps(mask[v], bq + 16 * v);
+#pragma GCC unroll 8
+      for (int i = 0; i < R; ++i) {
+        const __m512 a = _mm512_set1_ps(arow[i][q * astep]);
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; ++v) acc[i][v] = _mm512_fmadd_ps(a, bv[v], acc[i][v]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < 4; ++v) StoreAcc(p.c + (i0 + i) * p.ldc + j0 + 16 * v, mask[v], acc[i][v], load_c);
+}
+
+static void SmallMNN(const Problem& p, int64_t j0, int64_t j1) {
+  const int64_t kc_block = KcFor(p.k, K6x64::KC);
+  for (int64_t jc = j0; jc < j1; jc += 64) {
+    const int64_t nc = IRLENS_MIN(int64_t(64), j1 - jc);
+    for (int64_t pc = 0; pc < p.k; pc += kc_block) {
+      const int64_t kc = IRLENS_MIN(kc_block, p.k - pc);
+      const bool load_c = p.accumulate || pc > 0;
+      for (int64_t i0 = 0; i0 < p.m; i0 += 6) {
+        switch (IRLENS_MIN(int64_t(6), p.m - i0)) {
+          case 1: SmallRowsNN<1>(p, i0, jc, nc, pc, kc, load_c); break;
+          case 2: SmallRowsNN<2>(p, i0, jc, nc, pc, kc, load_c); break;
+          case 3: SmallRowsNN<3>(p, i0, jc, nc, pc, kc, load_c); break;
+          case 4: SmallRowsNN<4>(p, i0, jc, nc, pc, kc, load_c); break;
+          case 5: SmallRowsNN<5>(p, i0, jc, nc, pc, kc, load_c); break;
+          default: SmallRowsNN<6>(p, i0, jc, nc, pc, kc, load_c); break;
+        }
+      }
+    }
+  }
+}
+
+// op(B) = Bᵀ with B stored [n, k]: all R = m rows x 16·G columns [j0, j0+nc): 16x16 blocks of B
+// are transposed in registers, so each k step still multiplies a row vector of op(B).
+template <int R, int G>
+static void SmallRowsNT(const Problem& p, int64_t j0, int64_t nc, int64_t p0, int64_t kc, bool load_c) {
+  __m512 acc[R][G];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+    for (int g = 0; g < G; ++g) acc[i][g] = _mm512_setzero_ps();
+  __m512 r[G][16];
+  for (int64_t kk = 0; kk < kc; kk += 16) {
+    const int cols = static_cast<int>(IRLENS_MIN(int64_t(16), kc - kk));
+#pragma GCC unroll 4
+    for (int g = 0; g < G; ++g) {
+      const int64_t left = nc - 16 * g;
+      const int rows = static_cast<int>(left <= 0 ? 0 : (left < 16 ? left : 16));
+      LoadTransposed(p.b + (j0 + 16 * g) * p.ldb + p0 + kk, p.ldb, rows, cols, r[g]);
+    }
+    for (int q = 0; q < cols; ++q) {
+#pragma GCC unroll 16
+      for (int i = 0; i < R; ++i) {
+        const __m512 a = _mm512_set1_ps(AElem(p, i, p0 + kk + q));
+#pragma GCC unroll 4
+        for (int g = 0; g < G; ++g) acc[i][g] = _mm512_fmadd_ps(a, r[g][q], acc[i][g]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+    for (int g = 0; g < G; ++g) StoreAcc(p.c + i * p.ldc + j0 + 16 * g, ColMask(nc - 16 * g), acc[i][g], load_c);
+}
+
+template <int R>
+static void SmallMNTRows(const Problem& p, int64_t j0, int64_t j1) {
+  constexpr int G = R >= 8 ? 1 : (R >= 3 ? 2 : 4);
+  const int64_t kc_block = KcFor(p.k, K6x64::KC);
+  for (int64_t jc = j0; jc < j1; jc += 16 * G) {
+    const int64_t nc = IRLENS_MIN(int64_t(16 * G), j1 - jc);
+    for (int64_t pc = 0; pc < p.k; pc += kc_block) {
+      const int64_t kc = IRLENS_MIN(kc_block, p.k - pc);
+      SmallRowsNT<R, G>(p, jc, nc, pc, kc, p.accumulate || pc > 0);
+    }
+  }
+}
+
+static void SmallMNT(const Problem& p, int64_t j0, int64_t j1) {
+  switch (p.m) {
+    case 1: SmallMNTRows<1>(p, j0, j1); break;
+    case 2: SmallMNTRows<2>(p, j0, j1); break;
+    case 3: SmallMNTRows<3>(p, j0, j1); break;
+    case 4: SmallMNTRows<4>(p, j0, j1); break;
+    case 5: SmallMNTRows<5>(p, j0, j1); break;
+    case 6: SmallMNTRows<6>(p, j0, j1); break;
+    case 7: SmallMNTRows<7>(p, j0, j1); break;
+    case 8: SmallMNTRows<8>(p, j0, j1); break;
+    case 9: SmallMNTRows<9>(p, j0, j1); break;
+    case 10: SmallMNTRows<10>(p, j0, j1); break;
+    case 11: SmallMNTRows<11>(p, j0, j1); break;
+    case 12: SmallMNTRows<12>(p, j0, j1); break;
+    case 13: SmallMNTRows<13>(p, j0, j1); break;
+    case 14: SmallMNTRows<14>(p, j0, j1); break;
+    case 15: SmallMNTRows<15>(p, j0, j1); break;
+    default: SmallMNTRows<16>(p, j0, j1); break;
+  }
+}
+
+void SmallM6x64(const Problem& p, int64_t j0, int64_t j1) {
+  static_assert(kSmallM <= 16, "SmallMNT handles up to 16 rows");
+  if (p.m <= 0 || j1 <= j0 || p.m > kSmallM) return;
+  if (p.tb) {
+    SmallMNT(p, j0, j1);
+  } else {
+    SmallMNN(p, j0, j1);
+  }
+}
 
 }  // namespace
 }  // namespace gemm_detail
@@ -188,7 +366,8 @@ namespace irlens {
 namespace gemm_detail {
 
 const Isa* Avx512Isa() {
-  static const Isa isa = {"avx512", 6, 64, Serial6x64};
+  static const Isa isa = {"avx512",  K6x64::MR, K6x64::NR, K6x64::KC, K6x64::NC, Serial6x64,
+                         PackA6x64, Compute6x64, SmallM6x64};
   return &isa;
 }
 

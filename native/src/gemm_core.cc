@@ -2,6 +2,15 @@
 // the per-thread packing buffers, and splits products over the pool's threads. Threads only
 // ever split whole output tiles (rows, columns or batch items) and the k-blocking depends on k
 // alone, so the result is bit-identical whatever the thread count.
+//
+// Parallel products (ParallelBlocked) share one packed copy of op(A) between the threads and
+// deal out many small (row group x column block) items through an atomic counter, instead of
+// static halves that each packed their own copy: on a machine whose cores are shared (other
+// processes, a VM's vCPUs) a descheduled or late-waking thread then holds up one small item,
+// not half the product, and no packing is repeated per thread. Products of at most kSmallM rows
+// skip packing (the Isa's small_m path, AVX-512 only), split over columns.
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -52,12 +61,20 @@ struct ScalarKernel {
 };
 
 void SerialScalar(const Problem& p) { BlockedGemm<ScalarKernel>(p); }
+void PackAScalar(const Problem& p, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* ap) {
+  PackABlock<ScalarKernel>(p, i0, mc, p0, kc, ap);
+}
+void ComputeScalar(const Problem& p, const float* ap, int64_t i0, int64_t mc, int64_t j0, int64_t nc, int64_t p0,
+                   int64_t kc, bool load_c) {
+  ComputeBlock<ScalarKernel>(p, ap, i0, mc, j0, nc, p0, kc, load_c);
+}
 
+constexpr int kWorkspaceSlots = 3;
 struct ThreadWorkspace {
-  float* ptr[2] = {nullptr, nullptr};
-  size_t cap[2] = {0, 0};
+  float* ptr[kWorkspaceSlots] = {nullptr, nullptr, nullptr};
+  size_t cap[kWorkspaceSlots] = {0, 0, 0};
   ~ThreadWorkspace() {
-    for (int i = 0; i < 2; ++i) std::free(ptr[i]);
+    for (int i = 0; i < kWorkspaceSlots; ++i) std::free(ptr[i]);
   }
 };
 thread_local ThreadWorkspace t_workspace;
@@ -103,17 +120,6 @@ Problem MakeProblem(const GemmShape& s, const float* a, const float* b, float* c
   return p;
 }
 
-// The sub-product for output rows [m0, m1) and columns [n0, n1).
-Problem SubProblem(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-  Problem q = p;
-  q.m = m1 - m0;
-  q.n = n1 - n0;
-  q.a = p.ta ? p.a + m0 : p.a + m0 * p.lda;
-  q.b = p.tb ? p.b + n0 * p.ldb : p.b + n0;
-  q.c = p.c + m0 * p.ldc + n0;
-  return q;
-}
-
 // Fraction of T threads kept busy when `items` equal tiles are dealt out in T contiguous runs.
 double Balance(int64_t items, int threads) {
   if (items <= 0) return 0.0;
@@ -122,40 +128,145 @@ double Balance(int64_t items, int threads) {
   return static_cast<double>(items) / static_cast<double>(longest * threads);
 }
 
-// One product over the pool: split along n (each thread packs all of op(A) and its columns of
-// op(B)) or along m (each thread packs its rows of op(A) and all of op(B)).
-void ParallelProduct(const Isa& isa, const Problem& p) {
-  const int threads = NumThreads();
-  if (threads <= 1 || p.m * p.n * p.k < kParallelMinWork) {
+bool SmallMEnabled() {
+  static const bool on = [] {
+    const char* env = std::getenv("IRLENS_GEMM_SMALLM");
+    return !(env && std::strcmp(env, "0") == 0);
+  }();
+  return on;
+}
+
+bool UseSmallM(const Isa& isa, const Problem& p) {
+  return isa.small_m != nullptr && p.m <= (p.tb ? kSmallMTransB : kSmallM) && SmallMEnabled();
+}
+
+// The whole product on the calling thread.
+void SerialProduct(const Isa& isa, const Problem& p) {
+  if (UseSmallM(isa, p) && p.n > 0 && p.k > 0) {
+    isa.small_m(p, 0, p.n);
+  } else {
     isa.serial(p);
+  }
+}
+
+// Runs fn(i) for i in [0, items) on the pool's threads, each thread claiming the next unclaimed
+// item: a thread that is descheduled (or starts late) holds up at most the one item it is on.
+template <typename Fn>
+void RunItems(int64_t items, Fn&& fn) {
+  const int threads = NumThreads();
+  if (items <= 1 || threads <= 1) {
+    for (int64_t i = 0; i < items; ++i) fn(i);
     return;
   }
-  const int64_t n_tiles = (p.n + isa.nr - 1) / isa.nr;
-  const int64_t m_tiles = (p.m + isa.mr - 1) / isa.mr;
-  const double bal_n = Balance(n_tiles, threads);
-  const double bal_m = Balance(m_tiles, threads);
-  // Splitting n repeats the packing of A per thread (m·k each) and splitting m repeats B's
-  // (k·n each); prefer the split whose repeated packing is smaller when balance is equal.
-  const bool split_n = bal_n > bal_m + 0.02 || (bal_n >= bal_m - 0.02 && p.n >= p.m);
-  if (split_n) {
-    ParallelFor(n_tiles, 1, [&](int64_t t0, int64_t t1) {
-      const int64_t n0 = t0 * isa.nr;
-      const int64_t n1 = t1 * isa.nr < p.n ? t1 * isa.nr : p.n;
-      isa.serial(SubProblem(p, 0, p.m, n0, n1));
-    });
-  } else {
-    ParallelFor(m_tiles, 1, [&](int64_t t0, int64_t t1) {
-      const int64_t m0 = t0 * isa.mr;
-      const int64_t m1 = t1 * isa.mr < p.m ? t1 * isa.mr : p.m;
-      isa.serial(SubProblem(p, m0, m1, 0, p.n));
-    });
+  std::atomic<int64_t> next{0};
+  const int64_t lanes = items < threads ? items : threads;
+  ParallelFor(lanes, 1, [&](int64_t, int64_t) {
+    for (;;) {
+      const int64_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= items) break;
+      fn(i);
+    }
+  });
+}
+
+inline int64_t RoundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+inline int64_t CeilDiv(int64_t x, int64_t y) { return (x + y - 1) / y; }
+
+// Floats of shared packed op(A) one round of the parallel driver holds (rows x k blocks), small
+// enough to stay in the L3 while every item streams it ([512, 2048] fits in one round).
+constexpr int64_t kSharedAFloats = int64_t(1) << 21;  // 8 MB
+// Work items per thread each round aims for, so a slow or late thread is absorbed.
+constexpr int64_t kItemsPerThread = 8;
+
+// One product over the pool's threads. Rounds of (rows [r0, r1), k blocks [b0, b1)): first the
+// threads pack those rows of op(A) for those k blocks into one shared buffer (items: MR-panel
+// groups x k block), then they compute the output in items of (row group x column block), each
+// packing its own column block of op(B) per k block. Items are claimed dynamically. Every output
+// element still gets the k blocks of KcFor(k) in ascending order, each as one FMA chain from zero
+// followed by C = acc or C = C + acc: the same operations as `serial`, for any thread count.
+void ParallelBlocked(const Isa& isa, const Problem& p, int threads) {
+  const int64_t mr = isa.mr, nr = isa.nr;
+  const int64_t m = p.m, n = p.n, k = p.k;
+  const int64_t kc_block = KcFor(k, isa.kc);
+  const int64_t k_blocks = CeilDiv(k, kc_block);
+  // Rows per round: all of them when one k block of them fits the shared buffer.
+  int64_t rows_round = RoundUp(m, mr);
+  if (rows_round * kc_block > kSharedAFloats)
+    rows_round = std::max(mr, kSharedAFloats / kc_block / mr * mr);
+  const int64_t blocks_round =
+      std::max<int64_t>(1, std::min<int64_t>(k_blocks, kSharedAFloats / (rows_round * kc_block)));
+  const int64_t stride_block = rows_round * kc_block;  // floats between k blocks in the buffer
+  float* shared_a = Workspace(2, static_cast<size_t>(stride_block * blocks_round));
+
+  const int64_t target = kItemsPerThread * threads;
+  for (int64_t r0 = 0; r0 < m; r0 += rows_round) {
+    const int64_t rows = std::min(rows_round, m - r0);
+    // Output items: column blocks of width w (a multiple of NR, at most NC), and row groups when
+    // there are too few column blocks.
+    int64_t w = std::min<int64_t>(isa.nc, std::max<int64_t>(nr, RoundUp(CeilDiv(n, target), nr)));
+    const int64_t col_items = CeilDiv(n, w);
+    int64_t row_groups = 1;
+    if (col_items < target) {
+      const int64_t max_groups = std::max<int64_t>(1, CeilDiv(rows, 8 * mr));  // groups of >= 48 rows
+      row_groups = std::min(max_groups, CeilDiv(target, col_items));
+    }
+    const int64_t group_rows = RoundUp(CeilDiv(rows, row_groups), mr);
+    row_groups = CeilDiv(rows, group_rows);
+    const int64_t panels = CeilDiv(rows, mr);
+    constexpr int64_t kPanelsPerPackItem = 8;
+    const int64_t pack_groups = CeilDiv(panels, kPanelsPerPackItem);
+
+    for (int64_t b0 = 0; b0 < k_blocks; b0 += blocks_round) {
+      const int64_t b1 = std::min(k_blocks, b0 + blocks_round);
+      RunItems((b1 - b0) * pack_groups, [&](int64_t item) {
+        const int64_t blk = b0 + item / pack_groups;
+        const int64_t g = item % pack_groups;
+        const int64_t pc = blk * kc_block;
+        const int64_t kc = std::min(kc_block, k - pc);
+        const int64_t i_off = g * kPanelsPerPackItem * mr;
+        const int64_t mc = std::min(kPanelsPerPackItem * mr, rows - i_off);
+        isa.pack_a(p, r0 + i_off, mc, pc, kc, shared_a + (blk - b0) * stride_block + i_off * kc);
+      });
+      RunItems(row_groups * col_items, [&](int64_t item) {
+        const int64_t rg = item / col_items;
+        const int64_t j0 = (item % col_items) * w;
+        const int64_t nc = std::min(w, n - j0);
+        const int64_t i_off = rg * group_rows;
+        const int64_t mc = std::min(group_rows, rows - i_off);
+        for (int64_t blk = b0; blk < b1; ++blk) {
+          const int64_t pc = blk * kc_block;
+          const int64_t kc = std::min(kc_block, k - pc);
+          isa.compute(p, shared_a + (blk - b0) * stride_block + i_off * kc, r0 + i_off, mc, j0, nc, pc, kc,
+                      p.accumulate || pc > 0);
+        }
+      });
+    }
   }
+}
+
+void ParallelProduct(const Isa& isa, const Problem& p) {
+  const int threads = NumThreads();
+  if (threads <= 1 || p.m * p.n * p.k < kParallelMinWork || p.m <= 0 || p.n <= 0 || p.k <= 0) {
+    SerialProduct(isa, p);
+    return;
+  }
+  if (UseSmallM(isa, p)) {
+    // Column blocks (multiples of 64) claimed dynamically; each reads op(B) in place.
+    const int64_t w = std::max<int64_t>(64, RoundUp(CeilDiv(p.n, kItemsPerThread * threads), 64));
+    RunItems(CeilDiv(p.n, w), [&](int64_t item) {
+      const int64_t j0 = item * w;
+      isa.small_m(p, j0, std::min(p.n, j0 + w));
+    });
+    return;
+  }
+  ParallelBlocked(isa, p, threads);
 }
 
 }  // namespace
 
 const Isa* ScalarIsa() {
-  static const Isa isa = {"scalar", ScalarKernel::MR, ScalarKernel::NR, SerialScalar};
+  static const Isa isa = {"scalar", ScalarKernel::MR, ScalarKernel::NR, ScalarKernel::KC, ScalarKernel::NC,
+                          SerialScalar, PackAScalar, ComputeScalar, nullptr};
   return &isa;
 }
 
@@ -188,11 +299,11 @@ void SgemmSerialStrided(const GemmShape& s, const float* a, int64_t lda, const f
   p.lda = lda;
   p.ldb = ldb;
   p.ldc = ldc;
-  CurrentIsa().serial(p);
+  gemm_detail::SerialProduct(CurrentIsa(), p);
 }
 
 void SgemmSerial(const GemmShape& s, const float* a, const float* b, float* c) {
-  CurrentIsa().serial(MakeProblem(s, a, b, c));
+  gemm_detail::SerialProduct(CurrentIsa(), MakeProblem(s, a, b, c));
 }
 
 void Sgemm(const GemmShape& s, const float* a, const float* b, float* c) {
@@ -223,7 +334,7 @@ void SgemmBatched(const GemmShape& s, int64_t batch, const float* a, int64_t str
   if (by_item && work * batch >= gemm_detail::kParallelMinWork) {
     ParallelFor(batch, 1, [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i)
-        isa.serial(MakeProblem(s, a + i * stride_a, b + i * stride_b, c + i * s.m * s.n));
+        gemm_detail::SerialProduct(isa, MakeProblem(s, a + i * stride_a, b + i * stride_b, c + i * s.m * s.n));
     });
     return;
   }

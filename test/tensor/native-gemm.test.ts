@@ -1,6 +1,7 @@
 // The native GEMM (native/src/gemm*.cc) against a float64 reference loop: awkward shapes, all
 // transpose combinations, batches with broadcast operands, accumulation, subarray views, the
-// argument checks, bit-identical results for any thread count, and the AVX2/scalar fallbacks.
+// argument checks, bit-identical results for any thread count, the few-row (unpacked) path
+// against the packed one, and the AVX2/scalar fallbacks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -214,6 +215,14 @@ test('results are bit-identical for 1, 2 and 3 threads and across repeated calls
     { ...single(64, 64, 64, false, true), batch: 48 },
     { ...single(33, 65, 70, false, false), batch: 6, strideB: 0 },
     { ...single(100, 300, 40, true, false), batch: 3, strideA: 0 },
+    // Few rows (the unpacked small-m path, split over columns).
+    single(1, 5000, 700, false, false, true),
+    single(3, 4099, 600, true, false),
+    single(4, 3000, 530, false, true),
+    single(16, 2500, 1100, false, false),
+    // The parallel driver's shared packed A in several rounds: over k blocks, and over rows.
+    single(300, 200, 8000, false, true),
+    single(4200, 50, 1024, true, false, true),
   ];
   try {
     let seed = 3000;
@@ -239,6 +248,41 @@ test('results are bit-identical for 1, 2 and 3 threads and across repeated calls
   } finally {
     g.setThreads(original);
   }
+});
+
+test('few-row products (read op(B) in place) match float64 and the packed path bit for bit', { skip }, () => {
+  let seed = 4000;
+  const shapes: Array<[number, number, number]> = [[1, 1000, 700], [2, 77, 1030], [5, 1100, 64], [6, 129, 513],
+    [7, 640, 300], [12, 65, 1200], [16, 1000, 600]];
+  for (const [transA, transB] of transposes) {
+    for (const [i, [m, n, k]] of shapes.entries()) {
+      const sample: Array<[number, number, number]> = [];
+      for (let r = 0; r < m; r++) for (const j of [0, 1, 15, 16, 63, 64, n - 2, n - 1]) if (j >= 0 && j < n) sample.push([0, r, j]);
+      run(addon!, single(m, n, k, transA, transB, i % 2 === 1), seed++, sample);
+    }
+  }
+  // The same products with the small-m path switched off (IRLENS_GEMM_SMALLM=0) give the same bits.
+  const script = `
+    const addon = require(${JSON.stringify(addonPath)});
+    let s = 11, h = 2166136261 >>> 0;
+    const rnd = (len) => { const x = new Float32Array(len); for (let i = 0; i < len; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; x[i] = s / 2147483648 - 1; } return x; };
+    for (const threads of [1, 2])
+      for (const [m, n, k] of ${JSON.stringify(shapes)})
+        for (const ta of [false, true]) for (const tb of [false, true]) for (const acc of [false, true]) {
+          addon.setThreads(threads);
+          const a = rnd(m * k), b = rnd(k * n), out = rnd(m * n);
+          addon.gemm(a, b, out, 1, m, n, k, ta, tb, m * k, k * n, acc);
+          for (const w of new Uint32Array(out.buffer)) h = Math.imul(h ^ w, 16777619) >>> 0;
+        }
+    console.log('hash ' + h);
+  `;
+  const hashes = ['1', '0'].map((on) => {
+    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, IRLENS_GEMM_SMALLM: on }, encoding: 'utf8' });
+    assert.equal(r.status, 0, `IRLENS_GEMM_SMALLM=${on}: ${r.stderr}`);
+    return r.stdout.trim();
+  });
+  assert.match(hashes[0], /^hash \d+$/);
+  assert.equal(hashes[0], hashes[1], 'small-m path and packed path differ');
 });
 
 test('the AVX2 and scalar fallbacks (IRLENS_SIMD) are correct too', { skip }, () => {
