@@ -1,0 +1,171 @@
+/**
+ * `irlens generate MODEL --prompt TEXT ...`: continuations from a causal LM, sampled (seeded) or
+ * greedy, in batches. With --json each result also carries the new tokens' ids and their
+ * log-probabilities under the model's raw distribution.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { CliError } from '../errors.js';
+import { collect, emit, integer, modelFolder, number, withJson, withRevision } from '../options.js';
+import { loopProgress } from '../progress.js';
+
+interface GenerateFlags {
+  prompt: string[];
+  maxNewTokens: number;
+  minNewTokens: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  greedy?: boolean;
+  seed?: number;
+  batchSize: number;
+  maxPromptTokens?: number;
+  json?: boolean;
+  revision?: string;
+}
+
+export interface GenerateResult {
+  model: string;
+  settings: {
+    mode: 'greedy' | 'sample';
+    maxNewTokens: number;
+    minNewTokens: number;
+    temperature?: number;
+    topK?: number;
+    topP?: number;
+    seed?: number;
+    batchSize: number;
+    eosTokenId: number | number[] | null;
+  };
+  results: Array<{
+    prompt: string;
+    text: string;
+    promptTokenIds: number[];
+    tokenIds: number[];
+    logProbs: number[];
+    /** Whether the row ended by emitting eos (false: it reached --max-new-tokens). */
+    finished: boolean;
+  }>;
+}
+
+export function registerGenerate(program: Command): void {
+  const command = program
+    .command('generate')
+    .argument('<model>', 'a causal-LM checkpoint folder or Hugging Face model id')
+    .description('Generate continuations of prompts with a causal LM (seeded sampling by default, or --greedy).')
+    .requiredOption('-p, --prompt <text>', 'a prompt (repeat for several)', collect)
+    .option('--max-new-tokens <n>', 'generate at most this many tokens per prompt', integer(0), 32)
+    .option('--min-new-tokens <n>', 'suppress the end-of-text token until this many tokens exist', integer(0), 0)
+    .option('--temperature <t>', 'divide the logits by this before sampling (default 1)', number({ min: 0, exclusiveMin: true }))
+    .option('--top-k <k>', 'sample among the k most likely tokens only (default 0: all)', integer(0))
+    .option('--top-p <p>', 'nucleus sampling: the smallest set of tokens with this much probability (default 1: all)', number({ min: 0, max: 1, exclusiveMin: true }))
+    .option('--greedy', 'take the most likely token at every step instead of sampling')
+    .option('--seed <n>', 'seed of the sampling (default 0); the same seed and batch size give the same text', integer(0))
+    .option('--batch-size <n>', 'prompts generated together', integer(1), 8)
+    .addOption(new Option('--max-prompt-tokens <n>', 'keep only the last n tokens of each prompt').argParser(integer(1)))
+    .action((model: string, flags: GenerateFlags) => generateCommand(model, flags));
+  withRevision(command);
+  withJson(command);
+}
+
+/** eos/pad from generation_config.json, as transformers' generate() reads them. */
+function generationConfig(folder: string): { eosTokenId?: number | number[]; padTokenId?: number } {
+  const file = join(folder, 'generation_config.json');
+  if (!existsSync(file)) return {};
+  try {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const eos = json.eos_token_id;
+    const pad = json.pad_token_id;
+    const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+    return {
+      ...(isId(eos) || (Array.isArray(eos) && eos.length > 0 && eos.every(isId)) ? { eosTokenId: eos as number | number[] } : {}),
+      ...(isId(pad) ? { padTokenId: pad } : {}),
+    };
+  } catch {
+    return {}; // an unreadable generation_config.json only loses its defaults
+  }
+}
+
+async function generateCommand(spec: string, flags: GenerateFlags): Promise<void> {
+  const samplingFlags = (['temperature', 'topK', 'topP', 'seed'] as const).filter((key) => flags[key] !== undefined);
+  if (flags.greedy && samplingFlags.length > 0) {
+    const names = samplingFlags.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new CliError(`${names.join(', ')} ${names.length === 1 ? 'applies' : 'apply'} only to sampling; leave ${names.length === 1 ? 'it' : 'them'} out with --greedy`);
+  }
+  if (flags.minNewTokens > flags.maxNewTokens) throw new CliError(`--min-new-tokens (${flags.minNewTokens}) is larger than --max-new-tokens (${flags.maxNewTokens})`);
+  const folder = await modelFolder(spec, flags.revision);
+  const { loadModel } = await import('../../models/load.js');
+  const { generateText } = await import('../../models/generation.js');
+  const { Tokenizer } = await import('../../text/index.js');
+  const tokenizer = Tokenizer.fromFolder(folder);
+  const loaded = loadModel(folder);
+  if (loaded.architecture.kind !== 'causal-lm') {
+    throw new CliError(`${spec} is a ${loaded.architecture.name}, not a causal LM, so it cannot generate text; use \`irlens score\` for classifiers`);
+  }
+  const model = loaded.model as unknown as Parameters<typeof generateText>[0];
+  const defaults = generationConfig(folder);
+  const greedy = flags.greedy === true;
+  const seed = flags.seed ?? 0;
+  const sampling = greedy
+    ? {}
+    : {
+        doSample: true,
+        seed,
+        ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
+        ...(flags.topK !== undefined ? { topK: flags.topK } : {}),
+        ...(flags.topP !== undefined ? { topP: flags.topP } : {}),
+      };
+
+  const prompts = flags.prompt;
+  const results: GenerateResult['results'] = [];
+  const progress = loopProgress('generate', prompts.length, { unit: 'prompts', mode: prompts.length > flags.batchSize ? undefined : 'silent' });
+  try {
+    progress.update(0);
+    for (let start = 0; start < prompts.length; start += flags.batchSize) {
+      const batch = prompts.slice(start, start + flags.batchSize);
+      // The first batch uses the seed itself, so one batch gives what the library's generateText gives.
+      const batchSampling = greedy || start === 0 ? sampling : { ...sampling, seed: `${seed}/${start}` };
+      const out = generateText(model, tokenizer, batch, {
+        maxNewTokens: flags.maxNewTokens,
+        minNewTokens: flags.minNewTokens,
+        ...defaults,
+        ...batchSampling,
+        ...(flags.maxPromptTokens !== undefined ? { maxPromptTokens: flags.maxPromptTokens } : {}),
+      });
+      batch.forEach((prompt, row) => {
+        const tokenIds = out.newTokens[row]!;
+        results.push({
+          prompt,
+          text: out.texts[row]!,
+          promptTokenIds: out.sequences[row]!.slice(0, out.sequences[row]!.length - tokenIds.length),
+          tokenIds,
+          logProbs: out.logProbs[row]!,
+          finished: out.finished[row]!,
+        });
+      });
+      progress.update(Math.min(start + flags.batchSize, prompts.length));
+    }
+  } finally {
+    progress.stop();
+  }
+
+  const result: GenerateResult = {
+    model: folder,
+    settings: {
+      mode: greedy ? 'greedy' : 'sample',
+      maxNewTokens: flags.maxNewTokens,
+      minNewTokens: flags.minNewTokens,
+      ...(greedy ? {} : { temperature: flags.temperature ?? 1, topK: flags.topK ?? 0, topP: flags.topP ?? 1, seed }),
+      batchSize: flags.batchSize,
+      eosTokenId: defaults.eosTokenId ?? loaded.config.eosTokenId ?? null,
+    },
+    results,
+  };
+  emit(flags.json, result, () =>
+    results.flatMap((r, i) => [
+      `[${i + 1}] ${JSON.stringify(r.prompt)}`,
+      `    → ${JSON.stringify(r.text)}  (${r.tokenIds.length} token${r.tokenIds.length === 1 ? '' : 's'}${r.finished ? ', ended at eos' : ''})`,
+    ]),
+  );
+}

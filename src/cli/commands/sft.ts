@@ -1,0 +1,213 @@
+/**
+ * `irlens sft MODEL --data FILE --out DIR`: supervised fine-tuning of a causal LM on texts (or,
+ * with --from-scratch CONFIG, pretraining a fresh model of that config with MODEL's tokenizer),
+ * saved as a Hugging Face folder at DIR.
+ *
+ * Resuming: checkpoints go to `DIR.checkpoints/` every --checkpoint-every steps. Rerunning the same
+ * command after a kill (or Ctrl-C) continues from the last one, bit for bit; the folder is removed
+ * once DIR is saved. DIR/sft.json records what was trained, so rerunning a finished command does
+ * nothing, and changing the data or a flag trains again.
+ */
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { CliError } from '../errors.js';
+import { emit, integer, modelFolder, number, withJson, withRevision } from '../options.js';
+import { loopProgress, type LoopProgress } from '../progress.js';
+import { readTexts } from '../texts.js';
+
+interface SftFlags {
+  data: string;
+  out: string;
+  fromScratch?: string;
+  lr?: number;
+  steps?: number;
+  epochs?: number;
+  batchSize: number;
+  blockSize: number;
+  seed: number;
+  warmupSteps: number;
+  weightDecay: number;
+  schedule: 'cosine' | 'linear' | 'constant';
+  maxGradNorm: number;
+  evalFraction: number;
+  evalEvery: number;
+  checkpointEvery: number;
+  json?: boolean;
+  revision?: string;
+}
+
+export const SFT_RECORD = 'sft.json';
+
+export interface SftResult {
+  out: string;
+  /** 'trained': this call trained (perhaps resuming); 'up-to-date': DIR already held this training's result. */
+  status: 'trained' | 'up-to-date';
+  fingerprint: string;
+  steps: number;
+  epochs: number;
+  loss: number;
+  evalLoss?: number;
+  tokensSeen: number;
+  trainBlocks: number;
+  evalBlocks: number;
+  resumedFromStep: number | null;
+  seconds: number;
+}
+
+export function registerSft(program: Command): void {
+  const command = program
+    .command('sft')
+    .argument('<model>', 'the causal LM to fine-tune (folder or hub id); with --from-scratch, only its tokenizer is used')
+    .description('Fine-tune a causal LM on texts (or pretrain one from scratch) and save it as a Hugging Face folder; rerun to resume.')
+    .requiredOption('-d, --data <file>', 'training texts: one per line, or JSONL with a "text" field (e.g. curated.jsonl)')
+    .requiredOption('-o, --out <dir>', 'where the trained model is saved (checkpoints go to <dir>.checkpoints while training)')
+    .option('--from-scratch <config>', "pretrain a fresh model of this config.json (or a folder holding one) instead of fine-tuning MODEL's weights")
+    .option('--lr <rate>', 'peak learning rate (default 5e-5, or 1e-3 from scratch)', number({ min: 0, exclusiveMin: true }))
+    .option('--steps <n>', 'optimizer steps (default: --epochs passes over the data)', integer(1))
+    .option('--epochs <n>', 'passes over the data when --steps is not given (default 1)', number({ min: 0, exclusiveMin: true }))
+    .option('--batch-size <n>', 'blocks per step', integer(1), 8)
+    .option('--block-size <n>', 'tokens per block', integer(2), 128)
+    .option('--seed <n>', 'seed of initialisation, the held-out split and shuffling', integer(0), 0)
+    .option('--warmup-steps <n>', 'linear warm-up steps', integer(0), 0)
+    .option('--weight-decay <x>', 'AdamW weight decay', number({ min: 0 }), 0.01)
+    .addOption(new Option('--schedule <name>', 'learning-rate decay after warm-up').choices(['cosine', 'linear', 'constant']).default('cosine'))
+    .option('--max-grad-norm <x>', 'clip the gradient norm to this (0: no clipping)', number({ min: 0 }), 1)
+    .option('--eval-fraction <f>', 'share of the texts held out to measure the loss (0: none)', number({ min: 0, max: 0.9 }), 0.1)
+    .option('--eval-every <n>', 'evaluate every n steps (0: only at the end)', integer(0), 0)
+    .option('--checkpoint-every <n>', 'save a resumable checkpoint every n steps', integer(1), 50)
+    .action((model: string, flags: SftFlags) => sftCommand(model, flags));
+  withRevision(command);
+  withJson(command);
+}
+
+async function sftCommand(spec: string, flags: SftFlags): Promise<void> {
+  const started = Date.now();
+  const out = resolve(flags.out);
+  const checkpointDir = join(dirname(out), `${basename(out)}.checkpoints`);
+  if (flags.steps !== undefined && flags.epochs !== undefined) throw new CliError('give --steps or --epochs, not both');
+  const folder = await modelFolder(spec, flags.revision);
+  const texts = readTexts(flags.data);
+  if (texts.length === 0) throw new CliError(`${flags.data} holds no texts to train on`);
+
+  const { hashFile, hashJson } = await import('../../pipeline/hash.js');
+  const { readConfig, parseConfig } = await import('../../io/config.js');
+  const { ConfigError } = await import('../../io/errors.js');
+  const { ARCHITECTURES } = await import('../../models/registry.js');
+  const { loadModel } = await import('../../models/load.js');
+  const { saveModel } = await import('../../models/save.js');
+  const { Rng, initWeights } = await import('../../nn/index.js');
+  const { Tokenizer } = await import('../../text/index.js');
+  const { trainCausalLM } = await import('../../train/index.js');
+  const { writeFileAtomic } = await import('../../io/atomic.js');
+
+  const scratchFile = flags.fromScratch === undefined
+    ? undefined
+    : existsSync(flags.fromScratch) && statSync(flags.fromScratch).isDirectory() ? join(flags.fromScratch, 'config.json') : flags.fromScratch;
+  if (scratchFile !== undefined && !existsSync(scratchFile)) throw new CliError(`--from-scratch ${flags.fromScratch}: no such config.json; pass a config.json file or a folder holding one`);
+  const learningRate = flags.lr ?? (scratchFile ? 1e-3 : 5e-5);
+  const training = {
+    learningRate, maxSteps: flags.steps, epochs: flags.epochs, batchSize: flags.batchSize, blockSize: flags.blockSize, seed: flags.seed,
+    warmupSteps: flags.warmupSteps, weightDecay: flags.weightDecay, schedule: flags.schedule, maxGradNorm: flags.maxGradNorm,
+    evalFraction: flags.evalFraction, evalEvery: flags.evalEvery,
+  };
+  const fingerprint = hashJson({
+    base: scratchFile ? { scratch: hashFile(scratchFile) } : { model: hashFile(join(folder, 'config.json')), weights: weightsHash(folder, hashFile) },
+    tokenizer: hashFile(join(folder, 'tokenizer.json')),
+    data: hashFile(flags.data),
+    training,
+  });
+
+  const record = join(out, SFT_RECORD);
+  if (existsSync(record)) {
+    try {
+      const previous = JSON.parse(readFileSync(record, 'utf8')) as SftResult;
+      if (previous.fingerprint === fingerprint) {
+        const result: SftResult = { ...previous, out, status: 'up-to-date', seconds: (Date.now() - started) / 1000 };
+        emit(flags.json, result, () => [`${out} already holds this training's result (${previous.steps} steps, loss ${previous.loss.toFixed(4)}); nothing to do`]);
+        return;
+      }
+    } catch {
+      /* an unreadable record: train again */
+    }
+  }
+
+  const tokenizer = Tokenizer.fromFolder(folder);
+  let model;
+  let config;
+  if (scratchFile) {
+    config = readConfig(scratchFile);
+    const named = config.architectures[0];
+    const architecture = ARCHITECTURES.find((a) => a.modelType === config!.modelType && a.kind === 'causal-lm' && (named === undefined || a.name === named));
+    if (!architecture) throw new ConfigError(scratchFile, `does not describe a causal LM irlens implements (model_type ${config.modelType}${named ? `, ${named}` : ''}); use a GPT-NeoX or Llama causal-LM config`);
+    if (config.vocabSize < tokenizer.vocabSize) {
+      throw new ConfigError(scratchFile, `vocab_size ${config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize} tokens; raise vocab_size to at least ${tokenizer.vocabSize}`);
+    }
+    config = parseConfig({ ...JSON.parse(readFileSync(scratchFile, 'utf8')), architectures: [architecture.name] }, scratchFile);
+    model = architecture.create(config);
+    initWeights(model, new Rng(flags.seed), { std: config.initializerRange });
+  } else {
+    const loaded = loadModel(folder);
+    if (loaded.architecture.kind !== 'causal-lm') throw new CliError(`${spec} is a ${loaded.architecture.name}, not a causal LM; sft trains causal LMs`);
+    ({ model, config } = loaded);
+  }
+
+  let progress: LoopProgress | undefined;
+  let resumedFrom: number | null = null;
+  let result;
+  try {
+    result = trainCausalLM({
+      model: model as Parameters<typeof trainCausalLM>[0]['model'],
+      tokenizer,
+      texts,
+      ...training,
+      maxGradNorm: flags.maxGradNorm === 0 ? null : flags.maxGradNorm,
+      checkpointDir,
+      checkpointEvery: flags.checkpointEvery,
+      onResume: (step) => {
+        resumedFrom = step;
+        process.stderr.write(`resuming from the checkpoint after step ${step} in ${checkpointDir}\n`);
+      },
+      onProgress: (p) => {
+        progress ??= loopProgress('sft', p.totalSteps, { unit: 'steps' });
+        progress.update(p.step, `loss ${p.loss.toFixed(4)}`);
+      },
+      onMetrics: (m) => {
+        if (m.evalLoss !== undefined) progress?.log(`step ${m.step}: held-out loss ${m.evalLoss.toFixed(4)}`);
+      },
+    });
+  } finally {
+    progress?.stop();
+  }
+
+  saveModel(model, config, out, { tokenizerFrom: folder });
+  const summary: SftResult = {
+    out,
+    status: 'trained',
+    fingerprint,
+    steps: result.steps,
+    epochs: result.epochs,
+    loss: result.loss,
+    ...(result.evalLoss !== undefined ? { evalLoss: result.evalLoss } : {}),
+    tokensSeen: result.tokensSeen,
+    trainBlocks: result.trainExamples,
+    evalBlocks: result.evalExamples,
+    resumedFromStep: result.resumedFromStep ?? resumedFrom,
+    seconds: (Date.now() - started) / 1000,
+  };
+  writeFileAtomic(record, `${JSON.stringify({ ...summary, training, data: resolve(flags.data), base: scratchFile ?? folder }, null, 2)}\n`);
+  rmSync(checkpointDir, { recursive: true, force: true });
+  emit(flags.json, summary, () => [
+    `${scratchFile ? 'pretrained' : 'fine-tuned'} ${summary.steps} steps${summary.resumedFromStep !== null ? ` (resumed after step ${summary.resumedFromStep})` : ''} in ${summary.seconds.toFixed(1)} s: ` +
+      `loss ${summary.loss.toFixed(4)}${summary.evalLoss !== undefined ? `, held-out loss ${summary.evalLoss.toFixed(4)}` : ''}, ${summary.tokensSeen} tokens`,
+    `saved ${out}`,
+  ]);
+}
+
+/** The weight files' hashes (large files are hashed once per run; fine for the checkpoints irlens trains). */
+function weightsHash(folder: string, hashFile: (path: string) => string): string {
+  for (const name of ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json']) {
+    if (existsSync(join(folder, name))) return `${name}:${hashFile(join(folder, name))}`;
+  }
+  return 'none';
+}

@@ -1,0 +1,52 @@
+/**
+ * The pipeline's stages, in order. Each stage is one file with its own config section; the list
+ * is data (runPipeline orders it by dependencies). Stages still to be written are listed in
+ * PLANNED_STAGES, so runs and the command line can say plainly what is not built yet; adding one
+ * means writing its file, appending it to PIPELINE_STAGES and removing it from PLANNED_STAGES.
+ */
+import type { ObjectSchema } from '../schema.js';
+import { configSchemaFor, type Stage } from '../stage.js';
+import type { RunConfig } from '../config.js';
+import { baseModelStage } from './base-model.js';
+import { baseToxicityStage } from './base-toxicity.js';
+import { curateStage } from './curate.js';
+import { groundTruthStage } from './ground-truth.js';
+import { worldStage } from './world.js';
+
+export { baseModelStage, baseModelSchema, MODEL_DIR } from './base-model.js';
+export { baseToxicityStage, toxicitySchema, summariseToxicity, GENERATIONS_FILE, SUMMARY_FILE, type ToxicitySummary } from './base-toxicity.js';
+export { curateStage, curateSchema } from './curate.js';
+export { groundTruthStage, groundTruthSchema, evaluateWithinRegister, CLASSIFIER_DIR, CLASSIFIER_LABELS, EVALUATION_FILE, type GroundTruthEvaluation } from './ground-truth.js';
+export { worldStage, worldSchema, TOKENIZER_DIR, CLASSIFIER_TOKENIZER_DIR } from './world.js';
+export {
+  MODEL_POINTER,
+  bootstrapMeanInterval,
+  modelFolderOf,
+  normalQuantile,
+  wilsonInterval,
+  writeModelPointer,
+  type Interval,
+  type ModelPointer,
+} from './common.js';
+
+/** The stages that exist, in pipeline order. */
+export const PIPELINE_STAGES: readonly Stage[] = [worldStage, baseModelStage, groundTruthStage, curateStage, baseToxicityStage];
+
+/** The stages of the paper's pipeline that are not built yet, in the order they will run. */
+export const PLANNED_STAGES: readonly { name: string; description: string }[] = [
+  { name: 'rlhf', description: 'PPO against the ground truth turns the base model into a less toxic expert' },
+  { name: 'irl', description: 'max-margin IRL recovers a reward model from expert vs. base demonstrations' },
+  { name: 'evaluate', description: 'the recovered reward against the ground truth on held-out texts, over seeds' },
+  { name: 'reuse', description: 'RLHF a fresh model with the recovered reward and compare toxicity' },
+  { name: 'report', description: 'one self-contained HTML report with the plots and tables' },
+];
+
+/** The config schema of the pipeline: the top-level keys and every stage's section. */
+export function pipelineConfigSchema(stages: readonly Stage[] = PIPELINE_STAGES): ObjectSchema<RunConfig> {
+  return configSchemaFor(stages);
+}
+
+/** One line saying which stages are still to come. */
+export function plannedStagesNote(): string {
+  return PLANNED_STAGES.length === 0 ? 'every stage of the pipeline is built' : `not built yet: ${PLANNED_STAGES.map((stage) => stage.name).join(', ')}`;
+}
