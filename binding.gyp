@@ -5,6 +5,7 @@
       "sources": [
         "native/src/addon.cc",
         "native/src/thread_pool.cc",
+        "native/src/storage.cc",
         "native/src/gemm.cc",
         "native/src/gemm_core.cc",
         "native/src/gemm_avx512.cc",

@@ -54,8 +54,8 @@ if (want('train_step_s') || want('forward_s')) {
   if (want('train_step_s')) {
     const optimizer = new AdamW(model.parameters(), { lr: 1e-5 });
     out.train_step_s = timed(() => {
-      const loss = T.tidy(() => T.crossEntropy(model.forward({ inputIds: inputs }).logits, labels));
-      loss.backward();
+      // One scope per step: activations and gradients are freed as soon as the step is done.
+      T.tidy(() => T.crossEntropy(model.forward({ inputIds: inputs }).logits, labels).backward());
       optimizer.step();
       optimizer.zeroGrad();
     });

@@ -4,6 +4,7 @@
 
 namespace irlens {
 void RegisterThreadPool(Napi::Env env, Napi::Object exports);
+void RegisterStorage(Napi::Env env, Napi::Object exports);
 void RegisterGemm(Napi::Env env, Napi::Object exports);
 void RegisterElementwise(Napi::Env env, Napi::Object exports);
 void RegisterNorms(Napi::Env env, Napi::Object exports);

@@ -111,7 +111,8 @@ export class LlamaModel extends Module {
     let index = 0;
     for (const layer of this.layers) {
       const cache = inputs.cache ? { kv: inputs.cache, layer: index++ } : undefined;
-      x = layer.forward(x, positionIds, inputs.attentionMask ?? null, cache);
+      // One scope per layer: without gradients, a layer's temporaries are freed before the next.
+      x = T.tidy(() => layer.forward(x, positionIds, inputs.attentionMask ?? null, cache));
     }
     return this.norm.forward(x);
   }

@@ -201,7 +201,8 @@ class RobertaEncoder extends Module {
   }
 
   forward(x: Tensor, keyMask: Tensor | null): Tensor {
-    for (const layer of this.layer) x = layer.forward(x, keyMask);
+    // One scope per layer: without gradients, a layer's temporaries are freed before the next.
+    for (const layer of this.layer) x = T.tidy(() => layer.forward(x, keyMask));
     return x;
   }
 }

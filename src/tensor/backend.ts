@@ -51,6 +51,14 @@ export interface AttentionArgs {
 export interface Backend {
   readonly name: 'reference' | 'native';
 
+  /** A zero-filled buffer of n float32 values, owned by the backend. */
+  allocate(n: number): Storage;
+  /**
+   * Frees a buffer from `allocate` now rather than at garbage collection; every view of it
+   * becomes empty. Buffers the backend did not allocate are left alone.
+   */
+  release(storage: Storage): void;
+
   /**
    * Batched matrix product, see GemmArgs. a, b, out are [batch, ...] as described there.
    */

@@ -1,4 +1,5 @@
 import { TensorError, formatShape } from './errors.js';
+import { allocate } from './registry.js';
 import { Tensor, sizeOf } from './tensor.js';
 
 type NestedNumbers = number | NestedNumbers[];
@@ -37,8 +38,8 @@ export function idTensor(values: NestedNumbers | Int32Array, shape?: readonly nu
 }
 
 export const full = (shape: readonly number[], value: number, requiresGrad = false): Tensor =>
-  new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape, requiresGrad);
+  new Tensor(allocate(sizeOf(shape)).fill(value), shape, requiresGrad);
 export const zeros = (shape: readonly number[], requiresGrad = false): Tensor =>
-  new Tensor(new Float32Array(sizeOf(shape)), shape, requiresGrad);
+  new Tensor(allocate(sizeOf(shape)), shape, requiresGrad);
 export const ones = (shape: readonly number[], requiresGrad = false): Tensor => full(shape, 1, requiresGrad);
 export const scalar = (value: number): Tensor => new Tensor(new Float32Array([value]), []);

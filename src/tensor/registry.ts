@@ -1,4 +1,4 @@
-import type { Backend } from './backend.js';
+import type { Backend, Storage } from './backend.js';
 import { referenceBackend } from './reference/index.js';
 import { loadNativeBackend } from './native/load.js';
 
@@ -23,6 +23,9 @@ export function withBackend<T>(backend: Backend, fn: () => T): T {
     active = previous;
   }
 }
+
+/** A zero-filled float32 buffer from the active backend (freed early when its tensor is disposed). */
+export const allocate = (n: number): Storage => currentBackend().allocate(n);
 
 export function setBackend(backend: Backend): void {
   active = backend;

@@ -1,6 +1,6 @@
 import type { IdStorage, Storage } from './backend.js';
 import { DisposedTensorError, TensorError, formatShape } from './errors.js';
-import { currentBackend } from './registry.js';
+import { allocate, currentBackend } from './registry.js';
 import { keep, trackInScope } from './scope.js';
 
 export type DType = 'float32' | 'int32';
@@ -17,6 +17,12 @@ export interface GradNode {
 }
 
 let gradEnabled = true;
+
+/**
+ * How many live tensors use each storage (reshape and detach share one). The last dispose()
+ * hands the storage back to the backend, which frees it now if it allocated it.
+ */
+const storageUsers = new WeakMap<Storage | IdStorage, number>();
 
 /** Runs fn without recording the autograd graph (inference, optimizer steps, backward itself). */
 export function noGrad<T>(fn: () => T): T {
@@ -62,6 +68,7 @@ export class Tensor {
       if (!Number.isInteger(d) || d < 0) throw new TensorError(`Tensor: bad dimension ${d} in shape ${formatShape(shape)}`);
     }
     this.storage = data;
+    storageUsers.set(data, (storageUsers.get(data) ?? 0) + 1);
     this.shape = Object.freeze([...shape]);
     this.dtype = data instanceof Int32Array ? 'int32' : 'float32';
     if (requiresGrad && this.dtype !== 'float32') throw new TensorError('Tensor: only float32 tensors can require gradients');
@@ -95,10 +102,22 @@ export class Tensor {
     return s;
   }
 
-  /** Releases the storage now instead of waiting for the garbage collector. */
+  /**
+   * Releases the storage now instead of waiting for the garbage collector (once no other live
+   * tensor shares it). Using the tensor afterwards is an error.
+   */
   dispose(): void {
+    const storage = this.storage;
     this.storage = null;
     this.gradNode = null;
+    if (storage === null) return;
+    const users = (storageUsers.get(storage) ?? 1) - 1;
+    if (users > 0) {
+      storageUsers.set(storage, users);
+      return;
+    }
+    storageUsers.delete(storage);
+    if (storage instanceof Float32Array) currentBackend().release(storage);
   }
 
   /** A new leaf tensor sharing this one's storage, cut from the graph. */
@@ -174,6 +193,18 @@ function topologicalOrder(root: Tensor): Tensor[] {
 function runBackward(root: Tensor, rootGrad: Tensor): void {
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, rootGrad]]);
+  // Intermediate gradients are freed as soon as nothing waits for them: `uses` counts the graph
+  // tensors whose pending gradient is each one (an op may pass one gradient to several inputs).
+  const uses = new Map<Tensor, number>([[rootGrad, 1]]);
+  const hold = (g: Tensor) => uses.set(g, (uses.get(g) ?? 0) + 1);
+  const drop = (g: Tensor) => {
+    const left = (uses.get(g) ?? 1) - 1;
+    if (left > 0) uses.set(g, left);
+    else {
+      uses.delete(g);
+      if (g !== rootGrad) g.dispose();
+    }
+  };
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;
@@ -182,7 +213,13 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
       if (!g) continue;
       const node = t.gradNode;
       if (!node) {
-        accumulateLeafGrad(t, g);
+        // A gradient only this leaf waits for becomes its .grad as it is, without a copy.
+        const adopted = g !== rootGrad && uses.get(g) === 1 && adoptLeafGrad(t, g);
+        if (adopted) uses.delete(g);
+        else {
+          accumulateLeafGrad(t, g);
+          drop(g);
+        }
         continue;
       }
       const inputGrads = node.backward(g);
@@ -192,9 +229,19 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
         if (ig.shape.join() !== input.shape.join()) {
           throw new TensorError(`internal: ${node.op} backward gave gradient ${formatShape(ig.shape)} for input ${formatShape(input.shape)}`);
         }
+        hold(ig);
         const existing = grads.get(input);
-        grads.set(input, existing ? addGrads(existing, ig) : ig);
+        if (!existing) {
+          grads.set(input, ig);
+          return;
+        }
+        const sum = addGrads(existing, ig);
+        hold(sum);
+        grads.set(input, sum);
+        drop(existing);
+        drop(ig);
       });
+      drop(g);
       // The graph is used once, as in PyTorch without retain_graph: let its buffers go.
       t.gradNode = null;
     }
@@ -202,9 +249,20 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
 }
 
 function addGrads(a: Tensor, b: Tensor): Tensor {
-  const out = new Float32Array(a.data);
+  const out = allocate(a.size);
+  out.set(a.data);
   currentBackend().addInto(out, b.data);
   return new Tensor(out, a.shape);
+}
+
+/** Makes g the leaf's gradient when the leaf has none to add to and nothing else shares g's storage. */
+function adoptLeafGrad(leaf: Tensor, g: Tensor): boolean {
+  const fresh = !leaf.grad || leaf.grad.isDisposed || leaf.gradIsStale;
+  if (!fresh || storageUsers.get(g.data) !== 1) return false;
+  leaf.grad?.dispose();
+  leaf.grad = keep(g);
+  leaf.gradIsStale = false;
+  return true;
 }
 
 function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {

@@ -1,4 +1,4 @@
-// Trains a small GPT-NeoX for 5 warm-up steps, then 50 more in blocks of 10, printing the
+// Trains a small GPT-NeoX for 10 warm-up steps, then 50 more in blocks of 10, printing the
 // resident memory after each phase as JSON: { warmMb, afterBlocksMb: [...] }.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seededModel, tinyConfig, train } from './tiny-gpt.js';
@@ -20,7 +20,7 @@ const config = tinyConfig({ vocab_size: 2000, hidden_size: 128, num_attention_he
 const model = seededModel(config, 1);
 const tokens = Array.from({ length: 5000 }, (_, i) => (i * 7919) % 2000);
 const options = { batch: 8, t: 64, lr: 1e-3, seed: 1 };
-train(model, tokens, { ...options, steps: 5 });
+train(model, tokens, { ...options, steps: 10 });
 const warmMb = await settledRssMb();
 const afterBlocksMb: number[] = [];
 for (let block = 0; block < 5; block++) {

@@ -35,11 +35,14 @@ export function train(model: GPTNeoXForCausalLM, tokens: number[], options: { st
       return tokens.slice(start, start + options.t);
     });
     const { inputs, labels } = causalBatch(rows);
-    const loss = T.tidy(() => T.crossEntropy(model.forward({ inputIds: inputs }).logits, labels));
-    loss.backward();
+    // One scope per step: the step's activations and gradients are freed when it ends.
+    losses.push(T.tidy(() => {
+      const loss = T.crossEntropy(model.forward({ inputIds: inputs }).logits, labels);
+      loss.backward();
+      return loss.item();
+    }));
     optimizer.step();
     optimizer.zeroGrad();
-    losses.push(loss.item());
   }
   return losses;
 }

@@ -11,5 +11,13 @@ export type NativeAddon = Record<string, (...args: never[]) => unknown>;
  * runs on the reference implementation, so the backend is always complete.
  */
 export function createNativeBackend(addon: NativeAddon): Backend {
-  return { ...referenceBackend, ...nativeKernels(addon), ...nativeGemmKernels(addon), name: 'native' };
+  return { ...referenceBackend, ...nativeStorage(addon), ...nativeKernels(addon), ...nativeGemmKernels(addon), name: 'native' };
+}
+
+/** Storage the addon owns, freed as soon as its tensor is disposed (see native/src/storage.cc). */
+function nativeStorage(addon: NativeAddon): Partial<Backend> {
+  if (typeof addon.allocate !== 'function' || typeof addon.release !== 'function') return {};
+  const allocate = addon.allocate as unknown as (n: number) => Float32Array;
+  const release = addon.release as unknown as (storage: Float32Array) => boolean;
+  return { allocate: (n) => allocate(n), release: (storage) => void release(storage) };
 }

@@ -1,12 +1,12 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { scalar } from '../create.js';
 import { record } from '../record.js';
-import { currentBackend } from '../registry.js';
+import { allocate, currentBackend } from '../registry.js';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
 import { Tensor, sizeOf } from '../tensor.js';
 import { ShapeError, formatShape } from '../errors.js';
 
-const alloc = (shape: readonly number[]) => new Float32Array(sizeOf(shape));
+const alloc = (shape: readonly number[]) => allocate(sizeOf(shape));
 const asTensor = (x: Tensor | number): Tensor => (typeof x === 'number' ? scalar(x) : x);
 
 function requireFloat(op: string, ...ts: Tensor[]): void {
@@ -17,7 +17,7 @@ function requireFloat(op: string, ...ts: Tensor[]): void {
 export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(grad.shape, shape)) return grad;
   const backend = currentBackend();
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocate(sizeOf(shape));
   const strides = broadcastStrides(shape, grad.shape);
   // Fast path: only leading dimensions were broadcast, so this is one reduction over rows.
   const firstKept = strides.findIndex((s, i) => s !== 0 || grad.shape[i] === 1);

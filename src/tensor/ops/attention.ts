@@ -1,7 +1,7 @@
 import type { AttentionArgs } from '../backend.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { needsGrad, record } from '../record.js';
-import { currentBackend } from '../registry.js';
+import { allocate, currentBackend } from '../registry.js';
 import { Tensor } from '../tensor.js';
 
 export interface AttentionOptions {
@@ -32,16 +32,20 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   if (mask && mask.shape.join() !== [batch, tk].join()) {
     throw new ShapeError('attention', `keyMask must be [${batch}, ${tk}], got ${formatShape(mask.shape)}`);
   }
-  const maskData = mask ? (mask.dtype === 'float32' ? mask.data : Float32Array.from(mask.ids)) : null;
+  // A copy of the mask: it is not an input of the graph, so a scope may release the tensor.
+  const maskData = mask ? Float32Array.from(mask.dtype === 'float32' ? mask.data : mask.ids) : null;
   const args: AttentionArgs = { batch, heads, kvHeads, tq, tk, headDim, scale: options.scale ?? 1 / Math.sqrt(headDim), causal: options.causal };
-  const out = new Tensor(new Float32Array(q.size), q.shape);
-  const probs = new Float32Array(batch * heads * tq * tk);
+  const out = new Tensor(allocate(q.size), q.shape);
+  const probs = allocate(batch * heads * tq * tk);
   currentBackend().attention(q.data, k.data, v.data, maskData, args, out.data, probs);
-  if (!needsGrad(q, k, v)) return out;
+  if (!needsGrad(q, k, v)) {
+    currentBackend().release(probs);
+    return out;
+  }
   return record('attention', [q, k, v], out, (g) => {
-    const dq = new Float32Array(q.size);
-    const dk = new Float32Array(k.size);
-    const dv = new Float32Array(v.size);
+    const dq = allocate(q.size);
+    const dk = allocate(k.size);
+    const dv = allocate(v.size);
     currentBackend().attentionBackward(q.data, k.data, v.data, probs, g.data, args, dq, dk, dv);
     return [new Tensor(dq, q.shape), new Tensor(dk, k.shape), new Tensor(dv, v.shape)];
   });

@@ -1,6 +1,6 @@
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { currentBackend } from '../registry.js';
+import { allocate, currentBackend } from '../registry.js';
 import { Tensor } from '../tensor.js';
 
 /** Rows of a [vocab, dim] table for each id: out has shape [...ids.shape, dim]. */
@@ -8,11 +8,11 @@ export function embedding(weight: Tensor, ids: Tensor): Tensor {
   if (weight.rank !== 2) throw new ShapeError('embedding', `weight must be [vocab, dim], got ${formatShape(weight.shape)}`);
   if (ids.dtype !== 'int32') throw new ShapeError('embedding', `ids must be an int32 tensor, got float32 of shape ${formatShape(ids.shape)}`);
   const [vocab, dim] = weight.shape as [number, number];
-  const out = new Tensor(new Float32Array(ids.size * dim), [...ids.shape, dim]);
+  const out = new Tensor(allocate(ids.size * dim), [...ids.shape, dim]);
   const idBuffer = ids.ids; // the buffer, not the tensor: a scope may dispose the tensor
   currentBackend().embedding(weight.data, idBuffer, vocab, dim, out.data);
   return record('embedding', [weight], out, (g) => {
-    const dWeight = new Float32Array(weight.size);
+    const dWeight = allocate(weight.size);
     currentBackend().embeddingBackward(g.data, idBuffer, vocab, dim, dWeight);
     return [new Tensor(dWeight, weight.shape)];
   });

@@ -1,6 +1,6 @@
 import { ShapeError, formatShape } from '../errors.js';
 import { needsGrad, record } from '../record.js';
-import { currentBackend } from '../registry.js';
+import { allocate, currentBackend } from '../registry.js';
 import { Tensor } from '../tensor.js';
 import { mul } from './arithmetic.js';
 
@@ -25,7 +25,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
     }
   }
   const rows = targets.size;
-  const dLogits = needsGrad(logits) ? new Float32Array(logits.size) : null;
+  const dLogits = needsGrad(logits) ? allocate(logits.size) : null;
   const { loss } = currentBackend().crossEntropy(logits.data, targets.ids, rows, classes, ignoreIndex, dLogits, 1);
   const out = new Tensor(new Float32Array([loss]), []);
   return record('crossEntropy', [logits], out, (g) => {

@@ -1,7 +1,7 @@
 import type { GemmArgs } from '../backend.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { currentBackend } from '../registry.js';
+import { allocate, currentBackend } from '../registry.js';
 import { Tensor, sizeOf } from '../tensor.js';
 import { sumToShape } from './arithmetic.js';
 
@@ -34,7 +34,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const batchShape = batchA.length > 0 ? batchA : batchB;
   const batch = sizeOf(batchShape);
   const outShape = [...batchShape, m, n];
-  const out = new Tensor(new Float32Array(batch * m * n), outShape);
+  const out = new Tensor(allocate(batch * m * n), outShape);
   const backend = currentBackend();
 
   // A batch of a against one shared b is a single product with the batch folded into the rows.
@@ -50,7 +50,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     let dB: Tensor | null = null;
     if (a.requiresGrad) {
       // dA = g · op(b)ᵀ, or its transpose when a was used transposed.
-      const full = new Float32Array(batch * m * k);
+      const full = allocate(batch * m * k);
       const stride = { strideA: batch > 1 ? m * n : 0, strideB: batchB.length ? k * n : 0 };
       if (foldIntoRows) gemm(g.data, b.data, full, { m: batch * m, n: k, k: n, transA: false, transB: !transB });
       else if (!transA) gemm(g.data, b.data, full, { batch, m, n: k, k: n, transA: false, transB: !transB, ...stride });
@@ -61,7 +61,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
       // dB = op(a)ᵀ · g, or its transpose when b was used transposed; summed over a shared b's batch.
       const rowsK = foldIntoRows ? batch * m : m;
       const dBatch = foldIntoRows ? 1 : batch;
-      const full = new Float32Array(dBatch * k * n);
+      const full = allocate(dBatch * k * n);
       const stride = { strideA: batchA.length && !foldIntoRows ? m * k : 0, strideB: dBatch > 1 ? m * n : 0 };
       if (!transB) gemm(a.data, g.data, full, { batch: dBatch, m: k, n, k: rowsK, transA: !transA, transB: false, ...stride });
       else gemm(g.data, a.data, full, { batch: dBatch, m: n, n: k, k: rowsK, transA: true, transB: transA, strideA: stride.strideB, strideB: stride.strideA });

@@ -1,6 +1,6 @@
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { currentBackend } from '../registry.js';
+import { allocate, currentBackend } from '../registry.js';
 import { Tensor } from '../tensor.js';
 
 function checkAffine(op: string, x: Tensor, ...params: (Tensor | null)[]): { rows: number; cols: number } {
@@ -13,19 +13,19 @@ function checkAffine(op: string, x: Tensor, ...params: (Tensor | null)[]): { row
   return { rows: cols === 0 ? 0 : x.size / cols, cols };
 }
 
-const gradBuffer = (p: Tensor | null) => (p?.requiresGrad ? new Float32Array(p.size) : null);
+const gradBuffer = (p: Tensor | null) => (p?.requiresGrad ? allocate(p.size) : null);
 const asGrad = (buffer: Float32Array | null, p: Tensor | null) => (buffer && p ? new Tensor(buffer, p.shape) : null);
 
 /** Layer normalisation over the last dimension, with optional weight and bias. */
 export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
   const { rows, cols } = checkAffine('layerNorm', x, weight, bias);
-  const out = new Tensor(new Float32Array(x.size), x.shape);
-  const mean = new Float32Array(rows);
-  const rstd = new Float32Array(rows);
+  const out = new Tensor(allocate(x.size), x.shape);
+  const mean = allocate(rows);
+  const rstd = allocate(rows);
   currentBackend().layerNorm(x.data, weight?.data ?? null, bias?.data ?? null, rows, cols, eps, out.data, mean, rstd);
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   return record('layerNorm', inputs, out, (g) => {
-    const dx = new Float32Array(x.size);
+    const dx = allocate(x.size);
     const dWeight = gradBuffer(weight);
     const dBias = gradBuffer(bias);
     currentBackend().layerNormBackward(x.data, weight?.data ?? null, mean, rstd, g.data, rows, cols, dx, dWeight, dBias);
@@ -36,12 +36,12 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
 /** RMS normalisation over the last dimension (Llama), with an optional weight. */
 export function rmsNorm(x: Tensor, weight: Tensor | null, eps = 1e-6): Tensor {
   const { rows, cols } = checkAffine('rmsNorm', x, weight);
-  const out = new Tensor(new Float32Array(x.size), x.shape);
-  const rstd = new Float32Array(rows);
+  const out = new Tensor(allocate(x.size), x.shape);
+  const rstd = allocate(rows);
   currentBackend().rmsNorm(x.data, weight?.data ?? null, rows, cols, eps, out.data, rstd);
   const inputs = [x, weight].filter((t): t is Tensor => t !== null);
   return record('rmsNorm', inputs, out, (g) => {
-    const dx = new Float32Array(x.size);
+    const dx = allocate(x.size);
     const dWeight = gradBuffer(weight);
     currentBackend().rmsNormBackward(x.data, weight?.data ?? null, rstd, g.data, rows, cols, dx, dWeight);
     return [new Tensor(dx, x.shape), ...(weight ? [asGrad(dWeight, weight)] : [])];

@@ -1,6 +1,6 @@
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { currentBackend } from '../registry.js';
+import { allocate, currentBackend } from '../registry.js';
 import { normalizeAxis } from '../shape.js';
 import { Tensor, sizeOf } from '../tensor.js';
 import { broadcastTo, mul } from './arithmetic.js';
@@ -29,7 +29,7 @@ export function sum(x: Tensor, axes?: number | number[], keepDims = false): Tens
   // Reduce the highest axis first so lower axes keep their positions.
   for (const axis of [...list].reverse()) {
     const { outer, size, inner } = around(shape, axis);
-    const out = new Float32Array(outer * inner);
+    const out = allocate(outer * inner);
     backend.reduce('sum', data, outer, size, inner, out);
     data = out;
     shape[axis] = 1;
@@ -51,14 +51,14 @@ export function max(x: Tensor, axis: number, keepDims = false): Tensor {
   const a = normalizeAxis('max', axis, x.rank);
   const { outer, size, inner } = around(x.shape, a);
   if (size === 0) throw new ShapeError('max', `cannot take the maximum over an empty axis of ${formatShape(x.shape)}`);
-  const out = new Float32Array(outer * inner);
+  const out = allocate(outer * inner);
   const argmax = new Int32Array(outer * inner);
   currentBackend().reduce('max', x.data, outer, size, inner, out, argmax);
   const kept = keptShape(x.shape, [a]);
   const outShape = keepDims ? kept : x.shape.filter((_, i) => i !== a);
   return record('max', [x], new Tensor(out, outShape), (g) => {
     // Scatter each gradient to its argmax: a plain loop, since only the position is needed.
-    const dx = new Float32Array(x.size);
+    const dx = allocate(x.size);
     const gd = g.data;
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) dx[(o * size + argmax[o * inner + i]!) * inner + i] = gd[o * inner + i]!;

@@ -1,6 +1,6 @@
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { currentBackend } from '../registry.js';
+import { allocate, currentBackend } from '../registry.js';
 import { Tensor } from '../tensor.js';
 
 export interface RopeOptions {
@@ -26,7 +26,7 @@ export function rope(x: Tensor, positions: Tensor, options: RopeOptions): Tensor
   }
   const positionIds = positions.ids; // the buffer, not the tensor: a scope may dispose the tensor
   const apply = (input: Float32Array, inverse: boolean) => {
-    const out = new Float32Array(input.length);
+    const out = allocate(input.length);
     currentBackend().rope(input, positionIds, batch, heads, t, headDim, rotaryDims, base, out, inverse);
     return out;
   };

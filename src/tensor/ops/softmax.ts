@@ -1,5 +1,5 @@
 import { record } from '../record.js';
-import { currentBackend } from '../registry.js';
+import { allocate, currentBackend } from '../registry.js';
 import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { transpose } from './view.js';
@@ -7,10 +7,10 @@ import { transpose } from './view.js';
 function softmaxLastAxis(x: Tensor, log: boolean): Tensor {
   const cols = x.shape[x.rank - 1]!;
   const rows = cols === 0 ? 0 : x.size / cols;
-  const out = new Tensor(new Float32Array(x.size), x.shape);
+  const out = new Tensor(allocate(x.size), x.shape);
   currentBackend().softmax(x.data, rows, cols, out.data, log);
   return record(log ? 'logSoftmax' : 'softmax', [x], out, (g) => {
-    const dx = new Float32Array(x.size);
+    const dx = allocate(x.size);
     currentBackend().softmaxBackward(out.data, g.data, rows, cols, dx, log);
     return [new Tensor(dx, x.shape)];
   });

@@ -1,6 +1,6 @@
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { currentBackend } from '../registry.js';
+import { allocate, currentBackend } from '../registry.js';
 import { contiguousStrides, normalizeAxis } from '../shape.js';
 import { Tensor, sizeOf } from '../tensor.js';
 
@@ -26,7 +26,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   }
   const strides = contiguousStrides(x.shape);
   const shape = order.map((d) => x.shape[d]!);
-  const out = new Float32Array(x.size);
+  const out = allocate(x.size);
   currentBackend().stridedCopy(x.data, 0, order.map((d) => strides[d]!), shape, out);
   const inverse = new Array<number>(x.rank);
   order.forEach((d, i) => (inverse[d] = i));
@@ -54,10 +54,10 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   const strides = contiguousStrides(x.shape);
   const shape = x.shape.map((d, i) => (i === a ? to - from : d));
   const offset = from * strides[a]!;
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocate(sizeOf(shape));
   currentBackend().stridedCopy(x.data, offset, strides, shape, out);
   return record('slice', [x], new Tensor(out, shape), (g) => {
-    const dx = new Float32Array(x.size);
+    const dx = allocate(x.size);
     currentBackend().stridedAccumulate(g.data, dx, offset, strides, shape);
     return [new Tensor(dx, x.shape)];
   });
@@ -75,7 +75,7 @@ export function concat(tensors: Tensor[], axis: number): Tensor {
   }
   const shape = first.shape.map((d, i) => (i === a ? tensors.reduce((n, t) => n + t.shape[a]!, 0) : d));
   const strides = contiguousStrides(shape);
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocate(sizeOf(shape));
   const offsets: number[] = [];
   let position = 0;
   for (const t of tensors) {
@@ -85,7 +85,7 @@ export function concat(tensors: Tensor[], axis: number): Tensor {
   }
   return record('concat', tensors, new Tensor(out, shape), (g) =>
     tensors.map((t, i) => {
-      const part = new Float32Array(t.size);
+      const part = allocate(t.size);
       currentBackend().stridedCopy(g.data, offsets[i]!, strides, [...t.shape], part);
       return new Tensor(part, t.shape);
     }),
@@ -106,17 +106,17 @@ export function indexSelect(x: Tensor, axis: number, ids: Tensor | readonly numb
   const shape = x.shape.map((d, i) => (i === a ? list.length : d));
   const outStrides = contiguousStrides(shape);
   const part = x.shape.map((d, i) => (i === a ? 1 : d));
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocate(sizeOf(shape));
   list.forEach((id, j) => currentBackend().stridedAccumulate(sliceOf(x.data, id * strides[a]!, strides, part), out, j * outStrides[a]!, outStrides, part));
   return record('indexSelect', [x], new Tensor(out, shape), (g) => {
-    const dx = new Float32Array(x.size);
+    const dx = allocate(x.size);
     list.forEach((id, j) => currentBackend().stridedAccumulate(sliceOf(g.data, j * outStrides[a]!, outStrides, part), dx, id * strides[a]!, strides, part));
     return [new Tensor(dx, x.shape)];
   });
 }
 
 function sliceOf(data: Float32Array, offset: number, strides: number[], shape: number[]): Float32Array {
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocate(sizeOf(shape));
   currentBackend().stridedCopy(data, offset, strides, shape, out);
   return out;
 }

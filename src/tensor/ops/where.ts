@@ -1,14 +1,17 @@
 import { ShapeError, formatShape } from '../errors.js';
 import { scalar } from '../create.js';
 import { record } from '../record.js';
-import { currentBackend } from '../registry.js';
+import { allocate, currentBackend } from '../registry.js';
 import { broadcastShapes, broadcastStrides } from '../shape.js';
 import { Tensor, sizeOf } from '../tensor.js';
 import { sumToShape } from './arithmetic.js';
 
-/** Conditions may be float (non-zero = true) or int32 masks; the kernels take floats. */
+/**
+ * Conditions may be float (non-zero = true) or int32 masks; the kernels take floats. The backward
+ * keeps its own copy, since the condition is not an input of the graph and a scope may release it.
+ */
 function conditionData(cond: Tensor): Float32Array {
-  return cond.dtype === 'float32' ? cond.data : Float32Array.from(cond.ids);
+  return Float32Array.from(cond.dtype === 'float32' ? cond.data : cond.ids);
 }
 
 /** Element-wise cond ? a : b, all three broadcast together. */
@@ -19,12 +22,12 @@ export function where(cond: Tensor, aIn: Tensor | number, bIn: Tensor | number):
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a.shape), b.shape);
   const c = conditionData(cond);
   const condStrides = broadcastStrides(cond.shape, shape);
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocate(sizeOf(shape));
   currentBackend().where(c, condStrides, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), out, shape);
   return record('where', [a, b], new Tensor(out, shape), (g) => {
-    const zero = new Float32Array(1);
+    const zero = allocate(1);
     const pick = (fromA: boolean, target: Tensor) => {
-      const routed = new Float32Array(g.size);
+      const routed = allocate(g.size);
       const gStrides = broadcastStrides(g.shape, shape);
       if (fromA) currentBackend().where(c, condStrides, g.data, gStrides, zero, [...shape].fill(0), routed, shape);
       else currentBackend().where(c, condStrides, zero, [...shape].fill(0), g.data, gStrides, routed, shape);

@@ -19,6 +19,9 @@ import { softmax, softmaxBackward } from './softmax.js';
  */
 export const referenceBackend: Backend = {
   name: 'reference',
+  // Plain typed arrays: the garbage collector frees them.
+  allocate: (n) => new Float32Array(n),
+  release: () => {},
   gemm,
   unary,
   unaryBackward,
