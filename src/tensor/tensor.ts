@@ -51,8 +51,6 @@ export class Tensor {
   requiresGrad: boolean;
   /** Accumulated gradient of a leaf tensor; null until a backward reaches it. */
   grad: Tensor | null = null;
-  /** Set by the optimizer's zeroGrad(): the next backward overwrites grad instead of adding. */
-  gradIsStale = false;
   /** The op that produced this tensor, or null for a leaf. */
   gradNode: GradNode | null = null;
   /** Optional name used in error messages (parameters carry their dotted name). */
@@ -257,21 +255,19 @@ function addGrads(a: Tensor, b: Tensor): Tensor {
 
 /** Makes g the leaf's gradient when the leaf has none to add to and nothing else shares g's storage. */
 function adoptLeafGrad(leaf: Tensor, g: Tensor): boolean {
-  const fresh = !leaf.grad || leaf.grad.isDisposed || leaf.gradIsStale;
+  const fresh = !leaf.grad || leaf.grad.isDisposed;
   if (!fresh || storageUsers.get(g.data) !== 1) return false;
-  leaf.grad?.dispose();
   leaf.grad = keep(g);
-  leaf.gradIsStale = false;
   return true;
 }
 
 function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
   if (leaf.grad && !leaf.grad.isDisposed) {
-    if (leaf.gradIsStale) leaf.grad.data.set(g.data);
-    else currentBackend().addInto(leaf.grad.data, g.data);
-  } else {
-    // A leaf's gradient outlives any tidy() scope the backward ran in, like the leaf itself.
-    leaf.grad = keep(new Tensor(new Float32Array(g.data), leaf.shape));
+    currentBackend().addInto(leaf.grad.data, g.data);
+    return;
   }
-  leaf.gradIsStale = false;
+  // A leaf's gradient outlives any tidy() scope the backward ran in, like the leaf itself.
+  const copy = allocate(g.size);
+  copy.set(g.data);
+  leaf.grad = keep(new Tensor(copy, leaf.shape));
 }

@@ -63,7 +63,7 @@ describe('optimizers', () => {
     assert.equal(new AdamW([p], { lr: 1 }).weightDecay, 0.01);
   });
 
-  it('skips frozen parameters and gradients left stale by zeroGrad, with per-parameter step counts', () => {
+  it('skips frozen parameters and gradients cleared by zeroGrad, with per-parameter step counts', () => {
     const a = tensor([1, 1], [2], true);
     const b = tensor([1, 1], [2], true);
     const optimizer = new AdamW([a, b], { lr: 0.1, weightDecay: 0 });
@@ -77,8 +77,8 @@ describe('optimizers', () => {
     assertClose(a.toArray(), [0.9, 0.9]); // Adam's first step moves by lr·sign(g)
 
     optimizer.zeroGrad();
-    assert.ok(a.gradIsStale);
-    optimizer.step(); // a's gradient is stale: no update
+    assert.equal(a.grad, null, 'zeroGrad frees gradients, as torch set_to_none');
+    optimizer.step(); // a has no gradient: no update
     assertClose(a.toArray(), [0.9, 0.9]);
 
     b.requiresGrad = true;
@@ -143,13 +143,13 @@ describe('clipGradNorm', () => {
     assert.deepEqual(b.grad!.toArray(), clipped, 'a norm below maxNorm leaves the gradients alone');
   });
 
-  it('ignores stale and frozen gradients', () => {
+  it('ignores missing and frozen gradients', () => {
     const a = withGrad([3, 4]);
-    const stale = withGrad([100]);
-    stale.gradIsStale = true;
+    const cleared = withGrad([100]);
+    cleared.grad = null;
     const frozen = withGrad([100]);
     frozen.requiresGrad = false;
-    assert.equal(clipGradNorm([a, stale, frozen], 10), 5);
+    assert.equal(clipGradNorm([a, cleared, frozen], 10), 5);
   });
 
   it('throws a typed error naming the parameter when a gradient is NaN or infinite', () => {

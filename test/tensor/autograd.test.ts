@@ -12,10 +12,10 @@ describe('autograd', () => {
     assert.deepEqual(x.grad!.toArray(), [3, 5, 7], 'a second backward adds to the leaf gradient');
   });
 
-  it('overwrites a gradient marked stale by an optimiser', () => {
+  it('starts afresh once the gradient is cleared, as zero_grad(set_to_none=True)', () => {
     const x = T.tensor([1, 2], [2], true);
     T.sum(x).backward();
-    x.gradIsStale = true;
+    x.grad = null;
     T.sum(T.mul(x, 3)).backward();
     assert.deepEqual(x.grad!.toArray(), [3, 3]);
   });

@@ -85,11 +85,14 @@ export abstract class AdamBase {
   }
 
   /**
-   * Marks every gradient stale instead of freeing it: the next backward overwrites the buffer in
-   * place rather than allocating, and until then step() and clipGradNorm() ignore it.
+   * Frees every gradient, as torch's zero_grad(set_to_none=True): the next backward hands each
+   * parameter its gradient without a copy, and memory between steps holds no gradients.
    */
   zeroGrad(): void {
-    for (const p of this.params) p.gradIsStale = true;
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
   }
 
   /** A copy of the learning rate, step counts and moments, enough to resume a run exactly. */
