@@ -61,8 +61,9 @@ if (want('train_step_s') || want('forward_s')) {
     });
   }
   if (want('forward_s')) {
-    out.forward_s = timed(() => T.tidy(() => T.noGrad(() => model.forward({ inputIds: inputs }).logits)));
+    out.forward_s = timed(() => T.tidy(() => T.noGrad(() => model.forward({ inputIds: inputs }).logits)).dispose());
   }
+  model.dispose(); // as the peer's `del m`
 }
 
 if (want('generate_tok_s')) out.generate_tok_s = (await import('./generate.js')).measureGenerate(reps);
@@ -73,7 +74,8 @@ if (want('classifier_texts_s')) {
   initWeights(classifier, rng, { std: config.initializerRange });
   classifier.eval();
   const texts = T.idTensor(Int32Array.from({ length: 32 * 64 }, () => 3 + rng.int(50265 - 3)), [32, 64]);
-  out.classifier_texts_s = 32 / timed(() => T.tidy(() => T.noGrad(() => classifier.forward({ inputIds: texts }).logits)));
+  out.classifier_texts_s = 32 / timed(() => T.tidy(() => T.noGrad(() => classifier.forward({ inputIds: texts }).logits)).dispose());
+  classifier.dispose();
 }
 
 out.peak_rss_mb = process.resourceUsage().maxRSS / 1024;

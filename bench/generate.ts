@@ -36,6 +36,7 @@ export function measureGenerate(reps: number): number {
   times.sort((a, b) => a - b);
   const mid = times.length >> 1;
   const seconds = times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
+  model.dispose();
   return (BATCH * NEW_TOKENS) / seconds;
 }
 

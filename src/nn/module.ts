@@ -90,6 +90,15 @@ export class Module {
     return this.setRequiresGrad(predicate, true);
   }
 
+  /** Releases every parameter and gradient now (as Python's `del model`); the module is unusable afterwards. */
+  dispose(): void {
+    for (const p of this.parameters()) {
+      p.grad?.dispose();
+      p.grad = null;
+      p.dispose();
+    }
+  }
+
   /** Number of parameter values (tied weights counted once), or only of those that require grad. */
   parameterCount(options: { trainableOnly?: boolean } = {}): number {
     let n = 0;

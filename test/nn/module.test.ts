@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LayerNorm, Linear, Module, ModuleList, NnError, Rng, StateDictError, initWeights } from '../../src/nn/index.js';
-import { tensor, tidy, zeros, type Tensor } from '../../src/tensor/index.js';
+import { sum, tensor, tidy, zeros, type Tensor } from '../../src/tensor/index.js';
 
 /** A miniature of GPT-NeoX's naming: gpt_neox.layers.N.attention.query_key_value, ... */
 class Attention extends Module {
@@ -145,5 +145,14 @@ describe('Module', () => {
     assert.deepEqual(tied.namedParameters().map(([n]) => n), ['embed.weight']);
     assert.deepEqual([...tied.stateDict().keys()], ['embed.weight', 'head.weight']);
     assert.equal(tied.parameterCount(), 15);
+  });
+});
+
+describe('Module.dispose', () => {
+  it('releases every parameter and gradient', () => {
+    const layer = new Linear(3, 2);
+    sum(layer.forward(tensor([1, 2, 3], [1, 3]))).backward();
+    layer.dispose();
+    assert.ok(layer.parameters().every((p) => p.isDisposed && p.grad === null));
   });
 });
