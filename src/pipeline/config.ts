@@ -210,7 +210,7 @@ export function overridesLayer(overrides: readonly string[], schema: ObjectSchem
       if (!layer.origins.has(pathKey(path.slice(0, i + 1)))) layer.origins.set(pathKey(path.slice(0, i + 1)), { key: origin, value: origin });
     }
     target[path.at(-1)!] = coerced.value;
-    for (const [k, v] of layer.origins) if (k.startsWith(pathKey(path) + '\u0000')) layer.origins.delete(k);
+    for (const k of layer.origins.keys()) if (k.startsWith(pathKey(path) + '\u0000')) layer.origins.delete(k);
     layer.origins.set(pathKey(path), { key: origin, value: origin });
   }
   return layer;

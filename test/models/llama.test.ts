@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig, readSafetensors, type LlamaConfig } from '../../src/io/index.js';
+import { parseConfig, type LlamaConfig } from '../../src/io/index.js';
 import { KVCache } from '../../src/models/kv-cache.js';
 import { LlamaForCausalLM } from '../../src/models/llama.js';
 import { loadModel } from '../../src/models/load.js';
 import { Rng, initWeights } from '../../src/nn/index.js';
 import * as T from '../../src/tensor/index.js';
 import { referenceBackend } from '../../src/tensor/reference/index.js';
-import { fixture } from '../helpers/fixtures.js';
+import { fixtureGoldens, maxError } from '../helpers/goldens.js';
 import { gradcheck } from '../helpers/gradcheck.js';
 
-const folder = fixture('llama-tiny');
-const golden = readSafetensors(`${folder}/golden.safetensors`);
-const goldenTensor = (key: string): T.Tensor => {
-  const record = golden.get(key);
-  assert.ok(record, `golden.safetensors has ${key}`);
-  return new T.Tensor(record.data, record.shape);
-};
-
-/** max |a − b| / max(1, |b|) */
-function maxError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assert.equal(actual.length, expected.length);
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!)));
-  return worst;
-}
+const { folder, golden, goldenTensor } = fixtureGoldens('llama-tiny');
 
 /** Labels = input_ids shifted by one, padding ignored (golden.json's loss). */
 function shiftedLabels(ids: T.Tensor, mask: T.Tensor): T.Tensor {

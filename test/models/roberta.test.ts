@@ -1,28 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readSafetensors } from '../../src/io/index.js';
 import { ModelInputError } from '../../src/models/errors.js';
 import { loadModel } from '../../src/models/load.js';
 import { RobertaForSequenceClassification, robertaPositions } from '../../src/models/roberta.js';
 import { Rng } from '../../src/nn/index.js';
 import * as T from '../../src/tensor/index.js';
-import { fixture } from '../helpers/fixtures.js';
+import { fixtureGoldens, maxError } from '../helpers/goldens.js';
 
-const folder = fixture('roberta-tiny-classifier');
-const golden = readSafetensors(`${folder}/golden.safetensors`);
-const goldenTensor = (key: string): T.Tensor => {
-  const record = golden.get(key);
-  assert.ok(record, `golden.safetensors has ${key}`);
-  return new T.Tensor(record.data, record.shape);
-};
-
-/** max |a − b| / max(1, |b|) */
-function maxError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assert.equal(actual.length, expected.length);
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!)));
-  return worst;
-}
+const { folder, golden, goldenTensor } = fixtureGoldens('roberta-tiny-classifier');
 
 function loadFixture(): RobertaForSequenceClassification {
   const { model, architecture } = loadModel(folder);
