@@ -10,7 +10,7 @@
 #include <deque>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
+#include <mutex>
 
 #include <sys/mman.h>
 
@@ -18,13 +18,6 @@
 
 namespace irlens {
 namespace {
-
-// Memory this addon handed out and has not yet freed; guards against double frees when a
-// released buffer's ArrayBuffer is collected later, and against releasing foreign memory.
-std::unordered_set<void*>& LiveBlocks() {
-  static std::unordered_set<void*> blocks;
-  return blocks;
-}
 
 // Released blocks by size, plus their release order for evicting the oldest.
 struct BlockCache {
@@ -121,24 +114,42 @@ void CacheBlock(void* block, size_t bytes) {
   }
 }
 
-// Live blocks and their sizes: only these may be released or finalized, each once.
-std::unordered_map<void*, size_t>& Sizes() {
-  static std::unordered_map<void*, size_t> sizes;
-  return sizes;
+// Live blocks: size and a serial number. A block goes back to the cache on release() and may be
+// handed out again at once, while the detached ArrayBuffer's finalizer can still run later; the
+// serial number lets that late finalizer see the block is no longer its own.
+struct LiveBlock {
+  size_t bytes;
+  uint64_t serial;
+};
+
+std::unordered_map<void*, LiveBlock>& Live() {
+  static std::unordered_map<void*, LiveBlock> live;
+  return live;
+}
+
+// The bookkeeping is shared by every thread that runs JavaScript (the CLI runs pipelines in a
+// worker), so it is guarded.
+std::mutex& Guard() {
+  static std::mutex guard;
+  return guard;
 }
 
 // Tells V8 how much memory live tensors hold, so that tensors nobody disposed are collected
 // (and their blocks reclaimed) as promptly as if they were ordinary JavaScript memory.
 void AccountExternal(Napi::Env env, int64_t delta) { Napi::MemoryManagement::AdjustExternalMemory(env, delta); }
 
-void FreeBlock(Napi::Env env, void* data) {
-  auto it = Sizes().find(data);
-  if (it == Sizes().end()) return;
-  const size_t bytes = it->second;
+// Returns the block to the cache if it is still the allocation numbered `serial`.
+void FreeBlock(Napi::Env env, void* data, uint64_t serial) {
+  size_t bytes = 0;
+  {
+    std::lock_guard<std::mutex> lock(Guard());
+    auto it = Live().find(data);
+    if (it == Live().end() || it->second.serial != serial) return;
+    bytes = it->second.bytes;
+    Live().erase(it);
+    CacheBlock(data, bytes);
+  }
   AccountExternal(env, -static_cast<int64_t>(bytes));
-  Sizes().erase(it);
-  LiveBlocks().erase(data);
-  CacheBlock(data, bytes);
 }
 
 Napi::Value Allocate(const Napi::CallbackInfo& info) {
@@ -155,18 +166,31 @@ Napi::Value Allocate(const Napi::CallbackInfo& info) {
   const size_t elements = static_cast<size_t>(count);
   const size_t bytes = elements * sizeof(float);
   const size_t padded = BlockBytes(elements);
-  void* data = TakeCached(padded);
-  const bool fresh = data == nullptr;
-  if (fresh) data = NewBlock(padded);
+  static uint64_t next_serial = 0;
+  void* data = nullptr;
+  bool fresh = false;
+  uint64_t serial = 0;
+  {
+    std::lock_guard<std::mutex> lock(Guard());
+    data = TakeCached(padded);
+    fresh = data == nullptr;
+    if (fresh) data = NewBlock(padded);
+    if (data) {
+      serial = ++next_serial;
+      Live()[data] = {padded, serial};
+    }
+  }
   if (!data) {
     Napi::Error::New(env, "allocate: out of memory for " + std::to_string(bytes) + " bytes").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   if (!fresh || padded < kMapBytes) std::memset(data, 0, bytes);  // fresh mapped pages are zero
-  LiveBlocks().insert(data);
-  Sizes()[data] = padded;
   AccountExternal(env, static_cast<int64_t>(padded));
-  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, data, bytes, [](Napi::Env finalizeEnv, void* block) { FreeBlock(finalizeEnv, block); });
+  // The serial rides along as the finalizer's hint; it is never dereferenced.
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+      env, data, bytes,
+      [](Napi::Env finalizeEnv, void* block, void* hint) { FreeBlock(finalizeEnv, block, reinterpret_cast<uintptr_t>(hint)); },
+      reinterpret_cast<void*>(static_cast<uintptr_t>(serial)));
   return Napi::Float32Array::New(env, elements, buffer, 0);
 }
 
@@ -176,9 +200,15 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
   Napi::ArrayBuffer buffer = info[0].As<Napi::TypedArray>().ArrayBuffer();
   void* data = buffer.Data();
   // Only memory this addon allocated is released; anything else is left to the collector.
-  if (data == nullptr || LiveBlocks().count(data) == 0) return Napi::Boolean::New(env, false);
+  uint64_t serial = 0;
+  {
+    std::lock_guard<std::mutex> lock(Guard());
+    auto it = Live().find(data);
+    if (data == nullptr || it == Live().end()) return Napi::Boolean::New(env, false);
+    serial = it->second.serial;
+  }
   buffer.Detach();
-  FreeBlock(env, data);
+  FreeBlock(env, data, serial);
   return Napi::Boolean::New(env, true);
 }
 
