@@ -7,19 +7,10 @@
 // Prints one JSON object. Each figure is the median over reps (best in parentheses in the
 // table printed to stderr; --best adds them to the JSON as <key>_best). Set IRLENS_NATIVE_ADDON to benchmark another build of the addon.
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import type { GemmAddon } from '../src/tensor/native/gemm.js';
+import { nativeAddonPath } from '../src/tensor/native/load.js';
 
-interface Addon {
-  gemm(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
-    transA: boolean, transB: boolean, strideA: number, strideB: number, accumulate: boolean): void;
-  setThreads(n: number): void;
-  threads(): number;
-  simd(): string;
-}
-
-const addonPath = process.env.IRLENS_NATIVE_ADDON
-  ?? fileURLToPath(new URL('../build/Release/irlens_native.node', import.meta.url));
-const addon = createRequire(import.meta.url)(addonPath) as Addon;
+const addon = createRequire(import.meta.url)(nativeAddonPath()) as GemmAddon;
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -262,6 +262,18 @@ export function resolveSchema(file: string, columns: readonly string[], sample: 
   };
   const context = (record: SourceRecord, column: string) => ({ file, column, row: record.row, ...(record.line !== undefined ? { line: record.line } : {}) });
   const base = (record: SourceRecord) => ({ file: fileName, row: record.row, ...(record.line !== undefined ? { line: record.line } : {}) });
+  /** The row of a schema that reads its text from one column (jigsaw, davidson). */
+  const textRow = (record: SourceRecord, label: 0 | 1, textColumn: string, idColumn: string | undefined, scoreColumns: readonly string[]): MappedRecord => {
+    const scores = scoresOf(record.values, scoreColumns);
+    return {
+      kind: 'row',
+      row: {
+        id: idOf(record.values, record.row, idColumn),
+        text: textOf(valueAt(record.values, textColumn), context(record, textColumn)),
+        label, ...(scores !== undefined ? { scores } : {}), ...base(record),
+      },
+    };
+  };
 
   switch (name) {
     case 'jigsaw': {
@@ -284,15 +296,7 @@ export function resolveSchema(file: string, columns: readonly string[], sample: 
             else if (value === 0 && label === null) label = 0;
           }
           if (label === null) return { kind: 'missing-label' };
-          const scores = scoresOf(record.values, scoreColumns);
-          return {
-            kind: 'row',
-            row: {
-              id: idOf(record.values, record.row, idColumn),
-              text: textOf(valueAt(record.values, textColumn), context(record, textColumn)),
-              label, ...(scores !== undefined ? { scores } : {}), ...base(record),
-            },
-          };
+          return textRow(record, label, textColumn, idColumn, scoreColumns);
         },
       };
     }
@@ -406,15 +410,7 @@ export function resolveSchema(file: string, columns: readonly string[], sample: 
         map(record) {
           const label = parseLabel(valueAt(record.values, labelColumn), { positiveValues }, context(record, labelColumn));
           if (label === null) return { kind: 'missing-label' };
-          const scores = scoresOf(record.values, scoreColumns);
-          return {
-            kind: 'row',
-            row: {
-              id: idOf(record.values, record.row, idColumn),
-              text: textOf(valueAt(record.values, textColumn), context(record, textColumn)),
-              label, ...(scores !== undefined ? { scores } : {}), ...base(record),
-            },
-          };
+          return textRow(record, label, textColumn, idColumn, scoreColumns);
         },
       };
     }

@@ -58,7 +58,10 @@ export interface TrainingOptions {
   /** Called after every step. */
   onMetrics?: (metrics: TrainMetrics) => void;
   onProgress?: (progress: TrainProgress) => void;
-  /** Called once when a run continues from a checkpoint, with the step it continues after. */
+  /**
+   * Called once before training with the step the run continues after: its checkpoint's, or 0
+   * when it starts afresh (so a caller can drop what a killed attempt recorded past that step).
+   */
   onResume?: (step: number) => void;
 }
 
@@ -202,7 +205,8 @@ function checkSettings(saved: SavedCheckpoint, settings: Record<string, unknown>
 /** Runs the training loop on a task and returns the final metrics. */
 export function runTraining(model: Module, task: TrainingTask, options: TrainingOptions): TrainResult {
   const run = new TrainingRun(model, task, options);
-  if (options.checkpointDir) run.resumeFrom(options.checkpointDir);
+  const resumedAt = options.checkpointDir ? run.resumeFrom(options.checkpointDir) : 0;
+  options.onResume?.(resumedAt);
   return run.train();
 }
 
@@ -236,10 +240,10 @@ class TrainingRun {
     this.order = this.shuffledOrder();
   }
 
-  /** Continues from the newest checkpoint in dir, if there is one. */
-  resumeFrom(dir: string): void {
+  /** Continues from the newest checkpoint in dir, if there is one; returns its step (0 if none). */
+  resumeFrom(dir: string): number {
     const saved = loadLatestTrainingCheckpoint(dir);
-    if (!saved) return;
+    if (!saved) return 0;
     checkSettings(saved, this.plan.settings);
     const names = [...this.optimizer.parameters.keys()];
     if (saved.optimizer.params.size !== names.length || names.some((n) => !saved.optimizer.params.has(n))) {
@@ -258,7 +262,7 @@ class TrainingRun {
     this.tokensSeen = trainer.tokensSeen;
     this.lastCheckpoint = { step: saved.step, dir: saved.dir };
     this.resumedFromStep = saved.step;
-    this.options.onResume?.(saved.step);
+    return saved.step;
   }
 
   train(): TrainResult {

@@ -7,23 +7,15 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { GemmAddon } from '../../src/tensor/native/gemm.js';
+import { nativeAddonPath } from '../../src/tensor/native/load.js';
 
-const addonPath = process.env.IRLENS_NATIVE_ADDON
-  ?? fileURLToPath(new URL('../../build/Release/irlens_native.node', import.meta.url));
+const addonPath = nativeAddonPath();
 
-interface Addon {
-  gemm(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
-    transA: boolean, transB: boolean, strideA: number, strideB: number, accumulate: boolean): void;
-  setThreads(n: number): void;
-  threads(): number;
-  simd(): string;
-}
-
-function loadAddon(): Addon | null {
+function loadAddon(): GemmAddon | null {
   if (!existsSync(addonPath)) return null;
-  const addon = createRequire(import.meta.url)(addonPath) as Partial<Addon>;
-  return typeof addon.gemm === 'function' ? addon as Addon : null;
+  const addon = createRequire(import.meta.url)(addonPath) as Partial<GemmAddon>;
+  return typeof addon.gemm === 'function' ? addon as GemmAddon : null;
 }
 const addon = loadAddon();
 const skip = addon ? false : `native addon with gemm not built (${addonPath})`;
@@ -89,7 +81,7 @@ function bLength(c: Case): number {
   return c.batch === 0 ? 0 : (c.batch - 1) * c.strideB + c.k * c.n;
 }
 
-function run(addonRef: Addon, c: Case, seed: number, sample?: Array<[number, number, number]>): void {
+function run(addonRef: GemmAddon, c: Case, seed: number, sample?: Array<[number, number, number]>): void {
   const a = random(aLength(c), seed);
   const b = random(bLength(c), seed + 1);
   const out = c.accumulate ? random(c.batch * c.m * c.n, seed + 2) : new Float32Array(c.batch * c.m * c.n).fill(NaN);

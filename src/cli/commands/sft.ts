@@ -165,6 +165,7 @@ async function sftCommand(spec: string, flags: SftFlags): Promise<void> {
       checkpointDir,
       checkpointEvery: flags.checkpointEvery,
       onResume: (step) => {
+        if (step === 0) return;
         resumedFrom = step;
         process.stderr.write(`resuming from the checkpoint after step ${step} in ${checkpointDir}\n`);
       },

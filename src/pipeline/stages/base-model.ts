@@ -113,7 +113,7 @@ export const baseModelStage = defineStage({
       signal: ctx.signal,
       onMetrics: trainingReporter(ctx, 'pretraining', Math.max(1, Math.round(config.max_steps / 5))),
       onResume: (step) => {
-        ctx.log.info(`resuming pretraining after step ${step}`);
+        if (step > 0) ctx.log.info(`resuming pretraining after step ${step}`);
         ctx.metrics.discardAfter(step);
       },
     });

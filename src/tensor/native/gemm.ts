@@ -8,6 +8,15 @@ type NativeGemm = (
   transA: boolean, transB: boolean, strideA: number, strideB: number, accumulate: boolean,
 ) => void;
 
+/** The addon's GEMM exports as the GEMM benchmark and tests call them: the kernel, its thread count, and its SIMD path. */
+export interface GemmAddon {
+  gemm: NativeGemm;
+  setThreads(n: number): void;
+  threads(): number;
+  /** 'avx512', 'avx2' or 'scalar'. */
+  simd(): string;
+}
+
 /**
  * The GEMM kernel of the addon (native/src/gemm*.cc): a packed, cache-blocked product with an
  * AVX-512 (or AVX2, or portable) microkernel, split over the addon's threads. It works in place
