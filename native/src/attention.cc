@@ -61,20 +61,7 @@ IRLENS_CLONES void MaskedSoftmaxRow(float* p, int64_t tk, int64_t limit, const f
     for (int64_t j = 0; j < tk; ++j) p[j] = 0.f;
     return;
   }
-  const F16 mv = Splat(m);
-  D8 a0 = SplatD(0), a1 = SplatD(0);
-  int64_t j = 0;
-  for (; j + kWidth <= tk; j += kWidth) {
-    F16 e = ExpNonPositive(Load(p + j) - mv);
-    Store(p + j, e);
-    AccumulateD(e, a0, a1);
-  }
-  if (j < tk) {
-    F16 e = ExpNonPositive(LoadPartial(p + j, tk - j, ninf) - mv);
-    StorePartial(p + j, e, tk - j);
-    AccumulateD(e, a0, a1);
-  }
-  const float s = float(HSum(a0 + a1));
+  const float s = float(RowStoreExpShifted(p, p, tk, m));
   for (int64_t k = 0; k < tk; ++k) p[k] = p[k] / s;
 }
 

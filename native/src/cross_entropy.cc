@@ -16,44 +16,18 @@ namespace {
 
 using namespace vec;
 
-struct ExpShift {
-  F16 m;
-  IRLENS_INLINE F16 operator()(const F16& v) const { return ExpNonPositive(v - m); }
-};
-
 // Returns the row's loss log Σ exp(x) − x[target]; writes (softmax − onehot)·scale to d if given.
 IRLENS_CLONES double CrossEntropyRow(const float* x, int64_t cols, int32_t target, float* d, double scale) {
   const double x_t = x[target];  // read first: d may alias x
   const float m = RowMax(x, cols);
-  const F16 mv = Splat(m);
   double s;
   if (!d) {
-    s = RowSumMapped(x, cols, -INFINITY, ExpShift{mv});
+    s = RowSumMapped(x, cols, -INFINITY, ExpShift{Splat(m)});
   } else {
-    D8 a0 = SplatD(0), a1 = SplatD(0), a2 = SplatD(0), a3 = SplatD(0);
-    int64_t j = 0;
-    for (; j + 2 * kWidth <= cols; j += 2 * kWidth) {
-      F16 e0 = ExpNonPositive(Load(x + j) - mv);
-      F16 e1 = ExpNonPositive(Load(x + j + kWidth) - mv);
-      Store(d + j, e0);
-      Store(d + j + kWidth, e1);
-      AccumulateD(e0, a0, a1);
-      AccumulateD(e1, a2, a3);
-    }
-    for (; j + kWidth <= cols; j += kWidth) {
-      F16 e = ExpNonPositive(Load(x + j) - mv);
-      Store(d + j, e);
-      AccumulateD(e, a0, a1);
-    }
-    if (j < cols) {
-      F16 e = ExpNonPositive(LoadPartial(x + j, cols - j, -INFINITY) - mv);
-      StorePartial(d + j, e, cols - j);
-      AccumulateD(e, a2, a3);
-    }
-    s = HSum((a0 + a1) + (a2 + a3));
+    s = RowStoreExpShifted(x, d, cols, m);
     const double e_t = d[target];
     const F16 c = Splat(float(scale / s));
-    j = 0;
+    int64_t j = 0;
     for (; j + kWidth <= cols; j += kWidth) Store(d + j, Load(d + j) * c);
     for (; j < cols; ++j) d[j] = d[j] * c[0];
     d[target] = float((e_t / s - 1.0) * scale);

@@ -22,6 +22,38 @@ IRLENS_INLINE double RowSumMapped(const float* x, int64_t n, float fill, const F
   return HSum((a0 + a1) + (a2 + a3));
 }
 
+// exp(x − m) for a row whose maximum is m: the numerators of a softmax.
+struct ExpShift {
+  F16 m;
+  IRLENS_INLINE F16 operator()(const F16& v) const { return ExpNonPositive(v - m); }
+};
+
+// Writes out[i] = exp(x[i] − m) for a row whose maximum is m and returns Σ out in double, in the
+// same order as RowSumMapped, so the numerators and their sum take one pass (out may be x).
+IRLENS_INLINE double RowStoreExpShifted(const float* x, float* out, int64_t n, float m) {
+  const ExpShift f{Splat(m)};
+  D8 a0 = SplatD(0), a1 = SplatD(0), a2 = SplatD(0), a3 = SplatD(0);
+  int64_t i = 0;
+  for (; i + 2 * kWidth <= n; i += 2 * kWidth) {
+    const F16 e0 = f(Load(x + i)), e1 = f(Load(x + i + kWidth));
+    Store(out + i, e0);
+    Store(out + i + kWidth, e1);
+    AccumulateD(e0, a0, a1);
+    AccumulateD(e1, a2, a3);
+  }
+  for (; i + kWidth <= n; i += kWidth) {
+    const F16 e = f(Load(x + i));
+    Store(out + i, e);
+    AccumulateD(e, a0, a1);
+  }
+  if (i < n) {
+    const F16 e = f(LoadPartial(x + i, n - i, -INFINITY));
+    StorePartial(out + i, e, n - i);
+    AccumulateD(e, a2, a3);
+  }
+  return HSum((a0 + a1) + (a2 + a3));
+}
+
 struct Identity {
   IRLENS_INLINE F16 operator()(const F16& v) const { return v; }
 };

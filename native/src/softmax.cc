@@ -16,29 +16,12 @@ IRLENS_CLONES void SoftmaxRows(const float* x, int64_t r0, int64_t r1, int64_t c
     const float* xr = x + r * cols;
     float* yr = out + r * cols;
     const float m = RowMax(xr, cols);
-    const F16 mv = Splat(m);
     if (log) {
-      struct ExpShift {
-        F16 m;
-        IRLENS_INLINE F16 operator()(const F16& v) const { return ExpNonPositive(v - m); }
-      };
-      const double s = RowSumMapped(xr, cols, -INFINITY, ExpShift{mv});
+      const double s = RowSumMapped(xr, cols, -INFINITY, ExpShift{Splat(m)});
       const float lse = float(std::log(s));
       for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - m) - lse;
     } else {
-      D8 a0 = SplatD(0), a1 = SplatD(0);
-      int64_t j = 0;
-      for (; j + kWidth <= cols; j += kWidth) {
-        F16 e = ExpNonPositive(Load(xr + j) - mv);
-        Store(yr + j, e);
-        AccumulateD(e, a0, a1);
-      }
-      if (j < cols) {
-        F16 e = ExpNonPositive(LoadPartial(xr + j, cols - j, -INFINITY) - mv);
-        StorePartial(yr + j, e, cols - j);
-        AccumulateD(e, a0, a1);
-      }
-      const float s = float(HSum(a0 + a1));
+      const float s = float(RowStoreExpShifted(xr, yr, cols, m));
       for (int64_t k = 0; k < cols; ++k) yr[k] = yr[k] / s;
     }
   }

@@ -90,13 +90,10 @@ IRLENS_INLINE void AccumulateD(const F16& v, D8& acc_lo, D8& acc_hi) {
   acc_hi += hi;
 }
 
-// exp(x), Cephes-style: range reduction by ln 2 and a degree-6 polynomial; max relative error
-// about 1e-7 over the normal range. Underflows to 0 below -87.34 (no denormals); +inf above
-// 88.72; NaN propagates.
-IRLENS_INLINE F16 Exp(const F16& x) {
-  const float lo = -87.3365478515625f, hi = 88.72283935546875f;
-  F16 xc = Min(Max(x, Splat(lo)), Splat(hi));
-  F16 n = (xc * Splat(1.44269504088896341f) + Splat(12582912.f)) - Splat(12582912.f);
+// The core both exponentials share: splits xc = n·ln 2 + r (n rounded to an integer, r small)
+// and returns the polynomial approximation of exp(r); the caller scales it by 2^n.
+IRLENS_INLINE F16 ExpOfRemainder(const F16& xc, F16& n) {
+  n = (xc * Splat(1.44269504088896341f) + Splat(12582912.f)) - Splat(12582912.f);
   F16 r = xc - n * Splat(0.693359375f);
   r = r - n * Splat(-2.12194440e-4f);
   F16 p = Splat(1.9875691500e-4f);
@@ -105,7 +102,17 @@ IRLENS_INLINE F16 Exp(const F16& x) {
   p = p * r + Splat(4.1665795894e-2f);
   p = p * r + Splat(1.6666665459e-1f);
   p = p * r + Splat(5.0000001201e-1f);
-  F16 y = p * (r * r) + r + Splat(1.f);
+  return p * (r * r) + r + Splat(1.f);
+}
+
+// exp(x), Cephes-style: range reduction by ln 2 and a degree-6 polynomial; max relative error
+// about 1e-7 over the normal range. Underflows to 0 below -87.34 (no denormals); +inf above
+// 88.72; NaN propagates.
+IRLENS_INLINE F16 Exp(const F16& x) {
+  const float lo = -87.3365478515625f, hi = 88.72283935546875f;
+  F16 xc = Min(Max(x, Splat(lo)), Splat(hi));
+  F16 n;
+  F16 y = ExpOfRemainder(xc, n);
   I16 ni = __builtin_convertvector(n, I16);
   I16 n1 = ni >> 1;
   I16 n2 = ni - n1;
@@ -126,16 +133,8 @@ IRLENS_INLINE F16 Exp(const F16& x) {
 IRLENS_INLINE F16 ExpNonPositive(const F16& x) {
   const float lo = -87.3365478515625f;
   F16 xc = Splat(lo) > x ? Splat(lo) : x;  // keeps NaN
-  F16 n = (xc * Splat(1.44269504088896341f) + Splat(12582912.f)) - Splat(12582912.f);
-  F16 r = xc - n * Splat(0.693359375f);
-  r = r - n * Splat(-2.12194440e-4f);
-  F16 p = Splat(1.9875691500e-4f);
-  p = p * r + Splat(1.3981999507e-3f);
-  p = p * r + Splat(8.3334519073e-3f);
-  p = p * r + Splat(4.1665795894e-2f);
-  p = p * r + Splat(1.6666665459e-1f);
-  p = p * r + Splat(5.0000001201e-1f);
-  F16 y = p * (r * r) + r + Splat(1.f);
+  F16 n;
+  F16 y = ExpOfRemainder(xc, n);
   U16 b = U16(__builtin_convertvector(n, I16) + 127) << 23;
   F16 scale;
   std::memcpy(&scale, &b, sizeof scale);
