@@ -21,10 +21,14 @@ export class CachedReward implements RewardFunction {
 
   score(texts: readonly string[]): RewardScores {
     const keys = texts.map(textHash);
-    const missing = [...new Map(keys.map((key, i) => [key, texts[i]!] as const)).entries()].filter(([key]) => !this.cache.has(key));
-    if (missing.length > 0) {
-      const fresh = this.base.score(missing.map(([, text]) => text));
-      missing.forEach(([key], i) => this.cache.set(key, fresh.scores[i]!));
+    // Each distinct text not yet scored, once.
+    const missing = new Map<string, string>();
+    keys.forEach((key, i) => {
+      if (!this.cache.has(key)) missing.set(key, texts[i]!);
+    });
+    if (missing.size > 0) {
+      const fresh = this.base.score([...missing.values()]);
+      [...missing.keys()].forEach((key, i) => this.cache.set(key, fresh.scores[i]!));
       this.metadata = fresh.metadata;
     }
     return { scores: keys.map((key) => this.cache.get(key)!), metadata: { ...this.metadata, cached: true } };

@@ -2,7 +2,7 @@
 export { Tensor, noGrad, isGradEnabled, sizeOf, type DType, type GradNode } from './tensor.js';
 export { tensor, idTensor, zeros, ones, full, scalar } from './create.js';
 export { tidy, keep } from './scope.js';
-export { currentBackend, withBackend, setBackend } from './registry.js';
+export { currentBackend, withBackend } from './registry.js';
 export { TensorError, ShapeError, DisposedTensorError } from './errors.js';
 export type { Backend } from './backend.js';
 export * from './ops/index.js';

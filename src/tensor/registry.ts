@@ -27,10 +27,6 @@ export function withBackend<T>(backend: Backend, fn: () => T): T {
 /** A zero-filled float32 buffer from the active backend (freed early when its tensor is disposed). */
 export const allocate = (n: number): Storage => currentBackend().allocate(n);
 
-export function setBackend(backend: Backend): void {
-  active = backend;
-}
-
 function chooseBackend(): Backend {
   const wanted = process.env.IRLENS_BACKEND;
   if (wanted === 'reference') return referenceBackend;

@@ -233,10 +233,16 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
           grads.set(input, ig);
           return;
         }
-        const sum = addGrads(existing, ig);
-        hold(sum);
-        grads.set(input, sum);
-        drop(existing);
+        // Add in place when nothing else holds the pending gradient; otherwise into a new one.
+        if (existing !== rootGrad && uses.get(existing) === 1 && storageUsers.get(existing.data) === 1) {
+          currentBackend().addInto(existing.data, ig.data);
+        } else {
+          const sum = copyOf(existing);
+          currentBackend().addInto(sum.data, ig.data);
+          hold(sum);
+          grads.set(input, sum);
+          drop(existing);
+        }
         drop(ig);
       });
       drop(g);
@@ -246,11 +252,10 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
   });
 }
 
-function addGrads(a: Tensor, b: Tensor): Tensor {
-  const out = allocate(a.size);
-  out.set(a.data);
-  currentBackend().addInto(out, b.data);
-  return new Tensor(out, a.shape);
+function copyOf(t: Tensor): Tensor {
+  const out = allocate(t.size);
+  out.set(t.data);
+  return new Tensor(out, t.shape);
 }
 
 /** Makes g the leaf's gradient when the leaf has none to add to and nothing else shares g's storage. */
@@ -267,7 +272,5 @@ function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
     return;
   }
   // A leaf's gradient outlives any tidy() scope the backward ran in, like the leaf itself.
-  const copy = allocate(g.size);
-  copy.set(g.data);
-  leaf.grad = keep(new Tensor(copy, leaf.shape));
+  leaf.grad = keep(copyOf(g));
 }
