@@ -4,6 +4,7 @@
  */
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
+import { ModelInputError } from './errors.js';
 import type { KVCache } from './kv-cache.js';
 
 export interface CausalLMInputs {
@@ -19,16 +20,35 @@ export interface CausalLMInputs {
    */
   cache?: KVCache;
   /**
-   * 'last': logits for each row's last position only, [batch, 1, vocab] — all that generation
-   * needs, and it skips most of the largest matmul (the vocabulary head). Default 'all'.
+   * Which positions get logits; the vocabulary head is the largest matmul, so it runs on those
+   * alone. 'last': each row's last position, [batch, 1, vocab] — all that generation needs;
+   * { start, end }: positions start..end-1, [batch, end - start, vocab] — a response's, for RLHF.
+   * Default 'all'.
    */
-  logitsFor?: 'all' | 'last';
+  logitsFor?: 'all' | 'last' | PositionRange;
+}
+
+/** Positions start..end-1 of a sequence. */
+export interface PositionRange {
+  start: number;
+  end: number;
 }
 
 export interface CausalLMOutputs {
   logits: Tensor;
   /** The final norm's output, [batch, t, hidden]. */
   hidden: Tensor;
+}
+
+/** The final hidden states of the positions that get logits (see CausalLMInputs.logitsFor). */
+export function headInputs(hidden: Tensor, logitsFor: CausalLMInputs['logitsFor'] = 'all'): Tensor {
+  const t = hidden.shape[1]!;
+  if (logitsFor === 'all') return hidden;
+  const { start, end } = logitsFor === 'last' ? { start: t - 1, end: t } : logitsFor;
+  if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start < end && end <= t)) {
+    throw new ModelInputError('causal LM', `logitsFor {start: ${start}, end: ${end}} must satisfy 0 ≤ start < end ≤ ${t} (the sequence length)`);
+  }
+  return start === 0 && end === t ? hidden : T.slice(hidden, 1, start, end);
 }
 
 /**

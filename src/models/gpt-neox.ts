@@ -13,7 +13,8 @@ import type { GptNeoxConfig } from '../io/config.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { activation } from './activations.js';
-import { defaultPositions, type CausalLMInputs, type CausalLMOutputs } from './causal-lm.js';
+import { defaultPositions, headInputs, type CausalLMInputs, type CausalLMOutputs } from './causal-lm.js';
+import { DecoderTop, copyOf, type DecomposableCausalLM, type DecoderParts } from './decoder.js';
 import type { KVCache } from './kv-cache.js';
 
 export { defaultPositions, type CausalLMInputs, type CausalLMOutputs };
@@ -112,7 +113,7 @@ export class GPTNeoXModel extends Module {
   }
 }
 
-export class GPTNeoXForCausalLM extends Module {
+export class GPTNeoXForCausalLM extends Module implements DecomposableCausalLM {
   readonly gptNeox: GPTNeoXModel;
   readonly embedOut: Linear;
 
@@ -124,8 +125,23 @@ export class GPTNeoXForCausalLM extends Module {
 
   forward(inputs: CausalLMInputs): CausalLMOutputs {
     const hidden = this.gptNeox.forward(inputs);
-    const t = hidden.shape[1]!;
-    const headInput = inputs.logitsFor === 'last' && t > 1 ? T.slice(hidden, 1, t - 1, t) : hidden;
-    return { hidden, logits: this.embedOut.forward(headInput) };
+    return { hidden, logits: this.embedOut.forward(headInputs(hidden, inputs.logitsFor)) };
+  }
+
+  parts(): DecoderParts {
+    const { embedIn, layers, finalLayerNorm } = this.gptNeox;
+    return { embed: (ids) => embedIn.forward(ids), layers: [...layers], finalNorm: finalLayerNorm, lmHead: this.embedOut };
+  }
+
+  copyTop(count: number): DecoderTop {
+    const { config } = this;
+    const layers = [...this.gptNeox.layers].slice(config.numHiddenLayers - count).map((layer) => copyOf(layer, new GPTNeoXLayer(config)));
+    const finalNorm = copyOf(this.gptNeox.finalLayerNorm, new LayerNorm(config.hiddenSize, { eps: config.layerNormEps }));
+    const lmHead = copyOf(this.embedOut, new Linear(config.hiddenSize, config.vocabSize, { bias: false }));
+    return new DecoderTop(layers, finalNorm, lmHead);
+  }
+
+  copyEmbedding(): Embedding {
+    return copyOf(this.gptNeox.embedIn, new Embedding(this.config.vocabSize, this.config.hiddenSize));
   }
 }

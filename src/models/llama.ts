@@ -19,7 +19,8 @@ import { Linear, Module, ModuleList, RMSNorm } from '../nn/index.js';
 import type { LlamaConfig } from '../io/config.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
-import { defaultPositions, type CausalLMInputs, type CausalLMOutputs } from './causal-lm.js';
+import { defaultPositions, headInputs, type CausalLMInputs, type CausalLMOutputs } from './causal-lm.js';
+import { DecoderTop, copyOf, type DecomposableCausalLM, type DecoderParts } from './decoder.js';
 import type { KVCache } from './kv-cache.js';
 import { PaddedEmbedding } from './padded-embedding.js';
 
@@ -132,7 +133,7 @@ class LanguageModelHead extends Module {
   }
 }
 
-export class LlamaForCausalLM extends Module {
+export class LlamaForCausalLM extends Module implements DecomposableCausalLM {
   readonly model: LlamaModel;
   readonly lmHead: Linear | LanguageModelHead;
 
@@ -151,6 +152,26 @@ export class LlamaForCausalLM extends Module {
 
   forward(inputs: CausalLMInputs): CausalLMOutputs {
     const hidden = this.model.forward(inputs);
-    return { hidden, logits: this.lmHead.forward(hidden) };
+    return { hidden, logits: this.lmHead.forward(headInputs(hidden, inputs.logitsFor)) };
+  }
+
+  parts(): DecoderParts {
+    const { embedTokens, layers, norm } = this.model;
+    return { embed: (ids) => embedTokens.forward(ids), layers: [...layers], finalNorm: norm, lmHead: this.lmHead };
+  }
+
+  copyTop(count: number): DecoderTop {
+    const { config } = this;
+    const layers = [...this.model.layers].slice(config.numHiddenLayers - count).map((layer) => copyOf(layer, new LlamaDecoderLayer(config)));
+    const norm = copyOf(this.model.norm, new RMSNorm(config.hiddenSize, { eps: config.rmsNormEps }));
+    // A tied head becomes an untied copy: the reference is frozen, so nothing keeps the two in step.
+    const lmHead = new Linear(config.hiddenSize, config.vocabSize, { bias: false });
+    lmHead.weight.data.set(this.lmHead.weight.data);
+    return new DecoderTop(layers, norm, lmHead);
+  }
+
+  copyEmbedding(): PaddedEmbedding {
+    const { vocabSize, hiddenSize, padTokenId } = this.config;
+    return copyOf(this.model.embedTokens, new PaddedEmbedding(vocabSize, hiddenSize, padTokenId));
   }
 }
