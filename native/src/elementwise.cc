@@ -1,5 +1,5 @@
-// Element-wise kernels: unary and its backward, broadcasting binary and where, strided copy and
-// accumulate, reductions over the middle axis, and the small vector helpers the optimizer path
+// Element-wise kernels: unary and its backward, clamp and its backward, broadcasting binary (with
+// the minimum/maximum backward) and where, strided copy and accumulate, reductions over the middle axis, and the small vector helpers the optimizer path
 // uses (addInto, scaleInPlace, sumSquares). See src/tensor/backend.ts for each one's meaning.
 #include <algorithm>
 #include <cstring>
@@ -19,7 +19,7 @@ using namespace vec;
 
 // Op codes shared with src/tensor/native/kernels.ts.
 enum UnaryCode { kNeg = 0, kExp, kLog, kSqrt, kTanh, kSigmoid, kRelu, kGelu, kSilu, kUnaryCount };
-enum BinaryCode { kAdd = 0, kSub, kMul, kDiv, kBinaryCount };
+enum BinaryCode { kAdd = 0, kSub, kMul, kDiv, kMinimum, kMaximum, kBinaryCount };
 constexpr int kMaxDims = 32;
 
 // ---------------------------------------------------------------------------------------------
@@ -99,6 +99,23 @@ IRLENS_CLONES void UnaryBackwardRange(int op, const float* x, const float* y, co
   }
 }
 
+// min(max(v, lo), hi), written so that NaN propagates and lo > hi gives hi (as torch.clamp).
+struct ClampF {
+  F16 lo, hi;
+  IRLENS_INLINE F16 operator()(const F16& v) const {
+    const F16 raised = v < lo ? lo : v;
+    return raised > hi ? hi : raised;
+  }
+};
+
+IRLENS_CLONES void ClampRange(const float* x, float lo, float hi, float* y, int64_t n) {
+  Map1(x, y, n, ClampF{Splat(lo), Splat(hi)});
+}
+
+IRLENS_CLONES void ClampBackwardRange(const float* x, float lo, float hi, const float* dy, float* dx, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dx[i] = x[i] >= lo && x[i] <= hi ? dy[i] : 0.f;
+}
+
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   Args a(info, "unary", 3);
   int64_t op = a.Integer(0, "op");
@@ -127,6 +144,33 @@ Napi::Value UnaryBackward(const Napi::CallbackInfo& info) {
   return a.env().Undefined();
 }
 
+Napi::Value Clamp(const Napi::CallbackInfo& info) {
+  Args a(info, "clamp", 4);
+  FloatView x = a.Floats(0, "x");
+  const float lo = float(a.Number(1, "min")), hi = float(a.Number(2, "max"));
+  FloatView out = a.Floats(3, "out");
+  int64_t n = out.length;
+  a.Need(x, n, "x");
+  if (!a.ok()) return a.env().Undefined();
+  ForFlatBlocks(n, [&](int64_t b, int64_t e) { ClampRange(x.data + b, lo, hi, out.data + b, e - b); });
+  return a.env().Undefined();
+}
+
+Napi::Value ClampBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "clampBackward", 5);
+  FloatView x = a.Floats(0, "x");
+  const float lo = float(a.Number(1, "min")), hi = float(a.Number(2, "max"));
+  FloatView dy = a.Floats(3, "dy"), dx = a.Floats(4, "dx");
+  int64_t n = dx.length;
+  a.Need(x, n, "x");
+  a.Need(dy, n, "dy");
+  if (!a.ok()) return a.env().Undefined();
+  ForFlatBlocks(n, [&](int64_t b, int64_t e) {
+    ClampBackwardRange(x.data + b, lo, hi, dy.data + b, dx.data + b, e - b);
+  });
+  return a.env().Undefined();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Broadcasting binary and where
 
@@ -134,6 +178,9 @@ struct AddO { IRLENS_INLINE float operator()(float a, float b) const { return a 
 struct SubO { IRLENS_INLINE float operator()(float a, float b) const { return a - b; } };
 struct MulO { IRLENS_INLINE float operator()(float a, float b) const { return a * b; } };
 struct DivO { IRLENS_INLINE float operator()(float a, float b) const { return a / b; } };
+// b on a tie, NaN if either is NaN (the reference's definition).
+struct MinimumO { IRLENS_INLINE float operator()(float a, float b) const { return (a < b || a != a) ? a : b; } };
+struct MaximumO { IRLENS_INLINE float operator()(float a, float b) const { return (a > b || a != a) ? a : b; } };
 
 template <typename O>
 IRLENS_INLINE void BinaryLoop(const float* a, int64_t sa, const float* b, int64_t sb, float* out, int64_t n,
@@ -158,7 +205,24 @@ IRLENS_CLONES void BinaryRun(int op, const float* a, int64_t sa, const float* b,
     case kSub: BinaryLoop(a, sa, b, sb, out, n, SubO()); break;
     case kMul: BinaryLoop(a, sa, b, sb, out, n, MulO()); break;
     case kDiv: BinaryLoop(a, sa, b, sb, out, n, DivO()); break;
+    case kMinimum: BinaryLoop(a, sa, b, sb, out, n, MinimumO()); break;
+    case kMaximum: BinaryLoop(a, sa, b, sb, out, n, MaximumO()); break;
   }
+}
+
+// The part of dy an operand of minimum/maximum gets (torch's rule): none when the other operand
+// was chosen, half on a tie, all of it otherwise (NaN included).
+IRLENS_INLINE float ExtremumShare(bool maximum, float mine, float other, float dy) {
+  const bool lost = maximum ? mine < other : mine > other;
+  return lost ? 0.f : mine == other ? dy * 0.5f : dy;
+}
+
+IRLENS_CLONES void ExtremumBackwardRun(bool maximum, const float* a, int64_t sa, const float* b, int64_t sb,
+                                       const float* dy, float* da, float* db, int64_t n) {
+  if (da)
+    for (int64_t i = 0; i < n; ++i) da[i] = ExtremumShare(maximum, a[i * sa], b[i * sb], dy[i]);
+  if (db)
+    for (int64_t i = 0; i < n; ++i) db[i] = ExtremumShare(maximum, b[i * sb], a[i * sa], dy[i]);
 }
 
 IRLENS_CLONES void WhereRun(const float* c, int64_t sc, const float* a, int64_t sa, const float* b,
@@ -237,6 +301,35 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   const int64_t sa = p.strides[0][nd - 1], sb = p.strides[1][nd - 1];
   ForEachRun(p, base, true, [&](const int64_t* o, int64_t oo, int64_t len) {
     BinaryRun(int(op), av.data + o[0], sa, bv.data + o[1], sb, out.data + oo, len);
+  });
+  return a.env().Undefined();
+}
+
+Napi::Value ExtremumBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "extremumBackward", 9);
+  int64_t op = a.Integer(0, "op");
+  FloatView av = a.Floats(1, "a");
+  std::vector<int64_t> as = a.IntList(2, "aStrides");
+  FloatView bv = a.Floats(3, "b");
+  std::vector<int64_t> bs = a.IntList(4, "bStrides");
+  FloatView dy = a.Floats(5, "dy"), da = a.Floats(6, "da", true), db = a.Floats(7, "db", true);
+  std::vector<int64_t> shape = a.IntList(8, "outShape");
+  if (a.ok() && op != kMinimum && op != kMaximum) a.Fail("op code " + std::to_string(op) + " is not minimum or maximum");
+  int64_t total = 0;
+  if (!CheckShape(a, shape, &total)) return a.env().Undefined();
+  a.Need(dy, total, "dy");
+  a.Need(da, total, "da");
+  a.Need(db, total, "db");
+  CheckStrided(a, shape, as, 0, av, "aStrides", "a", total);
+  CheckStrided(a, shape, bs, 0, bv, "bStrides", "b", total);
+  if (!a.ok()) return a.env().Undefined();
+  NdPlan p = MakeNdPlan(shape, {&as, &bs});
+  const int64_t base[2] = {0, 0};
+  const int nd = int(p.shape.size());
+  const int64_t sa = p.strides[0][nd - 1], sb = p.strides[1][nd - 1];
+  ForEachRun(p, base, true, [&](const int64_t* o, int64_t oo, int64_t len) {
+    ExtremumBackwardRun(op == kMaximum, av.data + o[0], sa, bv.data + o[1], sb, dy.data + oo,
+                        da.present ? da.data + oo : nullptr, db.present ? db.data + oo : nullptr, len);
   });
   return a.env().Undefined();
 }
@@ -588,7 +681,10 @@ Napi::Value SumSquares(const Napi::CallbackInfo& info) {
 void RegisterElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
   exports.Set("unaryBackward", Napi::Function::New(env, UnaryBackward, "unaryBackward"));
+  exports.Set("clamp", Napi::Function::New(env, Clamp, "clamp"));
+  exports.Set("clampBackward", Napi::Function::New(env, ClampBackward, "clampBackward"));
   exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
+  exports.Set("extremumBackward", Napi::Function::New(env, ExtremumBackward, "extremumBackward"));
   exports.Set("where", Napi::Function::New(env, Where, "where"));
   exports.Set("stridedCopy", Napi::Function::New(env, StridedCopy, "stridedCopy"));
   exports.Set("stridedAccumulate", Napi::Function::New(env, StridedAccumulate, "stridedAccumulate"));

@@ -20,8 +20,13 @@ export type IdStorage = Int32Array;
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'silu';
 
-/** Element-wise binary functions with broadcasting (see `binary`). */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+/**
+ * Element-wise binary functions with broadcasting (see `binary`). minimum and maximum propagate
+ * NaN (as torch.minimum and torch.maximum do).
+ */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | ExtremumOp;
+/** The binary functions whose gradient is routed to one operand (see `extremumBackward`). */
+export type ExtremumOp = 'minimum' | 'maximum';
 
 export interface GemmArgs {
   /** Number of independent matrix products. */
@@ -78,6 +83,22 @@ export interface Backend {
    */
   binary(op: BinaryOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[],
     out: Storage, outShape: number[]): void;
+  /**
+   * The backward of minimum/maximum by torch's rule: with a and b read as in `binary`, the
+   * operand that was not chosen gets 0, and on a tie (a = b) each gets dy/2; when either is NaN
+   * both get dy. dy, da and db are contiguous of outShape (the op sums da and db back to the
+   * input shapes); da and db are overwritten, and either may be null when not wanted.
+   */
+  extremumBackward(op: ExtremumOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[],
+    dy: Storage, da: Storage | null, db: Storage | null, outShape: number[]): void;
+
+  /**
+   * out[i] = min(max(x[i], min), max) with NaN propagating; when min > max every element is max
+   * (as torch.clamp). min and max are float32 values (the op rounds them) and may be ±Infinity.
+   */
+  clamp(x: Storage, min: number, max: number, out: Storage): void;
+  /** dx[i] = dy[i] where min ≤ x[i] ≤ max, else 0 (torch's rule: the bounds pass the gradient; NaN does not). */
+  clampBackward(x: Storage, min: number, max: number, dy: Storage, dx: Storage): void;
 
   /** out[i] = cond[i] !== 0 ? a[i] : b[i], all with broadcasting strides as in `binary`. */
   where(cond: Storage, condStrides: number[], a: Storage, aStrides: number[],

@@ -6,6 +6,9 @@ import { referenceBackend } from '../../src/tensor/reference/index.js';
 import { gradcheck, param } from '../helpers/gradcheck.js';
 
 const ids = (list: number[], shape?: number[]) => T.idTensor(list, shape);
+const leaf = (list: number[], shape: number[]) => T.tensor(list, shape, true);
+/** Operands for minimum/maximum: ties at [0, 0], [0, 2] and [1, 2] (b broadcasts over rows), other pairs ≥ 0.1 apart. */
+const withTies = () => [leaf([0.3, -1.2, 0.5, 2, -0.4, 0.9, 0.5, -2], [2, 4]), leaf([0.3, 0.1, 0.5, -1], [4])];
 const positive = (shape: number[], seed: number) => {
   const t = param(shape, seed);
   t.data.forEach((v, i) => (t.data[i] = Math.abs(v) + 0.5));
@@ -31,6 +34,15 @@ const cases: Record<T.OpName, Array<[string, (...xs: Tensor[]) => Tensor, Tensor
   sub: [['broadcast middle', (a, b) => T.sub(a, b), [param([2, 3, 4], 1), param([2, 1, 4], 2)]]],
   mul: [['broadcast column', (a, b) => T.mul(a, b), [param([3, 4], 1), param([3, 1], 2)]]],
   div: [['broadcast', (a, b) => T.div(a, b), [param([3, 4], 1), positive([4], 2)]]],
+  // A central difference at a tie is exactly torch's half-and-half share, so ties belong here.
+  minimum: [
+    ['broadcast rows, ties', (a, b) => T.minimum(a, b), withTies()],
+    ['broadcast column', (a, b) => T.minimum(a, b), [leaf([1, -1, 0.5, 3, 2, -3], [2, 3]), leaf([0.2, 2.5], [2, 1])]],
+  ],
+  maximum: [
+    ['broadcast rows, ties', (a, b) => T.maximum(a, b), withTies()],
+    ['broadcast column', (a, b) => T.maximum(a, b), [leaf([1, -1, 0.5, 3, 2, -3], [2, 3]), leaf([0.2, 2.5], [2, 1])]],
+  ],
   neg: [['', (a) => T.neg(a), [param([5], 1)]]],
   exp: [['', (a) => T.exp(a), [param([5], 1)]]],
   log: [['', (a) => T.log(a), [positive([5], 1)]]],
@@ -40,6 +52,12 @@ const cases: Record<T.OpName, Array<[string, (...xs: Tensor[]) => Tensor, Tensor
   relu: [['', (a) => T.relu(a), [param([7], 3)]]],
   gelu: [['', (a) => T.gelu(a), [param([7], 1, 3)]]],
   silu: [['', (a) => T.silu(a), [param([7], 1, 3)]]],
+  // No value lies within the step (3e-3) of a bound; the bounds themselves are checked by hand below.
+  clamp: [
+    ['both bounds', (a) => T.clamp(a, -0.4, 0.3), [param([3, 5], 1)]],
+    ['lower only', (a) => T.clamp(a, -0.3, Infinity), [param([7], 2)]],
+    ['upper only', (a) => T.clamp(a, -Infinity, 0.5), [param([7], 3)]],
+  ],
   sum: [['all', (a) => T.sum(a), [param([2, 3], 1)]], ['axes 0,2 keepDims', (a) => T.sum(a, [0, 2], true), [param([2, 3, 4], 2)]]],
   mean: [['axis -1', (a) => T.mean(a, -1), [param([3, 4], 1)]]],
   max: [['axis 1', (a) => T.max(a, 1), [param([2, 5, 3], 1)]]],
@@ -76,5 +94,47 @@ describe('gradient checks (reference backend, float32 central differences)', () 
         withBackend(referenceBackend, () => gradcheck(op, fn, inputs));
       });
     }
+  }
+});
+
+describe('gradients at kinks follow torch (by hand, on every backend)', () => {
+  const backends = [...new Set([referenceBackend, T.currentBackend()])];
+  const gradOf = (x: Tensor) => x.grad!.toArray();
+
+  for (const backend of backends) {
+    it(`clamp passes the gradient at the bounds, not outside them or at NaN (${backend.name})`, () => withBackend(backend, () => {
+      const x = leaf([-1, -0.5, 0, 0.25, 1, NaN], [6]);
+      const y = T.clamp(x, -0.5, 0.25);
+      assert.deepEqual(y.toArray(), [-0.5, -0.5, 0, 0.25, 0.25, NaN]);
+      y.backward(T.tensor([1, 2, 3, 4, 5, 6]));
+      assert.deepEqual(gradOf(x), [0, 2, 3, 4, 0, 0]);
+      // min > max: every element is max and no gradient passes (torch.clamp's rule).
+      const z = leaf([-1, 0, 1], [3]);
+      const w = T.clamp(z, 1, -1);
+      assert.deepEqual(w.toArray(), [-1, -1, -1]);
+      T.sum(w).backward();
+      assert.deepEqual(gradOf(z), [0, 0, 0]);
+    }));
+
+    it(`minimum and maximum split ties half and half, also when broadcast; NaN feeds both (${backend.name})`, () => withBackend(backend, () => {
+      for (const [op, expectA, expectB] of [
+        ['maximum', [[0.5, 1, 0], [0.5, 1, 0, 1]], [[0.5, 0, 1], [2.5]]],
+        ['minimum', [[0.5, 0, 1], [0.5, 0, 1, 1]], [[0.5, 1, 0], [2.5]]],
+      ] as const) {
+        const a = leaf([1, 2, 3], [3]);
+        const b = leaf([1, 0, 5], [3]);
+        T.sum(T[op](a, b)).backward();
+        assert.deepEqual(gradOf(a), expectA[0], `${op} a`);
+        assert.deepEqual(gradOf(b), expectB[0], `${op} b`);
+        // b = [1] broadcast over [1, 2, 0, NaN]: a tie, a clear winner each way, and a NaN.
+        const c = leaf([1, 2, 0, NaN], [4]);
+        const d = leaf([1], [1]);
+        const out = T[op](c, d);
+        assert.ok(Number.isNaN(out.toArray()[3]!), `${op} propagates NaN`);
+        T.sum(out).backward();
+        assert.deepEqual(gradOf(c), expectA[1], `${op} broadcast a`);
+        assert.deepEqual(gradOf(d), expectB[1], `${op} broadcast b: 0.5 (tie) + 0 + 1 (the element it won) + 1 (NaN)`);
+      }
+    }));
   }
 });

@@ -207,12 +207,65 @@ test('binary broadcasts with strides of 0, permuted operands, scalars and empty 
     const b = random(numel(c.bShape), ci + 50, 0.5, 2);
     const aStrides = c.permuteA ? [1, c.aShape[1]] : broadcastStrides(c.aShape, c.outShape);
     const bStrides = broadcastStrides(c.bShape, c.outShape);
-    for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+    for (const op of ['add', 'sub', 'mul', 'div', 'minimum', 'maximum'] as const) {
       const x = new Float32Array(numel(c.outShape));
       const y = new Float32Array(numel(c.outShape));
       nat.binary(op, a, aStrides, b, bStrides, x, c.outShape);
       ref.binary(op, a, aStrides, b, bStrides, y, c.outShape);
       assertBitEqual(x, y, `binary ${op} case ${ci}`);
+    }
+  }
+});
+
+test('minimum/maximum and their backward on ties, NaN and ±0, broadcast and long rows (exact)', { skip }, () => {
+  const cases: Array<{ outShape: number[]; aShape: number[]; bShape: number[] }> = [
+    { outShape: [7, 33], aShape: [7, 33], bShape: [33] },
+    { outShape: [5, 17], aShape: [5, 1], bShape: [5, 17] },
+    { outShape: [1], aShape: [1], bShape: [1] },
+    { outShape: [2, 40000], aShape: [2, 40000], bShape: [2, 40000] },
+  ];
+  for (const [ci, c] of cases.entries()) {
+    // Values on a coarse grid so that many pairs tie; then a few NaNs and signed zeros.
+    const a = random(numel(c.aShape), ci + 1, -3, 3).map(Math.round);
+    const b = random(numel(c.bShape), ci + 9, -3, 3).map(Math.round);
+    if (a.length > 4) a.set([NaN, -0, 0, Infinity]);
+    if (b.length > 4) b.set([1, 0, -0, Infinity]);
+    const aStrides = broadcastStrides(c.aShape, c.outShape);
+    const bStrides = broadcastStrides(c.bShape, c.outShape);
+    const n = numel(c.outShape);
+    const dy = random(n, ci + 20);
+    for (const op of ['minimum', 'maximum'] as const) {
+      const tag = `${op} case ${ci}`;
+      const [x, y] = [new Float32Array(n), new Float32Array(n)];
+      nat.binary(op, a, aStrides, b, bStrides, x, c.outShape);
+      ref.binary(op, a, aStrides, b, bStrides, y, c.outShape);
+      assertBitEqual(x, y, tag);
+      const [da1, db1, da2, db2] = [0, 0, 0, 0].map(() => new Float32Array(n).fill(7));
+      nat.extremumBackward(op, a, aStrides, b, bStrides, dy, da1, db1, c.outShape);
+      ref.extremumBackward(op, a, aStrides, b, bStrides, dy, da2, db2, c.outShape);
+      assertBitEqual(da1, da2, `${tag} da`);
+      assertBitEqual(db1, db2, `${tag} db`);
+      nat.extremumBackward(op, a, aStrides, b, bStrides, dy, null, da1, c.outShape);  // da optional
+      assertBitEqual(da1, db2, `${tag} db alone`);
+    }
+  }
+});
+
+test('clamp and its backward with finite, one-sided and crossed bounds, values at the bounds, NaN (exact)', { skip }, () => {
+  const bounds: Array<[number, number]> = [[-0.5, 0.75], [-Infinity, 0.25], [-1, Infinity], [-Infinity, Infinity], [1, -1]];
+  for (const n of unarySizes) {
+    const x = random(n, n + 3, -2, 2);
+    if (n >= 8) x.set([-0.5, 0.75, 0.25, -1, NaN, -0, Infinity, -Infinity]);
+    const dy = random(n, n + 4);
+    for (const [min, max] of bounds) {
+      const tag = `clamp [${min}, ${max}] n=${n}`;
+      const [a, b] = [new Float32Array(n), new Float32Array(n)];
+      nat.clamp(x, min, max, a);
+      ref.clamp(x, min, max, b);
+      assertBitEqual(a, b, tag);
+      nat.clampBackward(x, min, max, dy, a);
+      ref.clampBackward(x, min, max, dy, b);
+      assertBitEqual(a, b, `${tag} backward`);
     }
   }
 });
@@ -617,7 +670,10 @@ test('results are bit-identical with 1 and 2 threads', { skip: skip || (loaded?.
     nat.stridedAccumulate(dy.subarray(0, 300 * 7 * 49), acc, 1, [0, 0, 1], [300, 7, 49]);
     const tr = new Float32Array(rows * cols);
     nat.stridedCopy(x, 0, [1, cols], [cols, rows], tr);
-    return [g, gb, acc, tr];
+    const clamped = new Float32Array(rows * cols), picked = new Float32Array(rows * cols);
+    nat.clamp(x, -1, 1, clamped);
+    nat.extremumBackward('maximum', x, [cols, 1], w, [0, 1], dy, picked, null, [rows, cols]);
+    return [g, gb, acc, tr, clamped, picked];
   });
   const c = attentionCases[5];
   const gqa: AttentionCase = { ...c, kvHeads: 2 };
@@ -653,4 +709,7 @@ test('argument errors name the kernel and the problem', { skip }, () => {
     /stridedCopy: strides has 1 entries/);
   assert.throws(() => nat.unary('exp', new Float64Array(4) as unknown as Float32Array, new Float32Array(4)),
     /unary: x must be a Float32Array/);
+  assert.throws(() => nat.clamp(new Float32Array(3), 0, 1, new Float32Array(4)), /clamp: x has 3 elements, needs 4/);
+  assert.throws(() => nat.extremumBackward('maximum', new Float32Array(6), [1], new Float32Array(6), [1],
+    new Float32Array(5), null, null, [6]), /extremumBackward: dy has 5 elements, needs 6/);
 });

@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AttentionArgs, UnaryOp } from '../../src/tensor/backend.js';
 import {
-  addInto, adamw, attention, attentionBackward, binary, crossEntropy, embedding, embeddingBackward,
-  erf, erfc, gemm, layerNorm, layerNormBackward, reduce, referenceBackend, rmsNorm, rmsNormBackward,
+  addInto, adamw, attention, attentionBackward, binary, clamp, clampBackward, crossEntropy, embedding,
+  embeddingBackward, erf, erfc, extremumBackward, gemm, layerNorm, layerNormBackward, reduce, referenceBackend, rmsNorm, rmsNormBackward,
   rope, scaleInPlace, softmax, softmaxBackward, stridedAccumulate, stridedCopy, sumSquares, unary,
   unaryBackward, where,
 } from '../../src/tensor/reference/index.js';
@@ -194,6 +194,44 @@ describe('binary and where', () => {
     binary('add', f32([3]), [], f32([4]), [], scalar, []);
     assert.equal(scalar[0], 7);
     binary('add', a, [3, 1], a, [3, 1], new Float32Array(0), [0, 3]);
+  });
+
+  test('minimum and maximum pick the smaller/larger, b on a tie, and propagate NaN', () => {
+    const out = new Float32Array(5);
+    const x = f32([1, -2, 0, NaN, 4]);
+    const y = f32([3, -5, -0, 1, NaN]);
+    binary('minimum', x, [1], y, [1], out, [5]);
+    assert.deepEqual([...out], [1, -5, -0, NaN, NaN]);
+    binary('maximum', x, [1], y, [1], out, [5]);
+    assert.deepEqual([...out], [3, -2, -0, NaN, NaN]);
+  });
+
+  test('extremumBackward gives the chosen side dy, the other 0, half each on a tie, both dy at NaN', () => {
+    // a [2, 3] against b [3] broadcast over rows: ties at [0, 0] and [1, 1].
+    const x = f32([1, 5, -1, 0, 2, NaN]);
+    const y = f32([1, 2, 3]);
+    const dy = f32([2, 4, 6, 8, 10, 12]);
+    const da = new Float32Array(6);
+    const db = new Float32Array(6);
+    extremumBackward('maximum', x, [3, 1], y, [0, 1], dy, da, db, [2, 3]);
+    assert.deepEqual([...da], [1, 4, 0, 0, 5, 12]);
+    assert.deepEqual([...db], [1, 0, 6, 8, 5, 12]);
+    extremumBackward('minimum', x, [3, 1], y, [0, 1], dy, da, null, [2, 3]);
+    assert.deepEqual([...da], [1, 0, 6, 8, 5, 12]);
+  });
+
+  test('clamp limits to [min, max] with infinite bounds, NaN passing through and max winning when min > max', () => {
+    const x = f32([-3, -1, 0, 1, 3, NaN]);
+    const out = new Float32Array(6);
+    clamp(x, -1, 1, out);
+    assert.deepEqual([...out], [-1, -1, 0, 1, 1, NaN]);
+    clamp(x, -Infinity, 0.5, out);
+    assert.deepEqual([...out], [-3, -1, 0, 0.5, 0.5, NaN]);
+    clamp(x, 2, 1, out);
+    assert.deepEqual([...out], [1, 1, 1, 1, 1, NaN]);
+    const dx = new Float32Array(6);
+    clampBackward(x, -1, 1, f32([1, 2, 3, 4, 5, 6]), dx);
+    assert.deepEqual([...dx], [0, 2, 3, 4, 0, 0], 'the bounds pass the gradient, NaN does not');
   });
 
   test('where picks a where cond is nonzero', () => {
@@ -604,10 +642,10 @@ describe('vector helpers', () => {
 test('referenceBackend has every kernel and is a plain object other backends can spread', () => {
   assert.equal(referenceBackend.name, 'reference');
   const spread = { ...referenceBackend };
-  for (const kernel of ['gemm', 'unary', 'unaryBackward', 'binary', 'where', 'reduce', 'stridedCopy',
-    'stridedAccumulate', 'softmax', 'softmaxBackward', 'layerNorm', 'layerNormBackward', 'rmsNorm',
-    'rmsNormBackward', 'embedding', 'embeddingBackward', 'rope', 'attention', 'attentionBackward',
-    'crossEntropy', 'adamw', 'sumSquares', 'scaleInPlace', 'addInto'] as const) {
+  for (const kernel of ['gemm', 'unary', 'unaryBackward', 'clamp', 'clampBackward', 'binary', 'extremumBackward',
+    'where', 'reduce', 'stridedCopy', 'stridedAccumulate', 'softmax', 'softmaxBackward', 'layerNorm',
+    'layerNormBackward', 'rmsNorm', 'rmsNormBackward', 'embedding', 'embeddingBackward', 'rope', 'attention',
+    'attentionBackward', 'crossEntropy', 'adamw', 'sumSquares', 'scaleInPlace', 'addInto'] as const) {
     assert.equal(typeof spread[kernel], 'function', kernel);
   }
 });

@@ -1,5 +1,5 @@
 import type {
-  AdamArgs, AttentionArgs, Backend, BinaryOp, IdStorage, Storage, UnaryOp,
+  AdamArgs, AttentionArgs, Backend, BinaryOp, ExtremumOp, IdStorage, Storage, UnaryOp,
 } from '../backend.js';
 import { TensorError } from '../errors.js';
 import type { NativeAddon } from './backend.js';
@@ -8,7 +8,7 @@ import type { NativeAddon } from './backend.js';
 const unaryCode: Record<UnaryOp, number> = {
   neg: 0, exp: 1, log: 2, sqrt: 3, tanh: 4, sigmoid: 5, relu: 6, gelu: 7, silu: 8,
 };
-const binaryCode: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+const binaryCode: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, minimum: 4, maximum: 5 };
 const reduceCode = { sum: 0, max: 1 } as const;
 
 /**
@@ -20,8 +20,12 @@ const reduceCode = { sum: 0, max: 1 } as const;
 interface KernelExports {
   unary(op: number, x: Storage, out: Storage): void;
   unaryBackward(op: number, x: Storage, y: Storage, dy: Storage, dx: Storage): void;
+  clamp(x: Storage, min: number, max: number, out: Storage): void;
+  clampBackward(x: Storage, min: number, max: number, dy: Storage, dx: Storage): void;
   binary(op: number, a: Storage, aStrides: number[], b: Storage, bStrides: number[], out: Storage,
     outShape: number[]): void;
+  extremumBackward(op: number, a: Storage, aStrides: number[], b: Storage, bStrides: number[], dy: Storage,
+    da: Storage | null, db: Storage | null, outShape: number[]): void;
   where(cond: Storage, condStrides: number[], a: Storage, aStrides: number[], b: Storage,
     bStrides: number[], out: Storage, outShape: number[]): void;
   reduce(op: number, x: Storage, outer: number, size: number, inner: number, out: Storage,
@@ -81,6 +85,14 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> {
     const f = n.binary!;
     kernels.binary = (op: BinaryOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[],
       out: Storage, outShape: number[]) => f(code(binaryCode, op), a, aStrides, b, bStrides, out, outShape);
+  }
+  if (has('clamp')) kernels.clamp = n.clamp!;
+  if (has('clampBackward')) kernels.clampBackward = n.clampBackward!;
+  if (has('extremumBackward')) {
+    const f = n.extremumBackward!;
+    kernels.extremumBackward = (op: ExtremumOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[],
+      dy: Storage, da: Storage | null, db: Storage | null, outShape: number[]) =>
+      f(code(binaryCode, op), a, aStrides, b, bStrides, dy, da, db, outShape);
   }
   if (has('where')) kernels.where = n.where!;
   if (has('reduce')) {

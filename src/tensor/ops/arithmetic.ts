@@ -1,10 +1,10 @@
-import type { BinaryOp, UnaryOp } from '../backend.js';
+import type { BinaryOp, ExtremumOp, UnaryOp } from '../backend.js';
 import { scalar } from '../create.js';
 import { record } from '../record.js';
 import { allocate, currentBackend } from '../registry.js';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
 import { Tensor, sizeOf } from '../tensor.js';
-import { ShapeError, formatShape } from '../errors.js';
+import { ShapeError, TensorError, formatShape } from '../errors.js';
 
 const alloc = (shape: readonly number[]) => allocate(sizeOf(shape));
 const asTensor = (x: Tensor | number): Tensor => (typeof x === 'number' ? scalar(x) : x);
@@ -62,8 +62,20 @@ function binary(op: BinaryOp, aIn: Tensor | number, bIn: Tensor | number): Tenso
           a.requiresGrad ? sumToShape(div(g, b), a.shape) : null,
           b.requiresGrad ? sumToShape(neg(div(mul(g, out), b)), b.shape) : null,
         ];
+      case 'minimum':
+      case 'maximum':
+        return extremumGrads(op, a, b, shape, g);
     }
   });
+}
+
+/** Routes g to the operand minimum/maximum chose (see Backend.extremumBackward), summed to each input's shape. */
+function extremumGrads(op: ExtremumOp, a: Tensor, b: Tensor, shape: number[], g: Tensor): (Tensor | null)[] {
+  const da = a.requiresGrad ? alloc(shape) : null;
+  const db = b.requiresGrad ? alloc(shape) : null;
+  currentBackend().extremumBackward(op, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape),
+    g.data, da, db, shape);
+  return [da && sumToShape(new Tensor(da, shape), a.shape), db && sumToShape(new Tensor(db, shape), b.shape)];
 }
 
 /** a + b with broadcasting; either may be a number. */
@@ -74,6 +86,28 @@ export const sub = (a: Tensor | number, b: Tensor | number): Tensor => binary('s
 export const mul = (a: Tensor | number, b: Tensor | number): Tensor => binary('mul', a, b);
 /** a / b element-wise with broadcasting. */
 export const div = (a: Tensor | number, b: Tensor | number): Tensor => binary('div', a, b);
+/** The smaller of a and b element-wise, with broadcasting; on a tie each gets half the gradient (as torch). */
+export const minimum = (a: Tensor, b: Tensor): Tensor => binary('minimum', a, b);
+/** The larger of a and b element-wise, with broadcasting; on a tie each gets half the gradient (as torch). */
+export const maximum = (a: Tensor, b: Tensor): Tensor => binary('maximum', a, b);
+
+/**
+ * x limited to [min, max] element-wise (either bound may be ±Infinity; NaN stays NaN). As in
+ * torch.clamp, the gradient passes where min ≤ x ≤ max, the bounds included, and the bounds
+ * are rounded to float32 first.
+ */
+export function clamp(x: Tensor, min: number, max: number): Tensor {
+  requireFloat('clamp', x);
+  if (Number.isNaN(min) || Number.isNaN(max)) throw new TensorError(`clamp: the bounds must be numbers, got [${min}, ${max}]`);
+  const [lo, hi] = [Math.fround(min), Math.fround(max)];
+  const out = new Tensor(alloc(x.shape), x.shape);
+  currentBackend().clamp(x.data, lo, hi, out.data);
+  return record('clamp', [x], out, (g) => {
+    const dx = alloc(x.shape);
+    currentBackend().clampBackward(x.data, lo, hi, g.data, dx);
+    return [new Tensor(dx, x.shape)];
+  });
+}
 
 function unary(op: UnaryOp, x: Tensor): Tensor {
   requireFloat(op, x);

@@ -3,7 +3,9 @@
  * with the active backend's kernels and records its backward beside it (see record.ts); the
  * gradient-check tests walk this list so that no op goes unchecked.
  */
-import { add, broadcastTo, div, exp, gelu, log, mul, neg, relu, sigmoid, silu, sqrt, sub, tanh } from './arithmetic.js';
+import {
+  add, broadcastTo, clamp, div, exp, gelu, log, maximum, minimum, mul, neg, relu, sigmoid, silu, sqrt, sub, tanh,
+} from './arithmetic.js';
 import { attention } from './attention.js';
 import { dropout } from './dropout.js';
 import { embedding } from './embedding.js';
@@ -20,7 +22,7 @@ export const OPS = {
   // linear algebra
   matmul,
   // element-wise, broadcasting
-  add, sub, mul, div, neg, exp, log, sqrt, tanh, sigmoid, relu, gelu, silu,
+  add, sub, mul, div, minimum, maximum, neg, exp, log, sqrt, tanh, sigmoid, relu, gelu, silu, clamp,
   // reductions
   sum, mean, max,
   // normalisation
@@ -36,9 +38,9 @@ export const OPS = {
 export type OpName = keyof typeof OPS;
 
 export {
-  add, attention, broadcastTo, concat, crossEntropy, div, dropout, embedding, exp, gelu, indexSelect, layerNorm, log,
-  logSoftmax, matmul, max, maskedFill, mean, mul, neg, permute, relu, reshape, rmsNorm, rope, sigmoid, silu, slice,
-  softmax, sqrt, sub, sum, tanh, transpose, where,
+  add, attention, broadcastTo, clamp, concat, crossEntropy, div, dropout, embedding, exp, gelu, indexSelect, layerNorm,
+  log, logSoftmax, matmul, max, maximum, maskedFill, mean, minimum, mul, neg, permute, relu, reshape, rmsNorm, rope,
+  sigmoid, silu, slice, softmax, sqrt, sub, sum, tanh, transpose, where,
 };
 export type { AttentionOptions } from './attention.js';
 export type { CrossEntropyOptions } from './loss.js';

@@ -1,4 +1,4 @@
-import type { BinaryOp, IdStorage, Storage, UnaryOp } from '../backend.js';
+import type { BinaryOp, ExtremumOp, IdStorage, Storage, UnaryOp } from '../backend.js';
 import { TensorError } from '../errors.js';
 import { normalCdf, normalPdf } from './erf.js';
 
@@ -82,6 +82,10 @@ const binaryOps: Record<BinaryOp, (a: number, b: number) => number> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
+  // Written out rather than Math.min/Math.max, which order −0 below +0: the native kernel
+  // returns b on every tie, and so does the definition.
+  minimum: (a, b) => (a < b || Number.isNaN(a) ? a : b),
+  maximum: (a, b) => (a > b || Number.isNaN(a) ? a : b),
 };
 
 export function binary(op: BinaryOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[],
@@ -90,6 +94,33 @@ export function binary(op: BinaryOp, a: Storage, aStrides: number[], b: Storage,
   forEachStrided(outShape, [aStrides, bStrides], [0, 0], (i, [ia, ib]) => {
     out[i] = f(a[ia], b[ib]);
   });
+}
+
+/** True where the operand of minimum/maximum holding `mine` was not chosen (`other` was). */
+const loses: Record<ExtremumOp, (mine: number, other: number) => boolean> = {
+  minimum: (mine, other) => mine > other,
+  maximum: (mine, other) => mine < other,
+};
+
+export function extremumBackward(op: ExtremumOp, a: Storage, aStrides: number[], b: Storage, bStrides: number[],
+  dy: Storage, da: Storage | null, db: Storage | null, outShape: number[]): void {
+  const lost = loses[op];
+  const share = (mine: number, other: number, g: number) => (lost(mine, other) ? 0 : mine === other ? g / 2 : g);
+  forEachStrided(outShape, [aStrides, bStrides], [0, 0], (i, [ia, ib]) => {
+    if (da) da[i] = share(a[ia], b[ib], dy[i]);
+    if (db) db[i] = share(b[ib], a[ia], dy[i]);
+  });
+}
+
+export function clamp(x: Storage, min: number, max: number, out: Storage): void {
+  for (let i = 0; i < out.length; i++) {
+    const raised = x[i] < min ? min : x[i];
+    out[i] = raised > max ? max : raised;
+  }
+}
+
+export function clampBackward(x: Storage, min: number, max: number, dy: Storage, dx: Storage): void {
+  for (let i = 0; i < dx.length; i++) dx[i] = x[i] >= min && x[i] <= max ? dy[i] : 0;
 }
 
 export function where(cond: Storage, condStrides: number[], a: Storage, aStrides: number[],

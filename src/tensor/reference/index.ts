@@ -2,8 +2,8 @@ import type { Backend } from '../backend.js';
 import { attention, attentionBackward } from './attention.js';
 import { crossEntropy } from './cross-entropy.js';
 import {
-  addInto, binary, reduce, scaleInPlace, stridedAccumulate, stridedCopy, sumSquares, unary,
-  unaryBackward, where,
+  addInto, binary, clamp, clampBackward, extremumBackward, reduce, scaleInPlace, stridedAccumulate,
+  stridedCopy, sumSquares, unary, unaryBackward, where,
 } from './elementwise.js';
 import { embedding, embeddingBackward } from './embedding.js';
 import { gemm } from './gemm.js';
@@ -26,6 +26,9 @@ export const referenceBackend: Backend = {
   unary,
   unaryBackward,
   binary,
+  extremumBackward,
+  clamp,
+  clampBackward,
   where,
   reduce,
   stridedCopy,
@@ -49,9 +52,10 @@ export const referenceBackend: Backend = {
 };
 
 export {
-  addInto, adamw, attention, attentionBackward, binary, crossEntropy, embedding, embeddingBackward,
-  gemm, layerNorm, layerNormBackward, reduce, rmsNorm, rmsNormBackward, rope, scaleInPlace, softmax,
-  softmaxBackward, stridedAccumulate, stridedCopy, sumSquares, unary, unaryBackward, where,
+  addInto, adamw, attention, attentionBackward, binary, clamp, clampBackward, crossEntropy, embedding,
+  embeddingBackward, extremumBackward, gemm, layerNorm, layerNormBackward, reduce, rmsNorm, rmsNormBackward,
+  rope, scaleInPlace, softmax, softmaxBackward, stridedAccumulate, stridedCopy, sumSquares, unary,
+  unaryBackward, where,
 };
 export { forEachStrided, sigmoid } from './elementwise.js';
 export { erf, erfc, normalCdf, normalPdf } from './erf.js';
