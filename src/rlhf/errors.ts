@@ -1,7 +1,37 @@
 /**
- * Errors of the RLHF (PPO) code that a caller can fix: arrays whose sizes do not match, a mask
- * that is not a right-padded 0/1 mask, a hyperparameter that cannot work. Each says what to do.
+ * Errors of RLHF that a caller can fix — arrays whose sizes do not match, a mask that is not a
+ * right-padded 0/1 mask, a setting that cannot work, a run that diverged or drifted too far from
+ * its reference — each saying what was wrong and what to do.
  */
+
 export class RlhfError extends Error {
   override name = 'RlhfError';
+}
+
+/** A PPO setting or input that cannot work. */
+export class RlhfConfigError extends RlhfError {
+  override name = 'RlhfConfigError';
+}
+
+/** A loss, gradient or reward became NaN or infinite; the last good checkpoint is kept. */
+export class PpoDivergedError extends RlhfError {
+  override name = 'PpoDivergedError';
+  constructor(readonly step: number, readonly tensor: string, readonly value: number, lastCheckpoint: string | null) {
+    super(
+      `PPO diverged at step ${step}: ${tensor} is ${value}. Lower the learning rate, clip gradients (max_grad_norm), ` +
+        'or check the reward for NaN.' + (lastCheckpoint ? ` The last good checkpoint is ${lastCheckpoint}.` : ''),
+    );
+  }
+}
+
+/** The policy drifted further from the reference than the configured ceiling allows. */
+export class KlCeilingError extends RlhfError {
+  override name = 'KlCeilingError';
+  constructor(readonly step: number, readonly kl: number, readonly ceiling: number, lastCheckpoint: string | null) {
+    super(
+      `PPO stopped at step ${step}: the KL to the reference is ${kl.toFixed(3)} nats per sequence, above the ceiling ` +
+        `${ceiling}. Raise init_kl_coef or lower kl_target or the learning rate; raise kl_ceiling if this drift is intended.` +
+        (lastCheckpoint ? ` The last good checkpoint is ${lastCheckpoint}.` : ''),
+    );
+  }
 }

@@ -13,6 +13,8 @@ export interface AdamWSettings {
   weightDecay: number;
   betas: [number, number];
   eps: number;
+  /** Decay biases and norm gains too, as torch's AdamW over model.parameters() does (trlx). Default false. */
+  decayEveryParameter?: boolean;
 }
 
 /** The optimizer's state by parameter name (null: not updated yet), plus the current lr. */
@@ -37,8 +39,9 @@ export class GroupedAdamW {
       throw new TrainOptionsError('the model has no trainable parameters (all are frozen); unfreeze the ones to train with model.unfreeze()');
     }
     this.parameters = new Map(trainable);
-    const decayed = trainable.filter(([, p]) => p.rank >= 2);
-    const plain = trainable.filter(([, p]) => p.rank < 2);
+    const decays = ([, p]: [string, Tensor]) => settings.decayEveryParameter === true || p.rank >= 2;
+    const decayed = trainable.filter(decays);
+    const plain = trainable.filter((entry) => !decays(entry));
     const common = { lr: settings.learningRate, betas: settings.betas, eps: settings.eps };
     this.groups = [
       { names: decayed.map(([n]) => n), optimizer: new AdamW(decayed.map(([, p]) => p), { ...common, weightDecay: settings.weightDecay }) },
