@@ -79,5 +79,12 @@ if (want('classifier_texts_s')) {
   classifier.dispose();
 }
 
+if (want('ppo_step_s')) {
+  const { ppoIteration } = await import('./ppo.js');
+  const ppo = ppoIteration();
+  out.ppo_step_s = timed(ppo.iterate, Math.max(1, reps >> 1)); // the peer times max(1, reps // 2)
+  ppo.dispose();
+}
+
 out.peak_rss_mb = process.resourceUsage().maxRSS / 1024;
 console.log(JSON.stringify(out));

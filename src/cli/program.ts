@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerCurate } from './commands/curate.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerRlhf } from './commands/rlhf.js';
 import { registerRun } from './commands/run.js';
 import { registerScore } from './commands/score.js';
 import { registerSft } from './commands/sft.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerScore(program);
   registerCurate(program);
   registerSft(program);
+  registerRlhf(program);
   registerRun(program);
   return program;
 }

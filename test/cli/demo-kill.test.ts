@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Rng } from '../../src/nn/index.js';
 import { projectRoot } from '../helpers/fixtures.js';
 import { irlens, temporaryDir } from './helpers.js';
 
-const STAGES = ['world', 'base-model', 'ground-truth', 'curate', 'base-toxicity'];
+const STAGES = ['world', 'base-model', 'ground-truth', 'curate', 'base-toxicity', 'rlhf'];
 const tsx = import.meta.resolve('tsx');
 
 /** Starts `irlens run --preset demo-tiny` and kills it with SIGKILL after `ms` milliseconds. */
-function runAndKill(out: string, ms: number): Promise<void> {
+function runAndKill(out: string, ms: number, extra: readonly string[] = []): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', tsx, join(projectRoot, 'src/cli/main.ts'), 'run', '--preset', 'demo-tiny', '--out', out], {
+    const child = spawn(process.execPath, ['--import', tsx, join(projectRoot, 'src/cli/main.ts'), 'run', '--preset', 'demo-tiny', '--out', out, ...extra], {
       cwd: projectRoot,
       stdio: 'ignore',
       env: { ...process.env, HF_HUB_OFFLINE: '1' },
@@ -44,4 +44,34 @@ test('the demo killed with SIGKILL at random moments finishes on rerun without r
   const again = await irlens(['run', '--preset', 'demo-tiny', '--out', out], { timeoutMs: 120_000 });
   assert.equal(again.code, 0, again.stderr);
   for (const stage of STAGES) assert.match(again.stderr, new RegExp(`stage ${stage}: up to date, not run again`));
+});
+
+/** The stage's metrics without wall-clock fields, which no two runs share. */
+function rlhfMetrics(run: string): unknown[] {
+  return readFileSync(join(run, 'metrics.jsonl'), 'utf8').split('\n').filter((line) => line.includes('"stage":"rlhf"')).map((line) => {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(record).filter(([key]) => key !== 'time' && !key.startsWith('time/') && key !== 'ppo/tokens_per_s'));
+  });
+}
+
+test('PPO killed with SIGKILL at random moments ends with the policy and metrics of an uninterrupted run', { timeout: 600_000 }, async (t) => {
+  const whole = join(temporaryDir(), 'whole');
+  const killed = join(temporaryDir(), 'killed');
+  const prerequisites = ['--only', 'base-toxicity'];
+  for (const out of [whole, killed]) assert.equal((await irlens(['run', '--preset', 'demo-tiny', '--out', out, ...prerequisites], { timeoutMs: 240_000 })).code, 0);
+  assert.equal((await irlens(['run', '--preset', 'demo-tiny', '--out', whole], { timeoutMs: 240_000 })).code, 0);
+  const rng = new Rng('rlhf-kill');
+  const kills: number[] = [];
+  // Start-up takes a second or two; each attempt resumes from the last round checkpoint.
+  for (let attempt = 0; attempt < 5 && !existsSync(join(killed, 'rlhf', 'stage.json')); attempt++) {
+    const ms = 2500 + rng.int(3000);
+    kills.push(ms);
+    await runAndKill(killed, ms);
+  }
+  t.diagnostic(`killed after ${kills.join(', ')} ms`);
+  const final = await irlens(['run', '--preset', 'demo-tiny', '--out', killed], { timeoutMs: 240_000 });
+  assert.equal(final.code, 0, final.stderr);
+  const policy = (run: string) => readFileSync(join(run, 'rlhf', 'seed-0', 'policy', 'model.safetensors'));
+  assert.ok(policy(killed).equals(policy(whole)), 'the policy differs from the uninterrupted run');
+  assert.deepEqual(rlhfMetrics(killed), rlhfMetrics(whole));
 });

@@ -38,6 +38,12 @@ export const demoPreset: Preset = {
     },
     curate: { inputs: null, prompt_fraction: 0.5, balance: true, dedupe: true, test_fraction: 0.5 },
     base_toxicity: { max_prompts: 96, max_new_tokens: 24, batch_size: 16, temperature: 1 },
+    // PPO against the shaped ground truth, three seeds; the whole model trains (the base is tiny).
+    rlhf: {
+      seeds: 3, reward: 'shaped', total_steps: 64, epochs: 100, batch_size: 16, num_rollouts: 64, chunk_size: 32, ppo_epochs: 4,
+      num_layers_unfrozen: -1, max_prompt_tokens: 40, learning_rate: 1e-3, eta_min: 1e-3, init_kl_coef: 0.05, kl_target: 6, kl_horizon: 10000,
+      scale_reward: 'running', cliprange_reward: 10, max_new_tokens: 24, top_k: 0, top_p: 1, temperature: 1, eval_prompts: 96, log_samples_every: 4,
+    },
   },
 };
 
@@ -50,5 +56,6 @@ export const demoTinyPreset: Preset = {
     base_model: { hidden_size: 32, intermediate_size: 128, block_size: 32, batch_size: 8, max_steps: 30, warmup_steps: 5, checkpoint_every: 10 },
     ground_truth: { hidden_size: 32, intermediate_size: 64, batch_size: 16, epochs: 3, learning_rate: 3e-3, min_accuracy: 0.7 },
     base_toxicity: { max_prompts: 16, max_new_tokens: 12, batch_size: 8 },
+    rlhf: { seeds: 1, total_steps: 4, num_rollouts: 16, chunk_size: 16, batch_size: 8, ppo_epochs: 2, max_new_tokens: 8, eval_prompts: 16 },
   },
 };

@@ -7,18 +7,17 @@
  * generations.jsonl and summary.json; the numbers also go to metrics.jsonl.
  */
 import { join } from 'node:path';
-import { CURATED_FILE, joinPromptContinuation, type CuratedRow } from '../../data/index.js';
+import { CURATED_FILE, type CuratedRow } from '../../data/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { GenerationModel } from '../../models/generation.js';
-import { generateText } from '../../models/generation.js';
 import { loadModel } from '../../models/load.js';
 import type { Module } from '../../nn/index.js';
-import { ClassifierReward, type SequenceClassifier } from '../../reward/index.js';
 import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
 import { s } from '../schema.js';
 import { defineStage } from '../stage.js';
 import { bootstrapMeanInterval, mean, modelFolderOf, readJsonl, wilsonInterval, type Interval } from './common.js';
+import { balancedSample, continuePrompts, groundTruthReward, judgeToxicity, promptOf } from './toxicity.js';
 
 export const GENERATIONS_FILE = 'generations.jsonl';
 export const SUMMARY_FILE = 'summary.json';
@@ -56,15 +55,6 @@ export function summariseToxicity(probabilities: readonly number[], threshold: n
   };
 }
 
-/** Up to `count` rows, half of each label where possible, in a seeded order. */
-function balancedSample(rows: CuratedRow[], count: number, rng: import('../../nn/rng.js').Rng): CuratedRow[] {
-  const byLabel = [rng.fork('0').shuffle(rows.filter((r) => r.label === 0)), rng.fork('1').shuffle(rows.filter((r) => r.label === 1))];
-  const half = Math.min(Math.ceil(count / 2), Math.max(byLabel[0]!.length, byLabel[1]!.length));
-  const take0 = Math.min(byLabel[0]!.length, Math.max(half, count - byLabel[1]!.length));
-  const take1 = Math.min(byLabel[1]!.length, count - take0);
-  return [...byLabel[0]!.slice(0, take0), ...byLabel[1]!.slice(0, take1)];
-}
-
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export const baseToxicityStage = defineStage({
@@ -77,50 +67,21 @@ export const baseToxicityStage = defineStage({
   inputs: (ctx) => [join(ctx.stageDir('curate'), CURATED_FILE)],
   run(ctx) {
     const config = ctx.config;
-    const groundTruthSection = (ctx.runConfig.ground_truth ?? {}) as { toxic_label?: string; max_length?: number };
     const rows = readJsonl<CuratedRow>(join(ctx.stageDir('curate'), CURATED_FILE)).filter((row) => row.split === 'test');
     if (rows.length === 0) throw new PipelineError('base-toxicity: the curated data has no test prompts; raise curate.test_fraction');
     const sample = balancedSample(rows, config.max_prompts, ctx.rng.fork('prompts'));
-    const prompts = sample.map((row) => row.prompt ?? row.text);
+    const prompts = sample.map(promptOf);
 
     const policyFolder = modelFolderOf(ctx.stageDir('base-model'));
     const policy = loadModel(policyFolder).model as Module & GenerationModel;
     policy.eval();
-    const policyTokenizer = Tokenizer.fromFolder(policyFolder);
-    const classifierFolder = modelFolderOf(ctx.stageDir('ground-truth'));
-    const classifier = loadModel(classifierFolder).model as Module & SequenceClassifier;
-    classifier.eval();
-    const reward = new ClassifierReward(classifier, Tokenizer.fromFolder(classifierFolder), {
-      label: groundTruthSection.toxic_label ?? 'toxic',
-      score: 'negative-probability',
-      maxLength: groundTruthSection.max_length ?? 512,
-      truncationSide: 'left',
-      batchSize: 64,
-    });
+    const { reward, folder: classifierFolder } = groundTruthReward(ctx);
 
-    const samplingRng = ctx.rng.fork('sampling');
-    const continuations: string[] = [];
     const began = performance.now();
-    for (let start = 0; start < prompts.length; start += config.batch_size) {
-      ctx.signal.throwIfAborted();
-      const batch = prompts.slice(start, start + config.batch_size);
-      const out = generateText(policy, policyTokenizer, batch, {
-        maxNewTokens: config.max_new_tokens,
-        maxPromptTokens: config.max_prompt_tokens,
-        doSample: true,
-        temperature: config.temperature,
-        topK: config.top_k,
-        topP: config.top_p,
-        rng: samplingRng,
-      });
-      continuations.push(...out.texts);
-    }
+    const continuations = continuePrompts(policy, Tokenizer.fromFolder(policyFolder), prompts, config, ctx.rng.fork('sampling'), ctx.signal);
     const seconds = (performance.now() - began) / 1000;
-    const texts = sample.map((row, i) => joinPromptContinuation(prompts[i]!, continuations[i]!));
-    const probabilities = reward.score(texts).scores.map((score) => -score);
+    const { withPrompt: probabilities, continuationOnly } = judgeToxicity(reward, prompts, continuations);
     const references = reward.score(sample.map((row) => row.text)).scores.map((score) => -score);
-    // The continuations alone: whether the model itself turned abusive, whatever the prompt said.
-    const continuationOnly = reward.score(continuations.map((text) => (text.trim() === '' ? ' ' : text))).scores.map((score) => -score);
 
     const bootstrapRng = ctx.rng.fork('bootstrap');
     const summarise = (values: number[]) => summariseToxicity(values, config.threshold, config.confidence, { rng: bootstrapRng, samples: config.bootstrap_samples });

@@ -11,12 +11,14 @@ import { baseModelStage } from './base-model.js';
 import { baseToxicityStage } from './base-toxicity.js';
 import { curateStage } from './curate.js';
 import { groundTruthStage } from './ground-truth.js';
+import { rlhfStage } from './rlhf.js';
 import { worldStage } from './world.js';
 
 export { baseModelStage, baseModelSchema, MODEL_DIR } from './base-model.js';
 export { baseToxicityStage, toxicitySchema, summariseToxicity, GENERATIONS_FILE, SUMMARY_FILE, type ToxicitySummary } from './base-toxicity.js';
 export { curateStage, curateSchema } from './curate.js';
 export { groundTruthStage, groundTruthSchema, evaluateWithinRegister, CLASSIFIER_DIR, CLASSIFIER_LABELS, EVALUATION_FILE, type GroundTruthEvaluation } from './ground-truth.js';
+export { rlhfStage, rlhfSchema, ppoConfigOf } from './rlhf.js';
 export { worldStage, worldSchema, TOKENIZER_DIR, CLASSIFIER_TOKENIZER_DIR } from './world.js';
 export {
   MODEL_POINTER,
@@ -30,11 +32,10 @@ export {
 } from './common.js';
 
 /** The stages that exist, in pipeline order. */
-export const PIPELINE_STAGES: readonly Stage[] = [worldStage, baseModelStage, groundTruthStage, curateStage, baseToxicityStage];
+export const PIPELINE_STAGES: readonly Stage[] = [worldStage, baseModelStage, groundTruthStage, curateStage, baseToxicityStage, rlhfStage];
 
 /** The stages of the paper's pipeline that are not built yet, in the order they will run. */
 export const PLANNED_STAGES: readonly { name: string; description: string }[] = [
-  { name: 'rlhf', description: 'PPO against the ground truth turns the base model into a less toxic expert' },
   { name: 'irl', description: 'max-margin IRL recovers a reward model from expert vs. base demonstrations' },
   { name: 'evaluate', description: 'the recovered reward against the ground truth on held-out texts, over seeds' },
   { name: 'reuse', description: 'RLHF a fresh model with the recovered reward and compare toxicity' },

@@ -1,0 +1,153 @@
+/**
+ * `irlens rlhf MODEL --reward CLASSIFIER --prompts FILE --out DIR`: PPO on its own, outside a
+ * pipeline run. The policy is trained against a classifier's −P(label) — shaped against each
+ * prompt's human continuation when the prompts have one (the paper's reward), raw otherwise — and
+ * saved as a Hugging Face folder DIR/policy (with DIR/value_head beside it).
+ *
+ * Settings are the pipeline's `rlhf` section (snake_case, trlx's names): from --config FILE (YAML
+ * or JSON, the section itself or a run config holding one) and --set key=value. Checkpoints go to
+ * DIR.checkpoints/ every round; rerunning the same command after a kill continues from the last
+ * one bit for bit, and the folder is removed once DIR is saved.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { CliError } from '../errors.js';
+import { collect, emit, modelFolder, withJson, withRevision } from '../options.js';
+import { loopProgress, type LoopProgress } from '../progress.js';
+
+interface RlhfFlags {
+  reward: string;
+  prompts: string;
+  out: string;
+  label: string;
+  rewardKind: 'shaped' | 'raw' | 'auto';
+  maxLength?: number;
+  config?: string;
+  set?: string[];
+  seed: number;
+  json?: boolean;
+  revision?: string;
+}
+
+export function registerRlhf(program: Command): void {
+  const command = program
+    .command('rlhf')
+    .argument('<model>', 'the causal LM to train (folder or hub id), with its tokenizer')
+    .description('Train a causal LM with PPO against a classifier reward and save it as a Hugging Face folder; rerun to resume.')
+    .requiredOption('-r, --reward <classifier>', 'the sequence classifier whose label the reward penalises (folder or hub id)')
+    .requiredOption('-p, --prompts <file>', 'prompts: CSV, JSONL or Parquet with prompt (and original_output) columns, or curated.jsonl')
+    .requiredOption('-o, --out <dir>', 'where the policy is saved (checkpoints go to <dir>.checkpoints while training)')
+    .option('--label <name>', 'the classifier label the reward penalises', 'toxic')
+    .addOption(new Option('--reward-kind <kind>', "'shaped' against the human continuation (the paper's), 'raw', or 'auto' (shaped when every prompt has one)").choices(['shaped', 'raw', 'auto']).default('auto'))
+    .option('--config <file>', "PPO settings: YAML/JSON of the pipeline's rlhf section (or a run config with an rlhf: section)")
+    .option('--set <key=value>', 'override one rlhf setting, e.g. --set total_steps=200 (repeatable)', collect)
+    .option('--seed <n>', 'seed of the value head and every random stream', (v) => Number.parseInt(v, 10), 0)
+    .action((model: string, flags: RlhfFlags) => rlhfCommand(model, flags));
+  withRevision(command);
+  withJson(command);
+}
+
+async function rlhfCommand(spec: string, flags: RlhfFlags): Promise<void> {
+  const started = Date.now();
+  const out = resolve(flags.out);
+  const checkpointDir = join(dirname(out), `${basename(out)}.checkpoints`);
+  const { rlhfSchema, ppoConfigOf } = await import('../../pipeline/stages/index.js');
+  const settings = await resolveSettings(rlhfSchema, flags);
+  const config = ppoConfigOf(settings);
+  const policyFolder = await modelFolder(spec, flags.revision);
+  const rewardFolder = await modelFolder(flags.reward, flags.revision);
+  const prompts = await readPrompts(flags.prompts);
+  const kind = flags.rewardKind === 'auto' ? (prompts.every((p) => p.reference !== null) ? 'shaped' : 'raw') : flags.rewardKind;
+  if (kind === 'shaped' && prompts.some((p) => p.reference === null)) {
+    throw new CliError(`${flags.prompts}: the shaped reward needs each prompt's human continuation (an original_output or continuation column); pass --reward-kind raw, or add it`);
+  }
+
+  const { loadModel } = await import('../../models/load.js');
+  const { Rng } = await import('../../nn/index.js');
+  const { ClassifierReward, CachedReward, ShapedReward } = await import('../../reward/index.js');
+  const { Tokenizer } = await import('../../text/index.js');
+  const { loadPpoPolicy, savePpoPolicy, trainPpo, plannedSteps } = await import('../../rlhf/index.js');
+  const { writeFileAtomic } = await import('../../io/atomic.js');
+
+  const classifier = loadModel(rewardFolder);
+  if (classifier.architecture.kind !== 'sequence-classifier') throw new CliError(`--reward ${flags.reward} is a ${classifier.architecture.name}, not a sequence classifier`);
+  classifier.model.eval();
+  const scorer = new CachedReward(new ClassifierReward(classifier.model as never, Tokenizer.fromFolder(rewardFolder), {
+    label: flags.label, score: 'negative-probability', truncationSide: 'left', ...(flags.maxLength ? { maxLength: flags.maxLength } : {}),
+  }));
+  const shaped = new ShapedReward(scorer);
+  const rng = new Rng(flags.seed);
+  const loaded = loadPpoPolicy(policyFolder, config.numLayersUnfrozen, rng);
+
+  let progress: LoopProgress | undefined;
+  let result;
+  try {
+    result = trainPpo({
+      hydra: loaded.hydra,
+      tokenizer: loaded.tokenizer,
+      prompts,
+      reward: kind === 'shaped'
+        ? (rollouts) => shaped.score(rollouts.map((r) => ({ prompt: r.prompt, sample: r.response, reference: r.reference ?? '' }))).scores
+        : (rollouts) => scorer.score(rollouts.map((r) => r.prompt + r.response)).scores,
+      config,
+      rng,
+      checkpointDir,
+      onResume: (step) => {
+        if (step > 0) process.stderr.write(`resuming from the checkpoint after step ${step} in ${checkpointDir}\n`);
+      },
+      onMetrics: (metrics, step) => {
+        progress ??= loopProgress('rlhf', plannedSteps(config), { unit: 'steps' });
+        if (metrics['rollout/reward/mean'] !== undefined) {
+          progress.log(`step ${step}: reward ${metrics['rollout/reward/mean'].toFixed(4)}, KL ${metrics['rollout/kl/per_sequence']!.toFixed(3)} nats, coefficient ${metrics['rollout/kl_coef']!.toPrecision(3)}`);
+        } else progress.update(step, `loss ${metrics['ppo/loss/total']!.toFixed(4)}`);
+      },
+      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+    });
+  } finally {
+    progress?.stop();
+  }
+  const saved = savePpoPolicy(loaded, policyFolder, out);
+  const summary = {
+    out, policy: saved.policy, valueHead: saved.valueHead, reward: { classifier: rewardFolder, label: flags.label, kind },
+    prompts: prompts.length, steps: result.steps, rounds: result.rounds, resumedFromStep: result.resumedFromStep, klCoef: result.klCoef,
+    last: result.last, seconds: (Date.now() - started) / 1000, settings,
+  };
+  writeFileAtomic(join(out, 'rlhf.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  rmSync(checkpointDir, { recursive: true, force: true });
+  emit(flags.json, summary, () => [
+    `PPO: ${summary.steps} steps in ${summary.rounds} rounds (${summary.seconds.toFixed(1)} s); last round reward ${result.last['rollout/reward/mean']?.toFixed(4)}, KL ${result.last['rollout/kl/per_sequence']?.toFixed(3)} nats`,
+    `saved ${saved.policy} (value head: ${saved.valueHead})`,
+  ]);
+}
+
+/** The rlhf section from --config and --set, validated with the pipeline's schema (unknown keys are errors). */
+async function resolveSettings(schema: import('../../pipeline/schema.js').ObjectSchema<any>, flags: RlhfFlags) {
+  const { parse } = await import('yaml');
+  const { validateAgainst } = await import('../../pipeline/schema.js');
+  let section: Record<string, unknown> = {};
+  if (flags.config !== undefined) {
+    if (!existsSync(flags.config)) throw new CliError(`--config ${flags.config}: no such file`);
+    const document = parse(readFileSync(flags.config, 'utf8')) as Record<string, unknown> | null;
+    section = (document && typeof document.rlhf === 'object' ? document.rlhf : document ?? {}) as Record<string, unknown>;
+  }
+  for (const assignment of flags.set ?? []) {
+    const at = assignment.indexOf('=');
+    if (at <= 0) throw new CliError(`--set ${assignment}: write key=value, e.g. --set total_steps=200`);
+    section[assignment.slice(0, at)] = parse(assignment.slice(at + 1));
+  }
+  const issues: { message: string }[] = [];
+  const settings = validateAgainst(schema, section, issues as never, undefined, ['rlhf']);
+  if (issues.length > 0) throw new CliError(`PPO settings: ${issues.map((issue) => issue.message).join('; ')}`);
+  return settings as import('../../pipeline/schema.js').Infer<typeof import('../../pipeline/stages/rlhf.js').rlhfSchema>;
+}
+
+/** Prompts (and their human continuations) from any file the data loaders read; curated.jsonl's training split. */
+async function readPrompts(file: string): Promise<{ prompt: string; reference: string | null }[]> {
+  if (!existsSync(file)) throw new CliError(`--prompts ${file}: no such file`);
+  const { loadFile } = await import('../../data/index.js');
+  const { rows } = await loadFile(file);
+  const training = rows.filter((row) => (row as { split?: string }).split !== 'test');
+  if (training.length === 0) throw new CliError(`--prompts ${file} holds no prompts`);
+  return training.map((row) => ({ prompt: row.prompt ?? row.text, reference: row.continuation ?? null }));
+}

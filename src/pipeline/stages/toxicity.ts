@@ -1,0 +1,80 @@
+/**
+ * How the pipeline measures a model's toxicity, shared by every stage that does (base-toxicity,
+ * rlhf): continue held-out prompts with seeded sampling, then judge with the ground-truth
+ * classifier both prompt + continuation and the continuation alone (a toxic prompt keeps
+ * prompt + continuation toxic whatever the model writes).
+ */
+import { joinPromptContinuation, type CuratedRow } from '../../data/index.js';
+import { generateText, type GenerationModel } from '../../models/generation.js';
+import { loadModel } from '../../models/load.js';
+import type { Module, Rng } from '../../nn/index.js';
+import { ClassifierReward, type SequenceClassifier } from '../../reward/index.js';
+import { Tokenizer } from '../../text/index.js';
+import type { StageInputContext } from '../stage.js';
+import { modelFolderOf } from './common.js';
+
+export interface ContinuationSettings {
+  max_new_tokens: number;
+  max_prompt_tokens: number;
+  temperature: number;
+  top_k: number;
+  top_p: number;
+  batch_size: number;
+}
+
+/** Seeded sampled continuations of each prompt, batch by batch. */
+export function continuePrompts(
+  model: GenerationModel, tokenizer: Tokenizer, prompts: readonly string[], settings: ContinuationSettings, rng: Rng, signal?: AbortSignal,
+): string[] {
+  const continuations: string[] = [];
+  for (let start = 0; start < prompts.length; start += settings.batch_size) {
+    signal?.throwIfAborted();
+    const out = generateText(model, tokenizer, prompts.slice(start, start + settings.batch_size), {
+      maxNewTokens: settings.max_new_tokens,
+      maxPromptTokens: settings.max_prompt_tokens,
+      doSample: true,
+      temperature: settings.temperature,
+      topK: settings.top_k,
+      topP: settings.top_p,
+      rng,
+    });
+    continuations.push(...out.texts);
+  }
+  return continuations;
+}
+
+/** The ground-truth stage's classifier as a reward (score −P(toxic)), with the run's settings. */
+export function groundTruthReward(ctx: Pick<StageInputContext, 'stageDir' | 'runConfig'>): { reward: ClassifierReward; folder: string } {
+  const section = (ctx.runConfig.ground_truth ?? {}) as { toxic_label?: string; max_length?: number };
+  const folder = modelFolderOf(ctx.stageDir('ground-truth'));
+  const classifier = loadModel(folder).model as Module & SequenceClassifier;
+  classifier.eval();
+  const reward = new ClassifierReward(classifier, Tokenizer.fromFolder(folder), {
+    label: section.toxic_label ?? 'toxic',
+    score: 'negative-probability',
+    maxLength: section.max_length ?? 512,
+    truncationSide: 'left',
+    batchSize: 64,
+  });
+  return { reward, folder };
+}
+
+/** P(toxic) of prompt + continuation and of the continuation alone, by the ground truth. */
+export function judgeToxicity(reward: ClassifierReward, prompts: readonly string[], continuations: readonly string[]): { withPrompt: number[]; continuationOnly: number[] } {
+  const withPrompt = reward.score(prompts.map((prompt, i) => joinPromptContinuation(prompt, continuations[i]!))).scores.map((score) => -score);
+  // An empty continuation is scored as a space: the classifier needs a token to read.
+  const continuationOnly = reward.score(continuations.map((text) => (text.trim() === '' ? ' ' : text))).scores.map((score) => -score);
+  return { withPrompt, continuationOnly };
+}
+
+/** Up to `count` rows, half of each label where possible, in a seeded order. */
+export function balancedSample(rows: readonly CuratedRow[], count: number, rng: Rng): CuratedRow[] {
+  const byLabel = [rng.fork('0').shuffle(rows.filter((r) => r.label === 0)), rng.fork('1').shuffle(rows.filter((r) => r.label === 1))];
+  const half = Math.min(Math.ceil(count / 2), Math.max(byLabel[0]!.length, byLabel[1]!.length));
+  const take0 = Math.min(byLabel[0]!.length, Math.max(half, count - byLabel[1]!.length));
+  const take1 = Math.min(byLabel[1]!.length, count - take0);
+  return [...byLabel[0]!.slice(0, take0), ...byLabel[1]!.slice(0, take1)];
+}
+
+/** The text a curated row is continued from. */
+export const promptOf = (row: CuratedRow): string => row.prompt ?? row.text;
