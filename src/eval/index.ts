@@ -13,3 +13,4 @@ export { auroc, pairwiseAccuracy } from './ranking.js';
 export { kendallTauB, pearson, spearman } from './correlation.js';
 export { averageRanks } from './ranks.js';
 export { cosineSimilarity, euclideanDistance, standardisedEuclideanDistance } from './distance.js';
+export { canonicaliseByPrompt, epicDistance, starcDistance, type GroupIds } from './reward-distance.js';
