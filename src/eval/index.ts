@@ -14,3 +14,5 @@ export { kendallTauB, pearson, spearman } from './correlation.js';
 export { averageRanks } from './ranks.js';
 export { cosineSimilarity, euclideanDistance, standardisedEuclideanDistance } from './distance.js';
 export { canonicaliseByPrompt, epicDistance, starcDistance, type GroupIds } from './reward-distance.js';
+export { normalCdf, normalQuantile, studentTQuantile } from './distributions.js';
+export { bootstrapInterval, bootstrapMeanInterval, pairedBootstrapInterval, wilsonInterval, type BootstrapInterval, type BootstrapOptions, type Interval } from './intervals.js';
