@@ -16,3 +16,5 @@ export { cosineSimilarity, euclideanDistance, standardisedEuclideanDistance } fr
 export { canonicaliseByPrompt, epicDistance, starcDistance, type GroupIds } from './reward-distance.js';
 export { normalCdf, normalQuantile, studentTQuantile } from './distributions.js';
 export { bootstrapInterval, bootstrapMeanInterval, pairedBootstrapInterval, wilsonInterval, type BootstrapInterval, type BootstrapOptions, type Interval } from './intervals.js';
+export { proportionDifferenceInterval, twoProportionZTest, type ZTest } from './proportions.js';
+export { summariseSeeds, type SeedSummary } from './summary.js';
