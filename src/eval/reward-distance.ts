@@ -4,8 +4,7 @@
  * prompt x, action the continuation y, then the end — so potential shaping, γΦ(s′) − Φ(s) with
  * Φ = 0 at the end, adds −Φ(x): any function of the prompt. Texts carry the id of their prompt.
  */
-import { pearson } from './correlation.js';
-import { checkGroups, checkVectors, type Vector } from './input.js';
+import { checkGroups, checkVectors, isConstant, mean, type Vector } from './input.js';
 
 /** Prompt ids, one per text (compared with ===). */
 export type GroupIds = ArrayLike<string | number>;
@@ -49,8 +48,22 @@ export function canonicaliseByPrompt(reward: Vector, groups: GroupIds): Float64A
  */
 export function epicDistance(a: Vector, b: Vector, groups: GroupIds): number | null {
   checkVectors('epicDistance', { a, b });
-  const rho = pearson(canonicaliseByPrompt(a, groups), canonicaliseByPrompt(b, groups));
-  return rho === null ? null : Math.sqrt((1 - rho) / 2);
+  return pearsonDistance(canonicaliseByPrompt(a, groups), canonicaliseByPrompt(b, groups));
+}
+
+/**
+ * √((1 − ρ)/2), computed as ‖x̂ − ŷ‖/2 for x and y centred and scaled to unit length: the same
+ * number, without the cancellation in 1 − ρ that would lose half the digits near ρ = 1, where
+ * good recovered rewards are. Null when either vector is constant.
+ */
+function pearsonDistance(x: Float64Array, y: Float64Array): number | null {
+  if (isConstant(x) || isConstant(y)) return null;
+  return l2Distance(normalise(centre(x)), normalise(centre(y))) / 2;
+}
+
+function centre(values: Float64Array): Float64Array {
+  const m = mean(values);
+  return values.map((v) => v - m);
 }
 
 /**
@@ -67,10 +80,12 @@ export function epicDistance(a: Vector, b: Vector, groups: GroupIds): number | n
  */
 export function starcDistance(a: Vector, b: Vector, groups: GroupIds): number {
   checkVectors('starcDistance', { a, b });
-  const standardisedA = normalise(canonicaliseByPrompt(a, groups));
-  const standardisedB = normalise(canonicaliseByPrompt(b, groups));
+  return l2Distance(normalise(canonicaliseByPrompt(a, groups)), normalise(canonicaliseByPrompt(b, groups)));
+}
+
+function l2Distance(x: Float64Array, y: Float64Array): number {
   let sum = 0;
-  for (let i = 0; i < standardisedA.length; i++) sum += (standardisedA[i]! - standardisedB[i]!) ** 2;
+  for (let i = 0; i < x.length; i++) sum += (x[i]! - y[i]!) ** 2;
   return Math.sqrt(sum);
 }
 
