@@ -20,16 +20,7 @@ export { curateStage, curateSchema } from './curate.js';
 export { groundTruthStage, groundTruthSchema, evaluateWithinRegister, CLASSIFIER_DIR, CLASSIFIER_LABELS, EVALUATION_FILE, type GroundTruthEvaluation } from './ground-truth.js';
 export { rlhfStage, rlhfSchema, ppoConfigOf } from './rlhf.js';
 export { worldStage, worldSchema, TOKENIZER_DIR, CLASSIFIER_TOKENIZER_DIR } from './world.js';
-export {
-  MODEL_POINTER,
-  bootstrapMeanInterval,
-  modelFolderOf,
-  normalQuantile,
-  wilsonInterval,
-  writeModelPointer,
-  type Interval,
-  type ModelPointer,
-} from './common.js';
+export { MODEL_POINTER, modelFolderOf, writeModelPointer, type ModelPointer } from './common.js';
 
 /** The stages that exist, in pipeline order. */
 export const PIPELINE_STAGES: readonly Stage[] = [worldStage, baseModelStage, groundTruthStage, curateStage, baseToxicityStage, rlhfStage];
