@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { CURATED_FILE, joinPromptContinuation, type CuratedRow } from '../../data/index.js';
+import { summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { Rng } from '../../nn/index.js';
 import { CachedReward, ShapedReward } from '../../reward/index.js';
@@ -202,12 +203,12 @@ function summarise(ctx: StageContext<RlhfSettings>, settings: ToxicitySettings, 
   const expertFigures = experts.map((expert, seed) => ({ seed, ...judged(expert), training: training[seed] }));
   const continuationRatios = expertFigures.map((e) => e.continuationOnly.toxicRatio);
   const acrossSeeds = {
-    continuationToxicRatio: spread(continuationRatios),
-    withPromptToxicRatio: spread(expertFigures.map((e) => e.withPrompt.toxicRatio)),
-    continuationMeanToxicity: spread(expertFigures.map((e) => e.continuationOnly.meanToxicity)),
-    klToBase: spread(expertFigures.map((e) => e.klToBase ?? NaN)),
+    continuationToxicRatio: summariseSeeds(continuationRatios),
+    withPromptToxicRatio: summariseSeeds(expertFigures.map((e) => e.withPrompt.toxicRatio)),
+    continuationMeanToxicity: summariseSeeds(expertFigures.map((e) => e.continuationOnly.meanToxicity)),
+    klToBase: summariseSeeds(expertFigures.map((e) => e.klToBase!)),
     // The share of the base model's continuation toxic ratio that remains after RLHF.
-    ratioToBase: spread(continuationRatios.map((r) => r / baseFigures.continuationOnly.toxicRatio)),
+    ratioToBase: summariseSeeds(continuationRatios.map((r) => r / baseFigures.continuationOnly.toxicRatio)),
   };
   return {
     reward: ctx.config.reward,
@@ -229,13 +230,6 @@ function summarise(ctx: StageContext<RlhfSettings>, settings: ToxicitySettings, 
   };
 }
 
-/** Mean, sample sd, min, max and count of a figure over seeds. */
-function spread(values: readonly number[]): { mean: number; sd: number | null; min: number; max: number; n: number } {
-  const m = mean(values);
-  const sd = values.length < 2 ? null : Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1));
-  return { mean: m, sd, min: Math.min(...values), max: Math.max(...values), n: values.length };
-}
-
 function generationLines(heldOut: readonly CuratedRow[], base: Judgement, experts: readonly Judgement[]): string {
   return heldOut.map((row, i) => `${JSON.stringify({
     id: row.id, label: row.label, prompt: base.rollouts[i]!.prompt,
@@ -244,8 +238,8 @@ function generationLines(heldOut: readonly CuratedRow[], base: Judgement, expert
   })}\n`).join('');
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const fixed = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(3));
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
+const fixed = (x: number | null | undefined) => (x === undefined || x === null ? 'n/a' : x.toFixed(3));
 
 function logSummary(ctx: StageContext<RlhfSettings>, summary: ReturnType<typeof summarise>): void {
   const { base, acrossSeeds } = summary;
@@ -254,6 +248,6 @@ function logSummary(ctx: StageContext<RlhfSettings>, summary: ReturnType<typeof 
     `toxic continuations on ${summary.heldOutPrompts} held-out prompts: base ${pct(base.continuationOnly.toxicRatio)}, ` +
       `experts ${pct(ratio.mean)} ± ${pct(ratio.sd ?? 0)} (${summary.seeds} seeds, ${pct(ratio.min)}–${pct(ratio.max)}); ` +
       `with the prompt: base ${pct(base.withPrompt.toxicRatio)}, experts ${pct(acrossSeeds.withPromptToxicRatio.mean)}; ` +
-      `KL to base ${acrossSeeds.klToBase.mean.toFixed(2)} nats per continuation`,
+      `KL to base ${fixed(acrossSeeds.klToBase.mean)} nats per continuation`,
   );
 }
