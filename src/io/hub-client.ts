@@ -12,7 +12,8 @@
  * - `GET` of that location, with `Range: bytes=N-` to resume a partial download.
  *
  * Errors carry the hub's `X-Error-Code` / `X-Error-Message` headers when it sends them. Failures
- * that another try may cure (a dropped connection, 5xx, 429, a stall) are retried.
+ * that another try may cure (a dropped connection, 5xx, 429, a stall) are retried; having no
+ * network at all (connection refused, no DNS, no route) fails at once.
  */
 import { createReadStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -59,6 +60,12 @@ const SHA256 = /^[0-9a-f]{64}$/;
 /** Thrown inside the client for failures worth another try (connection dropped, 5xx, 429, stall). */
 class RetryableError extends Error {}
 
+/**
+ * Error codes that mean there is no way to the server at all, so retrying only makes the user wait
+ * (five retries with back-off took half a minute): refused, no DNS answer, no route, and undici's
+ * connect timeout (nothing answered for 10 s).
+ */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** `W/"abc"` → `abc`. */
 export function normalizeEtag(etag: string): string {
@@ -275,6 +282,9 @@ export class HubClient {
       return await this.fetchImpl(url, { ...init, headers });
     } catch (error) {
       if (error instanceof RetryableError) throw error;
+      if (isUnreachable(error)) {
+        throw new HubConnectionError(this.spec, `cannot reach the hub at ${new URL(url).origin} (${describeNetworkError(error)})`, 'check the network connection and HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use only the local cache');
+      }
       throw new RetryableError(describeNetworkError(error));
     }
   }
@@ -310,6 +320,20 @@ export class HubClient {
       }
     }
   }
+}
+
+/** The error codes in fetch's nested errors (`cause` chains, and AggregateError's `errors` when several addresses were tried). */
+function networkErrorCodes(error: unknown, depth = 0): string[] {
+  if (!(error instanceof Error) || depth > 4) return [];
+  const { code, cause, errors } = error as Error & { code?: unknown; cause?: unknown; errors?: unknown };
+  const nested = [cause, ...(Array.isArray(errors) ? errors : [])].flatMap((inner) => networkErrorCodes(inner, depth + 1));
+  return typeof code === 'string' ? [code, ...nested] : nested;
+}
+
+/** True when the request never reached a server: every code found says there is no way to it. */
+function isUnreachable(error: unknown): boolean {
+  const codes = networkErrorCodes(error);
+  return codes.length > 0 && codes.every((code) => UNREACHABLE_CODES.has(code));
 }
 
 /** A readable reason from fetch's nested errors (`fetch failed` → `connect ECONNREFUSED ...`). */

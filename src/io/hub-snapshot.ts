@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMIT_HASH, RepoCache, envFlag, hfHome, hubCacheDir, withLock, type Env } from './hub-cache.js';
 import { HubClient, type RepoInfo } from './hub-client.js';
-import { HubConnectionError, HubError, HubOfflineError, RepoIdError, repoNoun, type RepoType } from './hub-errors.js';
+import { HubConnectionError, HubError, HubOfflineError, RepoIdError, localAlternative, repoNoun, type RepoType } from './hub-errors.js';
 import { defaultReporter, silentReporter, type DownloadReporter } from './progress.js';
 
 export interface HubOptions {
@@ -199,7 +199,11 @@ export async function resolveSnapshot(spec: string, recipe: SnapshotRecipe, opti
         reporter.note(`${spec}: the hub is unreachable; using the cached snapshot ${hit.commit}`);
         return hit;
       }
-      throw error;
+      throw new HubConnectionError(
+        spec,
+        `${error.problem}, and revision '${revision}' is not in the cache at ${cache.root} (${whyNotCached(cache, recipe, revision)})`,
+        `download it once with network access (or point HF_HUB_CACHE at a cache that has it), or ${localAlternative(repoType)}`,
+      );
     }
     const commit = info.sha;
     if (COMMIT_HASH.test(revision) && revision !== commit) {

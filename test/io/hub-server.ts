@@ -205,3 +205,21 @@ export class FakeHub {
   }
 }
 
+/** The URL of a port on 127.0.0.1 that nothing listens on (any longer): connecting is refused. */
+export async function closedEndpoint(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** fetch that counts its calls (an attempt that fails before any answer counts too). */
+export function countingFetch(inner: typeof fetch = fetch): { fetch: typeof fetch; calls: () => number } {
+  let calls = 0;
+  const counted = ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+    calls++;
+    return inner(input, init);
+  }) as typeof fetch;
+  return { fetch: counted, calls: () => calls };
+}

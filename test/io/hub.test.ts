@@ -7,12 +7,12 @@ import { loadCheckpoint } from '../../src/io/checkpoint.js';
 import { CheckpointError } from '../../src/io/errors.js';
 import { parseModelId, resolveModel, resolveModelDetails } from '../../src/io/hub.js';
 import type { HubOptions } from '../../src/io/hub-snapshot.js';
-import { HubAuthError, HubDownloadError, HubNotFoundError, HubOfflineError, HubRepoContentError, RepoIdError } from '../../src/io/hub-errors.js';
+import { HubAuthError, HubConnectionError, HubDownloadError, HubNotFoundError, HubOfflineError, HubRepoContentError, RepoIdError } from '../../src/io/hub-errors.js';
 import { resolveDataset } from '../../src/io/hub-dataset.js';
 import { silentReporter, type DownloadReporter } from '../../src/io/progress.js';
 import { loadModel } from '../../src/models/load.js';
 import { fixture, scratch } from './helpers.js';
-import { FakeHub, commitSha, etagOf, filesOf, sha256, type FakeRepo } from './hub-server.js';
+import { FakeHub, closedEndpoint, commitSha, countingFetch, etagOf, filesOf, sha256, type FakeRepo } from './hub-server.js';
 import { CSV_FILE, DATASET, DATASET_TOKEN, PARQUET_FILE, PRIVATE_DATASET, datasetMain, datasetRepos, datasetV1, isDataFile } from './hub-datasets.js';
 
 const TINY = 'tiny-org/gpt-neox-tiny';
@@ -520,7 +520,7 @@ describe('resolveDataset from the hub', () => {
   });
 });
 
-describe('resolveDataset offline', () => {
+describe('without a network', () => {
   it('fails at once when offline mode is on and the data set is not cached, without a request', async () => {
     const { cache, options, cleanup } = setup({ HF_HUB_OFFLINE: '1' });
     try {
@@ -532,6 +532,48 @@ describe('resolveDataset offline', () => {
         return true;
       });
       assert.deepEqual(hub.take(), []);
+    } finally {
+      cleanup();
+    }
+  });
+
+  for (const kind of ['dataset', 'model'] as const) {
+    it(`fails at the first refused connection for a ${kind}, without retrying, saying how to do without the hub`, async (t) => {
+      const { cache, options, cleanup } = setup();
+      try {
+        const counter = countingFetch();
+        // The default retries and delays: a retry would take a second or more and show in the count.
+        const refused = { env: { ...options.env, HF_ENDPOINT: await closedEndpoint() }, reporter: silentReporter, fetch: counter.fetch };
+        const started = performance.now();
+        const attempt = kind === 'dataset' ? resolveDataset(DATASET, isDataFile, refused) : resolveModel(TINY, refused);
+        await assert.rejects(attempt, (error: unknown) => {
+          assert.ok(error instanceof HubConnectionError, String(error));
+          assert.match(error.message, /cannot reach the hub at http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED/);
+          assert.ok(error.message.includes(`is not in the cache at ${join(cache, kind === 'dataset' ? 'datasets--tiny-org--toxic-prompts' : 'models--tiny-org--gpt-neox-tiny')}`), error.message);
+          assert.match(error.message, kind === 'dataset' ? /local data file or folder$/ : /local checkpoint folder$/);
+          return true;
+        });
+        t.diagnostic(`failed after ${(performance.now() - started).toFixed(0)} ms`);
+        assert.equal(counter.calls(), 1);
+      } finally {
+        cleanup();
+      }
+    });
+  }
+
+  it('fails at once when the hub name does not resolve, but retries a dropped connection', async () => {
+    const { options, cleanup } = setup();
+    const failing = (code: string) =>
+      countingFetch((async () => {
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error(`getaddrinfo ${code} hub.example`), { code }) });
+      }) as typeof fetch);
+    try {
+      const noDns = failing('ENOTFOUND');
+      await assert.rejects(resolveDataset(DATASET, isDataFile, { ...options, retryDelayMs: 60_000, fetch: noDns.fetch }), (error: unknown) => error instanceof HubConnectionError && /ENOTFOUND/.test(error.message));
+      assert.equal(noDns.calls(), 1);
+      const dropped = failing('ECONNRESET');
+      await assert.rejects(resolveDataset(DATASET, isDataFile, { ...options, retries: 2, fetch: dropped.fetch }), HubConnectionError);
+      assert.equal(dropped.calls(), 3);
     } finally {
       cleanup();
     }
