@@ -330,10 +330,14 @@ function networkErrorCodes(error: unknown, depth = 0): string[] {
   return typeof code === 'string' ? [code, ...nested] : nested;
 }
 
-/** True when the request never reached a server: every code found says there is no way to it. */
+/**
+ * True when the request never reached a server: every code found says there is no way to it, or
+ * fetch refused the port itself (it never connects to ports such as 9 or 6000).
+ */
 function isUnreachable(error: unknown): boolean {
   const codes = networkErrorCodes(error);
-  return codes.length > 0 && codes.every((code) => UNREACHABLE_CODES.has(code));
+  if (codes.length > 0) return codes.every((code) => UNREACHABLE_CODES.has(code));
+  return describeNetworkError(error).endsWith('bad port');
 }
 
 /** A readable reason from fetch's nested errors (`fetch failed` → `connect ECONNREFUSED ...`). */

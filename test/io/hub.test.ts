@@ -561,7 +561,7 @@ describe('without a network', () => {
     });
   }
 
-  it('fails at once when the hub name does not resolve, but retries a dropped connection', async () => {
+  it('fails at once when the hub name does not resolve or fetch refuses the port, but retries a dropped connection', async () => {
     const { options, cleanup } = setup();
     const failing = (code: string) =>
       countingFetch((async () => {
@@ -571,6 +571,12 @@ describe('without a network', () => {
       const noDns = failing('ENOTFOUND');
       await assert.rejects(resolveDataset(DATASET, isDataFile, { ...options, retryDelayMs: 60_000, fetch: noDns.fetch }), (error: unknown) => error instanceof HubConnectionError && /ENOTFOUND/.test(error.message));
       assert.equal(noDns.calls(), 1);
+      // fetch never connects to some ports (9, 6000, ...): "fetch failed" with the cause "bad port", no code.
+      const badPort = countingFetch((async () => {
+        throw new TypeError('fetch failed', { cause: new Error('bad port') });
+      }) as typeof fetch);
+      await assert.rejects(resolveDataset(DATASET, isDataFile, { ...options, retryDelayMs: 60_000, fetch: badPort.fetch }), (error: unknown) => error instanceof HubConnectionError && /bad port/.test(error.message));
+      assert.equal(badPort.calls(), 1);
       const dropped = failing('ECONNRESET');
       await assert.rejects(resolveDataset(DATASET, isDataFile, { ...options, retries: 2, fetch: dropped.fetch }), HubConnectionError);
       assert.equal(dropped.calls(), 3);
