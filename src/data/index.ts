@@ -1,4 +1,4 @@
-/** Data sets and prompt curation: readers for JSONL/JSON/CSV/TSV/Parquet, schemas, curation, the curate command. */
+/** Data sets and prompt curation: readers for JSONL/JSON/CSV/TSV/Parquet, inputs from disk or the hub, schemas, curation, the curate command. */
 export {
   DataError,
   MissingFileError,
@@ -27,6 +27,7 @@ export {
   type SchemaOptions,
 } from './schemas.js';
 export { loadDataset, loadFile, type LoadOptions, type LoadedDataset, type LoadedFile } from './load.js';
+export { isDataFilePath, isHubDatasetId, resolveDataInput, resolveDataInputs, type ResolvedInput } from './inputs.js';
 export {
   DROP_REASONS,
   curate,
@@ -46,6 +47,6 @@ export {
   type TokenSplitter,
   type TokenizerLike,
 } from './curate.js';
-export { CURATED_FILE, MANIFEST_FILE, curateCommand, type CurateCommandOptions, type CurateSummary, type CurationManifest } from './curate-command.js';
+export { CURATED_FILE, MANIFEST_FILE, curateCommand, type CurateCommandOptions, type CurateSummary, type CurationManifest, type HubProvenance } from './curate-command.js';
 export { countWords, joinPromptContinuation, normaliseForDedupe, wordSpans } from './text.js';
 export { irlensVersion } from './version.js';

@@ -1,22 +1,25 @@
 /**
- * The on-disk cache that huggingface_hub (and transformers, and every tool built on them) shares:
+ * The on-disk cache that huggingface_hub (and transformers, datasets, and every tool built on them)
+ * shares; a data set's folder is `datasets--<owner>--<name>`, laid out the same way:
  *
  * ```
  * <cache>/models--<org>--<name>/
  *   blobs/<etag>                    file contents, named by the hub's ETag (sha256 for LFS files,
  *                                   the git blob sha1 for the others)
- *   snapshots/<commit>/<file>       relative symlinks into ../../blobs/
+ *   snapshots/<commit>/<path>       relative symlinks into blobs/ (a file in a repo sub-folder,
+ *                                   e.g. data/train-00000-of-00001.parquet, keeps its folders)
  *   refs/<branch or tag>            the commit hash that revision pointed to
  * ```
  *
  * A blob being downloaded is `blobs/<etag>.incomplete` and only renamed to its final name once
  * its size and hash are checked, so a snapshot never points at half a file.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from './atomic.js';
+import type { RepoType } from './hub-errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -42,12 +45,24 @@ function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
 }
 
-/** `org/name` → `models--org--name` (the folder name huggingface_hub uses for a model repo). */
-export function repoFolderName(repoId: string): string {
-  return ['models', ...repoId.split('/')].join('--');
+/** `org/name` → `models--org--name` or `datasets--org--name` (huggingface_hub's `repo_folder_name`). */
+export function repoFolderName(repoId: string, repoType: RepoType = 'model'): string {
+  return [`${repoType}s`, ...repoId.split('/')].join('--');
 }
 
 export const COMMIT_HASH = /^[0-9a-f]{40}$/;
+
+/**
+ * The files under a folder as `/`-separated relative paths, sub-folders included, sorted; entries
+ * whose name starts with a dot (a half-made link, .git) and links to missing blobs are left out.
+ */
+export function filesUnder(folder: string): string[] {
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .map((path) => path.split(sep).join('/'))
+    .filter((path) => !path.split('/').some((part) => part.startsWith('.')) && existsSync(join(folder, path)) && statSync(join(folder, path)).isFile())
+    .sort();
+}
 
 /** Paths inside one repo's cache folder. */
 export class RepoCache {
@@ -56,13 +71,14 @@ export class RepoCache {
   constructor(
     readonly cacheDir: string,
     readonly repoId: string,
+    readonly repoType: RepoType = 'model',
   ) {
-    this.root = join(cacheDir, repoFolderName(repoId));
+    this.root = join(cacheDir, repoFolderName(repoId, repoType));
   }
 
   /** irlens's own lock for a blob (huggingface_hub's `.locks/` folder, a name of our own). */
   lockPath(etag: string): string {
-    return join(this.cacheDir, '.locks', repoFolderName(this.repoId), `${etag}.irlens.lock`);
+    return join(this.cacheDir, '.locks', repoFolderName(this.repoId, this.repoType), `${etag}.irlens.lock`);
   }
 
   blobPath(etag: string): string {
@@ -102,6 +118,11 @@ export class RepoCache {
   /** Whether the snapshot has `file` and it leads to an existing blob (a dangling link does not count). */
   hasFile(commit: string, file: string): boolean {
     return existsSync(this.pointerPath(commit, file));
+  }
+
+  /** The repo paths (`data/train.parquet`) a snapshot holds. */
+  snapshotFiles(commit: string): string[] {
+    return filesUnder(this.snapshotDir(commit));
   }
 
   /**

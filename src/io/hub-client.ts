@@ -1,24 +1,31 @@
 /**
- * The hub's HTTP protocol, on Node's fetch:
+ * The hub's HTTP protocol, on Node's fetch. Data set repos use the same routes under `datasets/`
+ * (`/api/datasets/...`, `/datasets/{repo}/resolve/...`), as huggingface_hub's `hf_hub_url` and
+ * `dataset_info` build them:
  *
  * - `GET {endpoint}/api/models/{repo}/revision/{revision}` → `{ sha, siblings: [{ rfilename }] }`,
- *   the commit a revision points at and the files it holds;
+ *   the commit a revision points at and the files it holds (paths from the repo root, sub-folders
+ *   included);
  * - `HEAD {endpoint}/{repo}/resolve/{commit}/{file}` → the file's `ETag` (or, for LFS files, which
  *   answer with a redirect to a CDN, `X-Linked-Etag` and `X-Linked-Size`), `X-Repo-Commit`, and
  *   the `Location` to fetch it from;
  * - `GET` of that location, with `Range: bytes=N-` to resume a partial download.
  *
- * Errors carry the hub's `X-Error-Code` / `X-Error-Message` headers when it sends them.
+ * Errors carry the hub's `X-Error-Code` / `X-Error-Message` headers when it sends them. Failures
+ * that another try may cure (a dropped connection, 5xx, 429, a stall) are retried; having no
+ * network at all (connection refused, no DNS, no route) fails at once.
  */
 import { createReadStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { HubAuthError, HubConnectionError, HubDownloadError, HubError, HubNotFoundError } from './hub-errors.js';
+import { HubAuthError, HubConnectionError, HubDownloadError, HubError, HubNotFoundError, type RepoType } from './hub-errors.js';
 import type { DownloadReporter } from './progress.js';
 
 export interface HubClientOptions {
   /** e.g. `https://huggingface.co`, without a trailing slash. */
   endpoint: string;
+  /** Default `model`. */
+  repoType?: RepoType;
   token?: string;
   reporter: DownloadReporter;
   /** How many times a failed transfer is tried again (default 5). */
@@ -30,7 +37,7 @@ export interface HubClientOptions {
   fetch?: typeof fetch;
 }
 
-export interface ModelInfo {
+export interface RepoInfo {
   /** The commit the revision points at. */
   sha: string;
   /** Every file of the repo at that commit (paths relative to the repo root). */
@@ -53,6 +60,13 @@ const SHA256 = /^[0-9a-f]{64}$/;
 /** Thrown inside the client for failures worth another try (connection dropped, 5xx, 429, stall). */
 class RetryableError extends Error {}
 
+/**
+ * Error codes that mean there is no way to the server at all, so retrying only makes the user wait
+ * (five retries with back-off took half a minute): refused, no DNS answer, no route, and undici's
+ * connect timeout (nothing answered for 10 s).
+ */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'UND_ERR_CONNECT_TIMEOUT']);
+
 /** `W/"abc"` → `abc`. */
 export function normalizeEtag(etag: string): string {
   return etag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
@@ -62,6 +76,9 @@ function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
+/** A path inside a repo: relative, no `.` or `..` parts, no empty parts, no backslashes. */
+const isRepoPath = (path: string): boolean => path !== '' && !path.includes('\\') && path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class HubClient {
@@ -70,18 +87,20 @@ export class HubClient {
   private readonly retryDelayMs: number;
   private readonly idleTimeoutMs: number;
   private readonly fetchImpl: typeof fetch;
+  private readonly repoType: RepoType;
 
   constructor(
-    /** The id as the user wrote it, for messages. */
-    private readonly modelId: string,
+    /** The repo as the user wrote it, for messages. */
+    private readonly spec: string,
     private readonly repoId: string,
     private readonly options: HubClientOptions,
   ) {
     try {
       this.origin = new URL(options.endpoint).origin;
     } catch {
-      throw new HubError(modelId, `the hub endpoint '${options.endpoint}' is not a URL`, 'set HF_ENDPOINT to a URL such as https://huggingface.co, or unset it');
+      throw new HubError(spec, `the hub endpoint '${options.endpoint}' is not a URL`, 'set HF_ENDPOINT to a URL such as https://huggingface.co, or unset it');
     }
+    this.repoType = options.repoType ?? 'model';
     this.retries = options.retries ?? 5;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
@@ -89,8 +108,8 @@ export class HubClient {
   }
 
   /** The commit `revision` points at and the files there. */
-  async modelInfo(revision: string): Promise<ModelInfo> {
-    const url = `${this.options.endpoint}/api/models/${encodePath(this.repoId)}/revision/${encodeURIComponent(revision)}`;
+  async repoInfo(revision: string): Promise<RepoInfo> {
+    const url = `${this.options.endpoint}/api/${this.repoType}s/${encodePath(this.repoId)}/revision/${encodeURIComponent(revision)}`;
     const response = await this.withRetries(async () => {
       const response = await this.send(url, { method: 'GET', headers: { accept: 'application/json' } });
       await this.throwIfFailed(response, revision);
@@ -100,19 +119,24 @@ export class HubClient {
     try {
       body = await response.json();
     } catch (error) {
-      throw new HubError(this.modelId, `the hub's model info at ${url} is not JSON (${(error as Error).message})`, 'check HF_ENDPOINT: it must point at a Hugging Face hub');
+      throw new HubError(this.spec, `the hub's repo info at ${url} is not JSON (${(error as Error).message})`, 'check HF_ENDPOINT: it must point at a Hugging Face hub');
     }
     const { sha, siblings } = (body ?? {}) as { sha?: unknown; siblings?: unknown };
     if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha) || !Array.isArray(siblings)) {
-      throw new HubError(this.modelId, `the hub's model info at ${url} has no commit "sha" or "siblings" list`, 'check HF_ENDPOINT: it must point at a Hugging Face hub');
+      throw new HubError(this.spec, `the hub's repo info at ${url} has no commit "sha" or "siblings" list`, 'check HF_ENDPOINT: it must point at a Hugging Face hub');
     }
     const names = siblings.map((s) => (s as { rfilename?: unknown } | null)?.rfilename).filter((n): n is string => typeof n === 'string');
+    const outside = names.find((name) => !isRepoPath(name));
+    if (outside !== undefined) {
+      // Each name becomes a path under the snapshot folder: refuse one that would leave it.
+      throw new HubError(this.spec, `the hub's repo info at ${url} lists the file ${JSON.stringify(outside)}, which is not a path inside the repo`, 'check HF_ENDPOINT: it must point at a Hugging Face hub');
+    }
     return { sha, siblings: names };
   }
 
   /** HEAD of the resolve URL: the file's ETag, size and download location, without its bytes. */
   async fileMetadata(commit: string, file: string): Promise<FileMetadata> {
-    let url = `${this.options.endpoint}/${encodePath(this.repoId)}/resolve/${encodeURIComponent(commit)}/${encodePath(file)}`;
+    let url = `${this.options.endpoint}/${this.repoType === 'model' ? '' : `${this.repoType}s/`}${encodePath(this.repoId)}/resolve/${encodeURIComponent(commit)}/${encodePath(file)}`;
     return this.withRetries(async () => {
       for (let hops = 0; hops < 10; hops++) {
         const response = await this.send(url, { method: 'HEAD', redirect: 'manual', headers: { 'accept-encoding': 'identity' } });
@@ -127,7 +151,7 @@ export class HubClient {
         }
         await this.throwIfFailed(response, commit, file);
         if (!etag) {
-          throw new HubDownloadError(this.modelId, file, `the server at ${url} sent no ETag, so the file cannot be cached`, 'check HF_ENDPOINT (and any proxy): it must point at a Hugging Face hub');
+          throw new HubDownloadError(this.spec, file, `the server at ${url} sent no ETag, so the file cannot be cached`, 'check HF_ENDPOINT (and any proxy): it must point at a Hugging Face hub');
         }
         const sizeHeader = response.headers.get('x-linked-size') ?? (redirected ? null : response.headers.get('content-length'));
         const size = sizeHeader !== null && /^\d+$/.test(sizeHeader) ? Number(sizeHeader) : undefined;
@@ -138,7 +162,7 @@ export class HubClient {
           location: redirected && location ? new URL(location, url).toString() : url,
         };
       }
-      throw new HubDownloadError(this.modelId, file, `too many redirects from ${url}`, 'check HF_ENDPOINT and any proxy between here and the hub');
+      throw new HubDownloadError(this.spec, file, `too many redirects from ${url}`, 'check HF_ENDPOINT and any proxy between here and the hub');
     });
   }
 
@@ -169,7 +193,7 @@ export class HubClient {
         progress.fail(reason);
         if (!(error instanceof RetryableError)) throw error;
         if (attempt >= this.retries) {
-          throw new HubDownloadError(this.modelId, file, `the download failed ${attempt + 1} times (last: ${reason}); the ${existsSync(incomplete) ? statSync(incomplete).size : 0} bytes received are kept in ${incomplete}`);
+          throw new HubDownloadError(this.spec, file, `the download failed ${attempt + 1} times (last: ${reason}); the ${existsSync(incomplete) ? statSync(incomplete).size : 0} bytes received are kept in ${incomplete}`);
         }
         await sleep(this.retryDelayMs * 2 ** attempt);
       }
@@ -182,7 +206,7 @@ export class HubClient {
     const size = statSync(incomplete).size;
     const fail = (problem: string) => {
       rmSync(incomplete, { force: true });
-      return new HubDownloadError(this.modelId, file, `${problem}; the partial file was deleted`, 'run again to download it afresh; if it keeps happening, a proxy may be altering the file');
+      return new HubDownloadError(this.spec, file, `${problem}; the partial file was deleted`, 'run again to download it afresh; if it keeps happening, a proxy may be altering the file');
     };
     if (metadata.size !== undefined && size !== metadata.size) throw fail(`received ${size} bytes but the hub announced ${metadata.size}`);
     if (SHA256.test(metadata.etag)) {
@@ -212,7 +236,7 @@ export class HubClient {
       }
       if (response.status === 404) {
         await response.body?.cancel();
-        throw new HubDownloadError(this.modelId, file, `its download location ${url} answered 404`, 'run again: the hub hands out a fresh location each time');
+        throw new HubDownloadError(this.spec, file, `its download location ${url} answered 404`, 'run again: the hub hands out a fresh location each time');
       }
       await this.throwIfFailed(response, undefined, file);
       let append = have > 0 && response.status === 206;
@@ -258,6 +282,9 @@ export class HubClient {
       return await this.fetchImpl(url, { ...init, headers });
     } catch (error) {
       if (error instanceof RetryableError) throw error;
+      if (isUnreachable(error)) {
+        throw new HubConnectionError(this.spec, `cannot reach the hub at ${new URL(url).origin} (${describeNetworkError(error)})`, 'check the network connection and HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use only the local cache');
+      }
       throw new RetryableError(describeNetworkError(error));
     }
   }
@@ -270,13 +297,13 @@ export class HubClient {
     const serverMessage = response.headers.get('x-error-message') ?? undefined;
     await response.body?.cancel().catch(() => undefined);
     const status = response.status;
-    if (status === 401 || status === 403) throw new HubAuthError(this.modelId, status, this.options.token !== undefined, serverMessage, code || undefined);
+    if (status === 401 || status === 403) throw new HubAuthError(this.spec, status, this.options.token !== undefined, serverMessage, code || undefined, this.repoType);
     if (status === 404) {
       const what = code === 'RevisionNotFound' ? 'revision' : code === 'EntryNotFound' || (file !== undefined && code !== 'RepoNotFound') ? 'file' : 'repo';
-      throw new HubNotFoundError(this.modelId, what, revision ?? '?', file);
+      throw new HubNotFoundError(this.spec, what, revision ?? '?', file, this.repoType);
     }
     if (status === 429 || status >= 500) throw new RetryableError(`HTTP ${status}${serverMessage ? `: ${serverMessage}` : ''}`);
-    throw new HubError(this.modelId, `the hub answered HTTP ${status}${serverMessage ? ` (${serverMessage})` : ''}${file ? ` for ${file}` : ''}`, 'check the id, the revision and HF_ENDPOINT');
+    throw new HubError(this.spec, `the hub answered HTTP ${status}${serverMessage ? ` (${serverMessage})` : ''}${file ? ` for ${file}` : ''}`, 'check the id, the revision and HF_ENDPOINT');
   }
 
   /** Runs `fn`, trying again after network failures, 5xx and 429. */
@@ -287,12 +314,30 @@ export class HubClient {
       } catch (error) {
         if (!(error instanceof RetryableError)) throw error;
         if (attempt >= this.retries) {
-          throw new HubConnectionError(this.modelId, `cannot reach the hub at ${this.options.endpoint} (${error.message})`, 'check the network connection and HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use only the local cache');
+          throw new HubConnectionError(this.spec, `cannot reach the hub at ${this.options.endpoint} (${error.message})`, 'check the network connection and HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use only the local cache');
         }
         await sleep(this.retryDelayMs * 2 ** attempt);
       }
     }
   }
+}
+
+/** The error codes in fetch's nested errors (`cause` chains, and AggregateError's `errors` when several addresses were tried). */
+function networkErrorCodes(error: unknown, depth = 0): string[] {
+  if (!(error instanceof Error) || depth > 4) return [];
+  const { code, cause, errors } = error as Error & { code?: unknown; cause?: unknown; errors?: unknown };
+  const nested = [cause, ...(Array.isArray(errors) ? errors : [])].flatMap((inner) => networkErrorCodes(inner, depth + 1));
+  return typeof code === 'string' ? [code, ...nested] : nested;
+}
+
+/**
+ * True when the request never reached a server: every code found says there is no way to it, or
+ * fetch refused the port itself (it never connects to ports such as 9 or 6000).
+ */
+function isUnreachable(error: unknown): boolean {
+  const codes = networkErrorCodes(error);
+  if (codes.length > 0) return codes.every((code) => UNREACHABLE_CODES.has(code));
+  return describeNetworkError(error).endsWith('bad port');
 }
 
 /** A readable reason from fetch's nested errors (`fetch failed` → `connect ECONNREFUSED ...`). */

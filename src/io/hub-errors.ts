@@ -1,27 +1,46 @@
 /**
- * Errors from fetching a model off the Hugging Face hub. Each message names the model id (and
- * the revision or file where it matters), says what went wrong and what to do about it.
+ * Errors from fetching a model or a data set off the Hugging Face hub. Each message names the repo
+ * as the user wrote it (and the revision or file where it matters), says what went wrong and what
+ * to do about it.
  */
+
+/** The kinds of hub repo irlens reads. */
+export type RepoType = 'model' | 'dataset';
+
+/** How messages speak of each kind of repo, and how a user does without the hub. */
+const REPO_WORDS: Record<RepoType, { noun: string; local: string }> = {
+  model: { noun: 'model', local: 'pass the path of a local checkpoint folder' },
+  dataset: { noun: 'data set', local: 'pass the path of a local data file or folder' },
+};
+
+export const repoNoun = (repoType: RepoType): string => REPO_WORDS[repoType].noun;
+
+/** The way around the hub for this kind of repo, as a hint ("pass the path of a local ..."). */
+export const localAlternative = (repoType: RepoType): string => REPO_WORDS[repoType].local;
+
 export class HubError extends Error {
   override name = 'HubError';
   constructor(
-    /** The model id as the user wrote it, e.g. `EleutherAI/pythia-70m`. */
-    readonly modelId: string,
+    /** The repo as the user wrote it, e.g. `EleutherAI/pythia-70m` or `jaredjoss/jigsaw-long-2000@main`. */
+    readonly repo: string,
     readonly problem: string,
     readonly hint: string,
   ) {
-    super(`${modelId}: ${problem}; ${hint}`);
+    super(`${repo}: ${problem}; ${hint}`);
   }
 }
 
-/** The hub could not be reached (connection refused, DNS, repeated 5xx) even after retries. */
+/**
+ * The hub could not be reached: at once when there is no network (connection refused, no DNS, no
+ * route), or after retries when the connection keeps dropping or the hub keeps answering 5xx.
+ */
 export class HubConnectionError extends HubError {
   override name = 'HubConnectionError';
 }
 
-/** The string is neither an existing local folder nor a well-formed hub model id. */
-export class ModelIdError extends HubError {
-  override name = 'ModelIdError';
+/** The string is neither an existing local path nor a well-formed hub id. */
+export class RepoIdError extends HubError {
+  override name = 'RepoIdError';
 }
 
 /**
@@ -31,24 +50,27 @@ export class ModelIdError extends HubError {
 export class HubAuthError extends HubError {
   override name = 'HubAuthError';
   constructor(
-    modelId: string,
+    repo: string,
     readonly status: number,
     readonly tokenSent: boolean,
     serverMessage?: string,
     /** The hub's X-Error-Code, e.g. GatedRepo or RepoNotFound. */
     readonly errorCode?: string,
+    repoType: RepoType = 'model',
   ) {
+    const noun = repoNoun(repoType);
     const said = `HTTP ${status}${serverMessage ? `: ${serverMessage}` : ''}`;
     const maybeMissing = errorCode === 'RepoNotFound';
+    const tokenPart = tokenSent ? ' and the token sent does not grant access to it' : ', and no token was sent';
     super(
-      modelId,
+      repo,
       maybeMissing
-        ? `the hub refused access (${said}): either no such model exists or it is private or gated${tokenSent ? ' and the token sent does not grant access to it' : ', and no token was sent'}`
-        : `the hub refused access (${said}); the repo is gated or private${tokenSent ? ' and the token sent does not grant access to it' : ', and no token was sent'}`,
+        ? `the hub refused access (${said}): either no such ${noun} exists or it is private or gated${tokenPart}`
+        : `the hub refused access (${said}); the ${noun} is gated or private${tokenPart}`,
       (maybeMissing ? 'check the spelling of the id; if it is right, ' : '') +
         (tokenSent
-          ? 'check that HF_TOKEN holds a token of an account that may read this repo (for a gated model, accept its terms on the model page first)'
-          : 'set HF_TOKEN to an access token (https://huggingface.co/settings/tokens) of an account that may read it; for a gated model, accept its terms on the model page first'),
+          ? `check that HF_TOKEN holds a token of an account that may read this repo (for a gated ${noun}, accept its terms on its hub page first)`
+          : `set HF_TOKEN to an access token (https://huggingface.co/settings/tokens) of an account that may read it; for a gated ${noun}, accept its terms on its hub page first`),
     );
   }
 }
@@ -57,40 +79,43 @@ export class HubAuthError extends HubError {
 export class HubNotFoundError extends HubError {
   override name = 'HubNotFoundError';
   constructor(
-    modelId: string,
+    repo: string,
     readonly what: 'repo' | 'revision' | 'file',
     readonly revision: string,
     readonly file?: string,
+    repoType: RepoType = 'model',
   ) {
+    const noun = repoNoun(repoType);
     super(
-      modelId,
+      repo,
       what === 'repo'
-        ? 'no such model on the hub (HTTP 404), and no local folder by that name'
+        ? `no such ${noun} on the hub (HTTP 404), and no local path by that name`
         : what === 'revision'
-          ? `the model has no revision '${revision}' (HTTP 404)`
+          ? `the ${noun} has no revision '${revision}' (HTTP 404)`
           : `revision '${revision}' has no file '${file ?? '?'}' (HTTP 404)`,
       what === 'repo'
-        ? 'check the spelling of the id (org/name, as in the model page URL), or pass the path of a local checkpoint folder'
+        ? `check the spelling of the id (owner/name, as in the URL of its hub page), or ${localAlternative(repoType)}`
         : what === 'revision'
-          ? 'pass a branch, tag or full 40-character commit hash that exists on the model page (Files and versions)'
+          ? "pass a branch, tag or full 40-character commit hash that exists on its hub page (Files and versions)"
           : 'the repo changed while it was being downloaded; run again',
     );
   }
 }
 
-/** Offline mode (HF_HUB_OFFLINE) was asked for, and the cache does not hold the model. */
+/** Offline mode (HF_HUB_OFFLINE) was asked for, and the cache does not hold the repo. */
 export class HubOfflineError extends HubError {
   override name = 'HubOfflineError';
   constructor(
-    modelId: string,
+    repo: string,
     readonly revision: string,
     readonly cachePath: string,
     detail: string,
+    repoType: RepoType = 'model',
   ) {
     super(
-      modelId,
+      repo,
       `offline mode (HF_HUB_OFFLINE) is on and revision '${revision}' is not in the cache at ${cachePath} (${detail})`,
-      'download it once with network access (unset HF_HUB_OFFLINE), point HF_HUB_CACHE at a cache that has it, or pass a local checkpoint folder',
+      `download it once with network access (unset HF_HUB_OFFLINE), point HF_HUB_CACHE at a cache that has it, or ${localAlternative(repoType)}`,
     );
   }
 }
@@ -99,16 +124,16 @@ export class HubOfflineError extends HubError {
 export class HubDownloadError extends HubError {
   override name = 'HubDownloadError';
   constructor(
-    modelId: string,
+    repo: string,
     readonly file: string,
     problem: string,
     hint = 'run again: a partial download resumes where it stopped; check the network (and HF_ENDPOINT) if it keeps failing',
   ) {
-    super(modelId, `${file}: ${problem}`, hint);
+    super(repo, `${file}: ${problem}`, hint);
   }
 }
 
-/** The repo exists but does not hold a checkpoint irlens can load. */
+/** The repo exists but does not hold what irlens can load (a checkpoint, data files). */
 export class HubRepoContentError extends HubError {
   override name = 'HubRepoContentError';
 }

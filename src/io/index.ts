@@ -1,4 +1,4 @@
-/** Checkpoint I/O: safetensors, torch .bin, checkpoint folders and config.json. */
+/** Checkpoint I/O: safetensors, torch .bin, checkpoint folders and config.json; models and data sets from the hub. */
 export { CheckpointError, ConfigError, UnsafePickleError } from './errors.js';
 export { elementCount, type TensorMap, type TensorRecord } from './record.js';
 export {
@@ -30,7 +30,9 @@ export {
   type ProblemType,
   type RobertaConfig,
 } from './config.js';
-export { resolveModel, resolveModelDetails, parseModelId, type ResolveModelOptions, type ResolvedModel } from './hub.js';
+export { resolveModel, resolveModelDetails, parseModelId, type ResolvedModel } from './hub.js';
+export { resolveDataset, type ResolvedDataset } from './hub-dataset.js';
+export { isRepoIdShaped, parseRepoId, type HubOptions, type ResolvedSnapshot } from './hub-snapshot.js';
 export {
-  HubError, HubAuthError, HubConnectionError, HubDownloadError, HubNotFoundError, HubOfflineError, HubRepoContentError, ModelIdError,
+  HubError, HubAuthError, HubConnectionError, HubDownloadError, HubNotFoundError, HubOfflineError, HubRepoContentError, RepoIdError, type RepoType,
 } from './hub-errors.js';

@@ -1,9 +1,9 @@
 /**
- * A stand-in for the Hugging Face hub on 127.0.0.1, for the hub client's tests: the model-info
- * API, `resolve` URLs (LFS files answer with a redirect to a "CDN" path carrying X-Linked-Etag
- * and X-Linked-Size, the others with their git blob sha1 as ETag), X-Repo-Commit, Range
- * requests, a gated repo, X-Error-Code on 404s. It logs every request and can cut a transfer
- * midway or corrupt one, to test resuming and verification.
+ * A stand-in for the Hugging Face hub on 127.0.0.1, for the hub client's tests: the model- and
+ * dataset-info APIs, `resolve` URLs (data sets' under /datasets/; LFS files answer with a redirect
+ * to a "CDN" path carrying X-Linked-Etag and X-Linked-Size, the others with their git blob sha1 as
+ * ETag), X-Repo-Commit, Range requests, a gated repo, X-Error-Code on 404s. It logs every request
+ * and can cut a transfer midway or corrupt one, to test resuming and verification.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -18,11 +18,15 @@ export interface FakeCommit {
 
 export interface FakeRepo {
   id: string;
+  /** Default `model`. */
+  type?: 'model' | 'dataset';
   commits: FakeCommit[];
   /** Branch and tag names → commit sha. */
   refs: Record<string, string>;
   /** When set, the repo is gated: requests without `Authorization: Bearer <token>` get 401. */
   token?: string;
+  /** With `token`: private rather than gated, so the hub hides it as if it did not exist, info included. */
+  private?: boolean;
 }
 
 export interface LoggedRequest {
@@ -32,7 +36,7 @@ export interface LoggedRequest {
   authorization?: string;
 }
 
-const LFS = /\.(safetensors|bin|msgpack|h5|pt)$/;
+const LFS = /\.(safetensors|bin|msgpack|h5|pt|parquet)$/;
 
 export const gitBlobSha1 = (content: Buffer) => createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 export const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex');
@@ -49,6 +53,8 @@ export function filesOf(folder: string, extra: Record<string, string | Buffer> =
 
 /** The ETag the hub gives a file: sha256 for LFS files, the git blob sha1 for the rest. */
 export const etagOf = (name: string, content: Buffer) => (LFS.test(name) ? sha256(content) : gitBlobSha1(content));
+
+const repoKey = (type: string, id: string) => `${type}:${id}`;
 
 export class FakeHub {
   readonly requests: LoggedRequest[] = [];
@@ -80,7 +86,7 @@ export class FakeHub {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       urls.push(`http://${urls.length === 1 ? (options.cdnHost ?? '127.0.0.1') : '127.0.0.1'}:${(server.address() as AddressInfo).port}`);
     }
-    hub = new FakeHub(servers, urls[0]!, urls[1]!, new Map(repos.map((r) => [r.id, r])));
+    hub = new FakeHub(servers, urls[0]!, urls[1]!, new Map(repos.map((r) => [repoKey(r.type ?? 'model', r.id), r])));
     return hub;
   }
 
@@ -108,7 +114,9 @@ export class FakeHub {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.url);
-    const path = decodeURIComponent(url.pathname);
+    // Routes are matched on the raw path, so that an encoded revision such as refs%2Fpr%2F1 stays one part.
+    const rawPath = url.pathname;
+    const path = decodeURIComponent(rawPath);
     this.requests.push({ method: req.method ?? '?', path, range: req.headers.range, authorization: req.headers.authorization });
     const fail = (status: number, code: string, message: string) => {
       res.writeHead(status, { 'x-error-code': code, 'x-error-message': message, 'content-type': 'application/json' });
@@ -117,14 +125,16 @@ export class FakeHub {
 
     if (path.startsWith('/cdn/')) return this.serveBlob(req, res, path.slice('/cdn/'.length));
 
-    const api = /^\/api\/models\/(.+)\/revision\/(.+)$/.exec(path);
-    const resolveMatch = api ? null : /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
-    const repoId = api?.[1] ?? resolveMatch?.[1];
-    const revision = api?.[2] ?? resolveMatch?.[2];
+    const api = /^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(rawPath);
+    const resolveMatch = api ? null : /^\/(datasets\/)?([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(rawPath);
+    const type = api ? api[1]!.slice(0, -1) : resolveMatch?.[1] ? 'dataset' : 'model';
+    const repoId = decodeURIComponent(api?.[2] ?? resolveMatch?.[2] ?? '');
+    const revision = decodeURIComponent(api?.[3] ?? resolveMatch?.[3] ?? '');
     if (!repoId || !revision) return fail(404, 'NotFound', 'no such route');
-    const repo = this.repos.get(repoId);
-    // Like the hub: a missing repo is a 404 to an authenticated caller, a 401 to an anonymous one.
-    if (!repo) return req.headers.authorization ? fail(404, 'RepoNotFound', 'Repository not found') : fail(401, 'RepoNotFound', 'Repository not found');
+    const repo = this.repos.get(repoKey(type, repoId));
+    const hidden = repo?.private === true && req.headers.authorization !== `Bearer ${repo.token}`;
+    // Like the hub: a missing (or hidden private) repo is a 404 to an authenticated caller, a 401 to an anonymous one.
+    if (!repo || hidden) return req.headers.authorization ? fail(404, 'RepoNotFound', 'Repository not found') : fail(401, 'RepoNotFound', 'Repository not found');
     // Like the hub: a gated repo's model info is public, its files are not.
     if (repo.token && !api && req.headers.authorization !== `Bearer ${repo.token}`) {
       return fail(401, 'GatedRepo', `Access to model ${repo.id} is restricted. You must have access to it and be authenticated to access it.`);
@@ -138,7 +148,7 @@ export class FakeHub {
       res.end(JSON.stringify({ id: repo.id, modelId: repo.id, sha: commit.sha, siblings: [...commit.files.keys()].map((rfilename) => ({ rfilename })) }));
       return;
     }
-    const file = resolveMatch![3]!;
+    const file = decodeURIComponent(resolveMatch![4]!);
     const content = commit.files.get(file);
     if (!content) return fail(404, 'EntryNotFound', `${file} does not exist on "${revision}"`);
     const etag = etagOf(file, content);
@@ -193,4 +203,23 @@ export class FakeHub {
     }
     res.end(body);
   }
+}
+
+/** The URL of a port on 127.0.0.1 that nothing listens on (any longer): connecting is refused. */
+export async function closedEndpoint(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** fetch that counts its calls (an attempt that fails before any answer counts too). */
+export function countingFetch(inner: typeof fetch = fetch): { fetch: typeof fetch; calls: () => number } {
+  let calls = 0;
+  const counted = ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+    calls++;
+    return inner(input, init);
+  }) as typeof fetch;
+  return { fetch: counted, calls: () => calls };
 }

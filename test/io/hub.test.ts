@@ -5,12 +5,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadCheckpoint } from '../../src/io/checkpoint.js';
 import { CheckpointError } from '../../src/io/errors.js';
-import { parseModelId, resolveModel, resolveModelDetails, type ResolveModelOptions } from '../../src/io/hub.js';
-import { HubAuthError, HubDownloadError, HubNotFoundError, HubOfflineError, HubRepoContentError, ModelIdError } from '../../src/io/hub-errors.js';
+import { parseModelId, resolveModel, resolveModelDetails } from '../../src/io/hub.js';
+import type { HubOptions } from '../../src/io/hub-snapshot.js';
+import { HubAuthError, HubConnectionError, HubDownloadError, HubNotFoundError, HubOfflineError, HubRepoContentError, RepoIdError } from '../../src/io/hub-errors.js';
+import { resolveDataset } from '../../src/io/hub-dataset.js';
 import { silentReporter, type DownloadReporter } from '../../src/io/progress.js';
 import { loadModel } from '../../src/models/load.js';
 import { fixture, scratch } from './helpers.js';
-import { FakeHub, commitSha, etagOf, filesOf, sha256, type FakeRepo } from './hub-server.js';
+import { FakeHub, closedEndpoint, commitSha, countingFetch, etagOf, filesOf, sha256, type FakeRepo } from './hub-server.js';
+import { CSV_FILE, DATASET, DATASET_TOKEN, PARQUET_FILE, PRIVATE_DATASET, datasetMain, datasetRepos, datasetV1, isDataFile } from './hub-datasets.js';
 
 const TINY = 'tiny-org/gpt-neox-tiny';
 const SHARDED = 'tiny-org/gpt-neox-tiny-sharded';
@@ -37,6 +40,7 @@ const repos: FakeRepo[] = [
   { id: BIN, commits: [{ sha: commitSha('bin'), files: filesOf(fixture('gpt-neox-tiny-bin')) }], refs: { main: commitSha('bin') } },
   { id: GATED, commits: [{ sha: commitSha('gated'), files: filesOf(fixture('gpt-neox-tiny')) }], refs: { main: commitSha('gated') }, token: TOKEN },
   { id: 'tiny-org/no-weights', commits: [{ sha: commitSha('nw'), files: new Map([['config.json', Buffer.from('{}')]]) }], refs: { main: commitSha('nw') } },
+  ...datasetRepos(),
 ];
 
 const NEEDED = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
@@ -51,7 +55,7 @@ after(async () => {
 });
 
 /** A fresh cache and the options that point resolveModel at it and at the fake hub. */
-function setup(extraEnv: Record<string, string> = {}): { cache: string; options: ResolveModelOptions; cleanup: () => void } {
+function setup(extraEnv: Record<string, string> = {}): { cache: string; options: HubOptions; cleanup: () => void } {
   const { dir, cleanup } = scratch();
   const cache = join(dir, 'hub');
   hub.take();
@@ -413,8 +417,171 @@ describe('resolveModel with local folders and ids', () => {
     assert.deepEqual(parseModelId('EleutherAI/pythia-70m', 'v1'), { repoId: 'EleutherAI/pythia-70m', revision: 'v1' });
     assert.deepEqual(parseModelId('org/name@refs/pr/1'), { repoId: 'org/name', revision: 'refs/pr/1' });
     for (const bad of ['org/na me', 'org--x/name', 'a/b/c', 'org/name@', '-org/name', 'org/name@a/../b']) {
-      assert.throws(() => parseModelId(bad), ModelIdError, bad);
+      assert.throws(() => parseModelId(bad), RepoIdError, bad);
     }
     assert.throws(() => parseModelId('org/name@v1', 'v2'), /one place/);
+  });
+});
+
+describe('resolveDataset from the hub', () => {
+  const datasetDir = (cache: string) => join(cache, 'datasets--tiny-org--toxic-prompts');
+
+  it('downloads the data files, sub-folders included, into the datasets--owner--name layout', async () => {
+    const { cache, options, cleanup } = setup();
+    try {
+      const resolved = await resolveDataset(DATASET, isDataFile, options);
+      const repoDir = datasetDir(cache);
+      assert.equal(resolved.source, 'hub');
+      assert.equal(resolved.commit, datasetMain);
+      assert.equal(resolved.folder, join(repoDir, 'snapshots', datasetMain));
+      assert.deepEqual(resolved.repoFiles, [PARQUET_FILE, CSV_FILE].sort());
+      assert.deepEqual(resolved.files, resolved.repoFiles.map((file) => join(resolved.folder, file)));
+      assert.deepEqual(readdirSync(cache).sort(), ['.locks', 'datasets--tiny-org--toxic-prompts']);
+      assert.deepEqual(readdirSync(join(cache, '.locks')), ['datasets--tiny-org--toxic-prompts']);
+      assert.deepEqual(readdirSync(repoDir).sort(), ['blobs', 'refs', 'snapshots']);
+      assert.equal(readFileSync(join(repoDir, 'refs', 'main'), 'utf8'), datasetMain);
+      // The Parquet file is an LFS blob named by its sha256, linked from one folder deeper.
+      const parquet = join(resolved.folder, 'data', 'train-00000-of-00001.parquet');
+      const parquetEtag = readlinkSync(parquet).split('/').pop()!;
+      assert.equal(readlinkSync(parquet), `../../../blobs/${parquetEtag}`);
+      assert.equal(parquetEtag.length, 64);
+      assert.equal(readlinkSync(join(resolved.folder, CSV_FILE)).length, '../../blobs/'.length + 40);
+      const requested = hub.take().map((r) => r.path);
+      assert.ok(requested.includes(`/api/datasets/${DATASET}/revision/main`), requested.join(', '));
+      assert.ok(requested.some((p) => p === `/datasets/${DATASET}/resolve/${datasetMain}/${PARQUET_FILE}`), requested.join(', '));
+      assert.ok(!requested.some((p) => /README|gitattributes|dataset_infos/.test(p)), `asked for files that hold no data: ${requested.join(', ')}`);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('reads a cached data set without the hub: no request, and the server can be gone', async () => {
+    const { cache, options, cleanup } = setup();
+    const ownHub = await FakeHub.start(datasetRepos());
+    try {
+      const online = { ...options, env: { ...options.env, HF_ENDPOINT: ownHub.url } };
+      const first = await resolveDataset(DATASET, isDataFile, online);
+      await ownHub.close();
+      const again = await resolveDataset(DATASET, isDataFile, online);
+      assert.equal(again.source, 'cache');
+      assert.deepEqual(again.files, first.files);
+      const offline = await resolveDataset(DATASET, isDataFile, { ...online, env: { ...online.env, HF_HUB_OFFLINE: '1' } });
+      assert.deepEqual(offline.files, first.files);
+      assert.ok(existsSync(join(datasetDir(cache), 'snapshots', datasetMain, PARQUET_FILE)));
+    } finally {
+      await ownHub.close().catch(() => undefined);
+      cleanup();
+    }
+  });
+
+  it('pins a revision by tag and by commit', async () => {
+    const { cache, options, cleanup } = setup();
+    try {
+      const byTag = await resolveDataset(`${DATASET}@v1`, isDataFile, options);
+      assert.equal(byTag.commit, datasetV1);
+      assert.deepEqual(byTag.repoFiles, [PARQUET_FILE]);
+      assert.equal(readFileSync(join(datasetDir(cache), 'refs', 'v1'), 'utf8'), datasetV1);
+      const byCommit = await resolveDataset(DATASET, isDataFile, { ...options, revision: datasetV1 });
+      assert.equal(byCommit.folder, byTag.folder);
+      const main = await resolveDataset(DATASET, isDataFile, options);
+      assert.notEqual(main.folder, byTag.folder);
+      assert.notDeepEqual(readFileSync(main.files[1]!), readFileSync(byTag.files[0]!), 'each commit keeps its own Parquet file');
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('says what to do for a private, a missing and an empty data set', async () => {
+    const { options, cleanup } = setup();
+    try {
+      await assert.rejects(resolveDataset(PRIVATE_DATASET, isDataFile, options), (error: unknown) => {
+        assert.ok(error instanceof HubAuthError && error.status === 401, String(error));
+        assert.match(error.message, /no such data set exists or it is private or gated, and no token was sent/);
+        assert.match(error.message, /HF_TOKEN/);
+        return true;
+      });
+      const withToken = await resolveDataset(PRIVATE_DATASET, isDataFile, { ...options, env: { ...options.env, HF_TOKEN: DATASET_TOKEN } });
+      assert.deepEqual(withToken.repoFiles, [PARQUET_FILE]);
+      await assert.rejects(resolveDataset('tiny-org/no-such-data', isDataFile, { ...options, token: 'some-token' }), (error: unknown) => {
+        assert.ok(error instanceof HubNotFoundError && error.what === 'repo', String(error));
+        assert.match(error.message, /^tiny-org\/no-such-data: no such data set on the hub \(HTTP 404\)/);
+        assert.match(error.message, /local data file or folder/);
+        return true;
+      });
+      await assert.rejects(resolveDataset(`${DATASET}@no-such-tag`, isDataFile, options), (error: unknown) => error instanceof HubNotFoundError && error.what === 'revision');
+      await assert.rejects(resolveDataset('tiny-org/no-data', isDataFile, options), (error: unknown) => {
+        assert.ok(error instanceof HubRepoContentError, String(error));
+        assert.match(error.message, /no data file irlens can read \(its files: README\.md, \.gitattributes, dataset_infos\.json\)/);
+        return true;
+      });
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('without a network', () => {
+  it('fails at once when offline mode is on and the data set is not cached, without a request', async () => {
+    const { cache, options, cleanup } = setup({ HF_HUB_OFFLINE: '1' });
+    try {
+      await assert.rejects(resolveDataset(DATASET, isDataFile, options), (error: unknown) => {
+        assert.ok(error instanceof HubOfflineError, String(error));
+        assert.ok(error.message.startsWith(`${DATASET}: offline mode (HF_HUB_OFFLINE) is on`), error.message);
+        assert.ok(error.message.includes(join(cache, 'datasets--tiny-org--toxic-prompts')), error.message);
+        assert.match(error.message, /download it once with network access .* or pass the path of a local data file or folder$/);
+        return true;
+      });
+      assert.deepEqual(hub.take(), []);
+    } finally {
+      cleanup();
+    }
+  });
+
+  for (const kind of ['dataset', 'model'] as const) {
+    it(`fails at the first refused connection for a ${kind}, without retrying, saying how to do without the hub`, async (t) => {
+      const { cache, options, cleanup } = setup();
+      try {
+        const counter = countingFetch();
+        // The default retries and delays: a retry would take a second or more and show in the count.
+        const refused = { env: { ...options.env, HF_ENDPOINT: await closedEndpoint() }, reporter: silentReporter, fetch: counter.fetch };
+        const started = performance.now();
+        const attempt = kind === 'dataset' ? resolveDataset(DATASET, isDataFile, refused) : resolveModel(TINY, refused);
+        await assert.rejects(attempt, (error: unknown) => {
+          assert.ok(error instanceof HubConnectionError, String(error));
+          assert.match(error.message, /cannot reach the hub at http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED/);
+          assert.ok(error.message.includes(`is not in the cache at ${join(cache, kind === 'dataset' ? 'datasets--tiny-org--toxic-prompts' : 'models--tiny-org--gpt-neox-tiny')}`), error.message);
+          assert.match(error.message, kind === 'dataset' ? /local data file or folder$/ : /local checkpoint folder$/);
+          return true;
+        });
+        t.diagnostic(`failed after ${(performance.now() - started).toFixed(0)} ms`);
+        assert.equal(counter.calls(), 1);
+      } finally {
+        cleanup();
+      }
+    });
+  }
+
+  it('fails at once when the hub name does not resolve or fetch refuses the port, but retries a dropped connection', async () => {
+    const { options, cleanup } = setup();
+    const failing = (code: string) =>
+      countingFetch((async () => {
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error(`getaddrinfo ${code} hub.example`), { code }) });
+      }) as typeof fetch);
+    try {
+      const noDns = failing('ENOTFOUND');
+      await assert.rejects(resolveDataset(DATASET, isDataFile, { ...options, retryDelayMs: 60_000, fetch: noDns.fetch }), (error: unknown) => error instanceof HubConnectionError && /ENOTFOUND/.test(error.message));
+      assert.equal(noDns.calls(), 1);
+      // fetch never connects to some ports (9, 6000, ...): "fetch failed" with the cause "bad port", no code.
+      const badPort = countingFetch((async () => {
+        throw new TypeError('fetch failed', { cause: new Error('bad port') });
+      }) as typeof fetch);
+      await assert.rejects(resolveDataset(DATASET, isDataFile, { ...options, retryDelayMs: 60_000, fetch: badPort.fetch }), (error: unknown) => error instanceof HubConnectionError && /bad port/.test(error.message));
+      assert.equal(badPort.calls(), 1);
+      const dropped = failing('ECONNRESET');
+      await assert.rejects(resolveDataset(DATASET, isDataFile, { ...options, retries: 2, fetch: dropped.fetch }), HubConnectionError);
+      assert.equal(dropped.calls(), 3);
+    } finally {
+      cleanup();
+    }
   });
 });

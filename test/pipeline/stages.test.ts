@@ -99,6 +99,7 @@ test('the presets resolve against every stage’s config section', () => {
     assert.equal((config.base_model as { source: string }).source, policy);
     assert.equal((config.ground_truth as { source: string }).source, 's-nlp/roberta_toxicity_classifier');
     assert.equal((config.world as { kind: string }).kind, 'none');
+    assert.deepEqual((config.curate as { inputs: string[] }).inputs, ['jaredjoss/jigsaw-long-2000'], "the paper's prompts, from the hub");
   }
   const tiny = presetConfig('demo-tiny', { overrides: ['base_model.max_steps=5'] });
   assert.equal((tiny.base_model as { max_steps: number }).max_steps, 5);

@@ -1,7 +1,8 @@
 /**
- * `irlens curate --input FILE --out DIR`: reads toxicity data (Jigsaw, the paper's jigsaw-long,
- * RealToxicityPrompts, Davidson, or any text/label file), curates it (length filters, dedupe,
- * balance, prompt split, seeded train/test split) and writes curated.jsonl + manifest.json.
+ * `irlens curate --input FILE|DIR|OWNER/NAME --out DIR`: reads toxicity data (Jigsaw, the paper's
+ * jigsaw-long, RealToxicityPrompts, Davidson, or any text/label file) from disk or a Hugging Face
+ * data set, curates it (length filters, dedupe, balance, prompt split, seeded train/test split)
+ * and writes curated.jsonl + manifest.json.
  */
 import { Option, type Command } from 'commander';
 import { DATA_FORMATS } from '../../data/read.js';
@@ -49,7 +50,12 @@ export function registerCurate(program: Command): void {
   const command = program
     .command('curate')
     .description('Curate a toxicity data set into balanced, seeded train/test prompts (curated.jsonl + manifest.json).')
-    .requiredOption('-i, --input <file>', 'a data file: .jsonl, .json, .csv, .tsv (optionally .gz) or .parquet; repeat to read several', collect)
+    .requiredOption(
+      '-i, --input <input>',
+      'a data file (.jsonl, .json, .csv, .tsv, optionally .gz, or .parquet), a folder of them, or a Hugging Face data set id ' +
+        'owner/name[@revision] (an existing path wins; names ending in a data extension are paths); repeat to read several',
+      collect,
+    )
     .requiredOption('-o, --out <dir>', 'the folder for curated.jsonl and manifest.json (created if missing)')
     .addOption(new Option('--format <format>', 'the input format (default: from the extension)').choices(DATA_FORMATS))
     .option('--delimiter <char>', "CSV field delimiter (default ',', tab for .tsv)")
@@ -139,7 +145,7 @@ async function curateCommandLine(flags: CurateFlags): Promise<void> {
     const dropped = Object.entries(summary.dropped).filter(([, count]) => count > 0);
     return [
       `kept ${summary.keptRows} of ${summary.inputRows} rows (${labels(summary.labels)})`,
-      ...summary.inputs.map((input) => `  input    ${input.path}: ${input.format}, schema ${input.schema}, ${input.rows} rows`),
+      ...summary.inputs.map((input) => `  input    ${describeInput(input)}: ${input.format}, schema ${input.schema}, ${input.rows} rows`),
       ...(dropped.length === 0
         ? ['  dropped  none']
         : dropped.map(([reason, count], i) => `  ${i === 0 ? 'dropped ' : '        '} ${String(count).padStart(6)}  ${describeReason(reason as Parameters<typeof describeReason>[0], parameters)}`)),
@@ -148,4 +154,11 @@ async function curateCommandLine(flags: CurateFlags): Promise<void> {
       `  wrote    ${summary.curatedFile}, ${summary.manifestFile}`,
     ];
   });
+}
+
+/** A local file by its path; a hub file by data set, commit and path in the repo (its cache path is in the manifest). */
+function describeInput(input: { path: string; hub: { dataset: string; commit: string; file: string; source: string } | null }): string {
+  if (input.hub === null) return input.path;
+  const { dataset, commit, file, source } = input.hub;
+  return `${dataset}@${commit.slice(0, 10)}/${file} (${source === 'hub' ? 'downloaded' : 'from the hub cache'})`;
 }
