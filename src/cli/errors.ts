@@ -13,6 +13,7 @@ import { ConfigValidationError, PipelineError, StageFailedError } from '../pipel
 import { RewardError } from '../reward/reward.js';
 import { TokenizerError } from '../text/errors.js';
 import { TrainError } from '../train/errors.js';
+import { RlhfError } from '../rlhf/errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
@@ -41,6 +42,7 @@ const USER_ERRORS: Array<abstract new (...args: never[]) => Error> = [
   ConfigValidationError,
   PipelineError,
   TrainError,
+  RlhfError,
 ];
 
 /** Marks a further error class (e.g. a layer's own) as one a user causes and can fix. */

@@ -32,7 +32,7 @@ export interface DecoderParts extends DecoderTopParts {
 
 /** Causal LMs that can be opened into parts and have their top copied. */
 export interface DecomposableCausalLM extends Module {
-  readonly config: { readonly numHiddenLayers: number; readonly hiddenSize: number };
+  readonly config: { readonly numHiddenLayers: number; readonly hiddenSize: number; readonly maxPositionEmbeddings: number };
   parts(): DecoderParts;
   /** New modules holding copies of the top `count` layers, the final norm and the head. */
   copyTop(count: number): DecoderTop;

@@ -72,6 +72,11 @@ const SAMPLES_PER_LOG = 4;
 export function trainPpo(options: PpoOptions): PpoResult {
   validatePpoConfig(options.config);
   if (options.prompts.length === 0) throw new RlhfConfigError('rlhf: there are no prompts to train on');
+  const { maxPromptTokens, generation } = options.config;
+  const context = options.hydra.policy.config.maxPositionEmbeddings;
+  if (maxPromptTokens + generation.maxNewTokens > context) {
+    throw new RlhfConfigError(`rlhf: prompts of up to ${maxPromptTokens} tokens (max_prompt_tokens) plus ${generation.maxNewTokens} new tokens exceed the policy's context of ${context} positions; lower max_prompt_tokens to ${Math.max(1, context - generation.maxNewTokens)} or fewer`);
+  }
   return new PpoRun(options).run();
 }
 
