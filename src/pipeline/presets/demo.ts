@@ -40,8 +40,8 @@ export const demoPreset: Preset = {
     base_toxicity: { max_prompts: 96, max_new_tokens: 24, batch_size: 16, temperature: 1 },
     // PPO against the shaped ground truth, three seeds; the whole model trains (the base is tiny).
     rlhf: {
-      seeds: 3, reward: 'shaped', total_steps: 64, epochs: 100, batch_size: 16, num_rollouts: 64, chunk_size: 32, ppo_epochs: 4,
-      num_layers_unfrozen: -1, max_prompt_tokens: 40, learning_rate: 1e-3, eta_min: 1e-3, init_kl_coef: 0.05, kl_target: 6, kl_horizon: 10000,
+      seeds: 3, reward: 'shaped', total_steps: 128, epochs: 100, batch_size: 16, num_rollouts: 64, chunk_size: 32, ppo_epochs: 4,
+      num_layers_unfrozen: -1, max_prompt_tokens: 40, learning_rate: 1e-3, eta_min: 1e-3, init_kl_coef: 0.02, kl_target: 6, kl_horizon: 10000,
       scale_reward: 'running', cliprange_reward: 10, max_new_tokens: 24, top_k: 0, top_p: 1, temperature: 1, eval_prompts: 96, log_samples_every: 4,
     },
   },

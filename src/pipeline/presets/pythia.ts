@@ -1,5 +1,6 @@
 /**
- * The paper's settings: Pythia-70M or Pythia-410M (by hub id) as the policy,
+ * The paper's settings: Pythia-70M or Pythia-410M after HH SFT (by hub id) as the policy, PPO as
+ * the paper's train_rlhf.py configures it,
  * s-nlp/roberta_toxicity_classifier as the ground truth, and the paper's prompts, the hub data set
  * jaredjoss/jigsaw-long-2000 (columns prompt, original_output, toxic). These need the models and
  * the data set from the hub, or its cache (download them once online), or local copies given with
@@ -12,28 +13,36 @@ import type { Preset } from '../presets.js';
 /** The hub data set the paper's train_rlhf.py takes its prompts from. */
 export const PAPER_PROMPTS = 'jaredjoss/jigsaw-long-2000';
 
-const paperSettings = (policy: string): Record<string, unknown> => ({
+/** Pythia's context: prompts are cut so that prompt + response fits (the 410M file's seq_length 10000 does not). */
+const PYTHIA_POSITIONS = 2048;
+
+/** The rlhf stage's section from the paper's settings for one size (see PAPER_PPO_SETTINGS for each value's source). */
+function rlhfSection(paper: PaperPpoSettings): Record<string, unknown> {
+  return {
+    seeds: 1, reward: paper.reward, total_steps: paper.total_steps, epochs: paper.epochs, batch_size: paper.batch_size,
+    num_rollouts: paper.num_rollouts, chunk_size: paper.chunk_size, ppo_epochs: paper.ppo_epochs, num_layers_unfrozen: paper.num_layers_unfrozen,
+    max_prompt_tokens: Math.min(paper.max_prompt_tokens, PYTHIA_POSITIONS - paper.max_new_tokens),
+    learning_rate: paper.learning_rate, betas: [...paper.betas], adam_eps: paper.adam_eps, weight_decay: paper.weight_decay,
+    t_max: paper.t_max, eta_min: paper.eta_min, init_kl_coef: paper.init_kl_coef, kl_target: paper.kl_target, kl_horizon: paper.kl_horizon,
+    gamma: paper.gamma, lam: paper.lam, cliprange: paper.cliprange, cliprange_value: paper.cliprange_value, vf_coef: paper.vf_coef,
+    scale_reward: paper.scale_reward ?? 'none', cliprange_reward: paper.cliprange_reward,
+    max_new_tokens: paper.max_new_tokens, top_k: paper.top_k, top_p: paper.top_p, temperature: paper.temperature,
+    log_samples_every: 10,
+  };
+}
+
+const paperSettings = (size: '70m' | '410m'): Record<string, unknown> => ({
   seed: 0,
   world: { kind: 'none' },
-  base_model: { source: policy },
+  // RLHF starts from the HH-SFT Pythia, as the paper's runs do.
+  base_model: { source: PAPER_PPO_SETTINGS[size].start_model },
+  rlhf: rlhfSection(PAPER_PPO_SETTINGS[size]),
   ground_truth: { source: 's-nlp/roberta_toxicity_classifier', toxic_label: 'toxic', max_length: 512 },
   // The paper's prompts (train_rlhf.py reads the data set's train split): prompt, original_output,
   // toxic. The prompts come with the data, so prompt_fraction is null: no text is cut here.
   curate: { inputs: [PAPER_PROMPTS], schema: 'auto', prompt_fraction: null, min_prompt_words: 1, min_continuation_words: 1, balance: true, dedupe: true, test_fraction: 0.2 },
   base_toxicity: { max_prompts: 400, max_new_tokens: 30, max_prompt_tokens: 128, batch_size: 16, temperature: 1 },
 });
-
-export const pythia70mPreset: Preset = {
-  name: 'pythia-70m',
-  description: "the paper's small setting: EleutherAI/pythia-70m, s-nlp/roberta_toxicity_classifier, Jigsaw prompts (needs the hub or its cache, or local copies)",
-  config: paperSettings('EleutherAI/pythia-70m'),
-};
-
-export const pythia410mPreset: Preset = {
-  name: 'pythia-410m',
-  description: "the paper's larger setting: EleutherAI/pythia-410m, s-nlp/roberta_toxicity_classifier, Jigsaw prompts (needs the hub or its cache, or local copies)",
-  config: paperSettings('EleutherAI/pythia-410m'),
-};
 
 /** One PPO run's settings, named as the rlhf stage will name them (trlx's meaning where it has one). */
 export interface PaperPpoSettings {
@@ -103,8 +112,8 @@ export interface PaperPpoSettings {
 }
 
 /**
- * The PPO settings of the paper's RLHF runs, per policy size, for the rlhf stage to use (not yet
- * part of the presets' config). Each field names its source:
+ * The PPO settings of the paper's RLHF runs, per policy size, which the presets' rlhf sections
+ * are made from (rlhfSection). Each field names its source:
  * - IRL: github.com/ai4ai-lab/irl_for_llms at 1597c930, src/train_rlhf.py unless another file is
  *   named. Its get_default_config() (lines 31-75) builds a trlx TRLConfig; get_config() (77-128)
  *   overrides fields per size.
@@ -206,4 +215,16 @@ export const PAPER_PPO_SETTINGS: Readonly<Record<'70m' | '410m', PaperPpoSetting
     split_seed: 0, // IRL :225
     seed: 1000, // TRLX trlx/data/configs.py:230 via trlx/trlx.py:83
   },
+};
+
+export const pythia70mPreset: Preset = {
+  name: 'pythia-70m',
+  description: "the paper's small setting: lomahony/eleuther-pythia70m-hh-sft (Pythia-70M after HH SFT), s-nlp/roberta_toxicity_classifier, Jigsaw prompts (needs the hub or its cache, or local copies)",
+  config: paperSettings('70m'),
+};
+
+export const pythia410mPreset: Preset = {
+  name: 'pythia-410m',
+  description: "the paper's larger setting: lomahony/eleuther-pythia410m-hh-sft (Pythia-410M after HH SFT), s-nlp/roberta_toxicity_classifier, Jigsaw prompts (needs the hub or its cache, or local copies)",
+  config: paperSettings('410m'),
 };
