@@ -22,7 +22,6 @@ interface RlhfFlags {
   out: string;
   label: string;
   rewardKind: 'shaped' | 'raw' | 'auto';
-  maxLength?: number;
   config?: string;
   set?: string[];
   seed: number;
@@ -73,8 +72,12 @@ async function rlhfCommand(spec: string, flags: RlhfFlags): Promise<void> {
   const classifier = loadModel(rewardFolder);
   if (classifier.architecture.kind !== 'sequence-classifier') throw new CliError(`--reward ${flags.reward} is a ${classifier.architecture.name}, not a sequence classifier`);
   classifier.model.eval();
-  const scorer = new CachedReward(new ClassifierReward(classifier.model as never, Tokenizer.fromFolder(rewardFolder), {
-    label: flags.label, score: 'negative-probability', truncationSide: 'left', ...(flags.maxLength ? { maxLength: flags.maxLength } : {}),
+  const classifierTokenizer = Tokenizer.fromFolder(rewardFolder);
+  const { config: classifierConfig } = classifier;
+  // RoBERTa numbers positions from pad + 1, so it fits max_position_embeddings − pad − 1 tokens.
+  const window = classifierConfig.modelType === 'roberta' ? classifierConfig.maxPositionEmbeddings - classifierConfig.padTokenId - 1 : classifierConfig.maxPositionEmbeddings;
+  const scorer = new CachedReward(new ClassifierReward(classifier.model as never, classifierTokenizer, {
+    label: flags.label, score: 'negative-probability', truncationSide: 'left', maxLength: Math.min(window, classifierTokenizer.modelMaxLength ?? Infinity),
   }));
   const shaped = new ShapedReward(scorer);
   const rng = new Rng(flags.seed);
@@ -142,12 +145,16 @@ async function resolveSettings(schema: import('../../pipeline/schema.js').Object
   return settings as import('../../pipeline/schema.js').Infer<typeof import('../../pipeline/stages/rlhf.js').rlhfSchema>;
 }
 
-/** Prompts (and their human continuations) from any file the data loaders read; curated.jsonl's training split. */
+/** Prompts (and their human continuations) from any file the data loaders read; of irlens's curated.jsonl, the training split. */
 async function readPrompts(file: string): Promise<{ prompt: string; reference: string | null }[]> {
   if (!existsSync(file)) throw new CliError(`--prompts ${file}: no such file`);
   const { loadFile } = await import('../../data/index.js');
-  const { rows } = await loadFile(file);
-  const training = rows.filter((row) => (row as { split?: string }).split !== 'test');
-  if (training.length === 0) throw new CliError(`--prompts ${file} holds no prompts`);
-  return training.map((row) => ({ prompt: row.prompt ?? row.text, reference: row.continuation ?? null }));
+  const { rows, file: loaded } = await loadFile(file);
+  const curated = ['split', 'prompt', 'continuation'].every((column) => loaded.columns.includes(column));
+  const prompts = curated
+    ? (await import('../../pipeline/stages/common.js')).readJsonl<{ split: string; prompt: string; continuation: string }>(file)
+      .filter((row) => row.split === 'train').map((row) => ({ prompt: row.prompt, reference: row.continuation }))
+    : rows.map((row) => ({ prompt: row.prompt ?? row.text, reference: row.continuation ?? null }));
+  if (prompts.length === 0) throw new CliError(`--prompts ${file} holds no${curated ? ' training' : ''} prompts`);
+  return prompts;
 }
