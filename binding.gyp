@@ -16,6 +16,7 @@
         "native/src/attention.cc",
         "native/src/embedding.cc",
         "native/src/cross_entropy.cc",
+        "native/src/categorical.cc",
         "native/src/optimizer.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],

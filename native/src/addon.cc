@@ -13,6 +13,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterAttention(env, exports);
   RegisterEmbedding(env, exports);
   RegisterCrossEntropy(env, exports);
+  RegisterCategorical(env, exports);
   RegisterOptimizer(env, exports);
   return exports;
 }

@@ -1,6 +1,6 @@
 // Row reductions accumulated in double, in a fixed lane order (4 × 8 double lanes, then a
-// fixed pairwise sum), shared by the norm, softmax and cross-entropy kernels. Inline: each
-// kernel's IRLENS_CLONES functions compile them for their instruction set.
+// fixed pairwise sum), shared by the norm, softmax, cross-entropy and categorical kernels.
+// Inline: each kernel's IRLENS_CLONES functions compile them for their instruction set.
 #pragma once
 #include "vec_math.h"
 
@@ -52,6 +52,32 @@ IRLENS_INLINE double RowStoreExpShifted(const float* x, float* out, int64_t n, f
     AccumulateD(e, a2, a3);
   }
   return HSum((a0 + a1) + (a2 + a3));
+}
+
+// e = exp(v − m) added to (s0, s1) and e·(v − m) to (w0, w1); a lane whose e is 0 adds 0 to the
+// second pair, so −∞ logits give 0 rather than 0·(−∞).
+IRLENS_INLINE void AccumulateExpMoments(const F16& v, const F16& m, D8& s0, D8& s1, D8& w0, D8& w1) {
+  const F16 shifted = v - m;
+  const F16 e = ExpNonPositive(shifted);
+  AccumulateD(e, s0, s1);
+  AccumulateD(e > Splat(0.f) ? e * shifted : Splat(0.f), w0, w1);
+}
+
+// For a row whose maximum is m, sets sum = Σ exp(x − m) and weighted = Σ exp(x − m)·(x − m) in
+// double, in one pass: with them the entropy of the row's softmax is log(sum) − weighted/sum.
+IRLENS_INLINE void RowExpMoments(const float* x, int64_t n, float m, double* sum, double* weighted) {
+  const F16 mv = Splat(m);
+  D8 s0 = SplatD(0), s1 = SplatD(0), s2 = SplatD(0), s3 = SplatD(0);
+  D8 w0 = SplatD(0), w1 = SplatD(0), w2 = SplatD(0), w3 = SplatD(0);
+  int64_t i = 0;
+  for (; i + 2 * kWidth <= n; i += 2 * kWidth) {
+    AccumulateExpMoments(Load(x + i), mv, s0, s1, w0, w1);
+    AccumulateExpMoments(Load(x + i + kWidth), mv, s2, s3, w2, w3);
+  }
+  for (; i + kWidth <= n; i += kWidth) AccumulateExpMoments(Load(x + i), mv, s0, s1, w0, w1);
+  if (i < n) AccumulateExpMoments(LoadPartial(x + i, n - i, -INFINITY), mv, s2, s3, w2, w3);
+  *sum = HSum((s0 + s1) + (s2 + s3));
+  *weighted = HSum((w0 + w1) + (w2 + w3));
 }
 
 struct Identity {

@@ -178,6 +178,35 @@ export interface Backend {
     dLogits: Storage | null, gradScale: number): { loss: number; count: number };
 
   /**
+   * The log-probability of one class per row of logits [rows, classes]:
+   * out[r] = logits[r, ids[r]] − logSumExp[r], from a max pass and an exp-sum pass over the row
+   * (no [rows, classes] temporary). Also writes logSumExp[r] = log Σ_c exp(logits[r, c]), the
+   * only thing the backward keeps. out and logSumExp are [rows]. Throws on an id outside
+   * 0..classes−1.
+   */
+  tokenLogProbs(logits: Storage, ids: IdStorage, rows: number, classes: number, out: Storage,
+    logSumExp: Storage): void;
+  /**
+   * dLogits[r, c] = dy[r] · (onehot(ids[r])[c] − exp(logits[r, c] − logSumExp[r])), overwritten;
+   * logSumExp is the forward's, dy is [rows].
+   */
+  tokenLogProbsBackward(logits: Storage, ids: IdStorage, logSumExp: Storage, dy: Storage, rows: number,
+    classes: number, dLogits: Storage): void;
+
+  /**
+   * The entropy −Σ_c p log p of p = softmax(logits[r, :]) per row of logits [rows, classes], fused
+   * like tokenLogProbs (whose logSumExp it also writes). 0·log 0 counts as 0, so classes masked
+   * with −Infinity are simply absent. out and logSumExp are [rows]; classes must be positive.
+   */
+  entropy(logits: Storage, rows: number, classes: number, out: Storage, logSumExp: Storage): void;
+  /**
+   * dLogits[r, c] = −dy[r] · p · (log p + entropy[r]) with log p = logits[r, c] − logSumExp[r]
+   * (0 where p is 0), overwritten; entropy and logSumExp are the forward's outputs.
+   */
+  entropyBackward(logits: Storage, logSumExp: Storage, entropy: Storage, dy: Storage, rows: number,
+    classes: number, dLogits: Storage): void;
+
+  /**
    * One AdamW step in place, exactly torch.optim.AdamW: param -= lr·wd·param (decoupled;
    * wd=0 gives Adam without L2), m = β1·m + (1-β1)·g, v = β2·v + (1-β2)·g²,
    * param -= lr · (m / (1-β1^step)) / (sqrt(v / (1-β2^step)) + eps).

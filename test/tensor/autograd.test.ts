@@ -38,6 +38,17 @@ describe('misuse fails clearly', () => {
     assert.throws(() => T.add(T.zeros([2, 3]), T.zeros([4])), (e: Error) => e instanceof ShapeError && /add/.test(e.message) && /\[2, 3\]/.test(e.message) && /\[4\]/.test(e.message));
   });
 
+  it('tokenLogProbs and entropy refuse ids and logits that do not fit, naming the op', () => {
+    const logits = T.zeros([2, 3, 5]);
+    const isShapeError = (op: string, detail: RegExp) => (e: Error) => e instanceof ShapeError && e.message.startsWith(`${op}:`) && detail.test(e.message);
+    assert.throws(() => T.tokenLogProbs(logits, T.idTensor([[0, 1, 5], [0, 0, 0]])), isShapeError('tokenLogProbs', /id 5 is outside 0\.\.4/));
+    assert.throws(() => T.tokenLogProbs(logits, T.idTensor([[0, -1, 2], [0, 0, 0]])), isShapeError('tokenLogProbs', /id -1/));
+    assert.throws(() => T.tokenLogProbs(logits, T.idTensor([0, 1, 2])), isShapeError('tokenLogProbs', /int32 of shape \[2, 3\].*got int32 \[3\]/));
+    assert.throws(() => T.tokenLogProbs(logits, T.zeros([2, 3])), isShapeError('tokenLogProbs', /got float32/));
+    assert.throws(() => T.entropy(T.zeros([4, 0])), isShapeError('entropy', /non-empty last \(class\) axis.*\[4, 0\]/));
+    assert.throws(() => T.entropy(T.scalar(1)), isShapeError('entropy', /got shape \[\]/));
+  });
+
   it('backward() on a non-scalar without a gradient says so', () => {
     const x = T.tensor([1, 2], [2], true);
     assert.throws(() => T.mul(x, 2).backward(), (e: Error) => e instanceof TensorError && /not a scalar/.test(e.message) && /backward\(grad\)/.test(e.message));

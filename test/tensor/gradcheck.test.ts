@@ -82,6 +82,15 @@ const cases: Record<T.OpName, Array<[string, (...xs: Tensor[]) => Tensor, Tensor
   ],
   crossEntropy: [['ignore index', (x) => T.crossEntropy(x, ids([2, -100, 0, 4])), [param([4, 5], 1, 2)]]],
   dropout: [['training', (x) => T.dropout(x, 0.3, repeatableSource(), true), [param([10], 1)]]],
+  tokenLogProbs: [
+    ['batched, ids at 0 and V−1', (x) => T.tokenLogProbs(x, ids([0, 4, 2, 4], [2, 2])), [param([2, 2, 5], 1, 2)]],
+    ['one row, scalar id', (x) => T.tokenLogProbs(x, T.idTensor(5)), [param([6], 2, 3)]],
+  ],
+  entropy: [
+    ['batched', (x) => T.entropy(x), [param([2, 3, 5], 1, 2)]],
+    ['a peaked row', (x) => T.entropy(x), [leaf([0.7, -0.3, 1.2, 6, -1, 0.5], [2, 3])]],
+    ['one class', (x) => T.entropy(x), [param([3, 1], 3)]],
+  ],
 };
 
 describe('gradient checks (reference backend, float32 central differences)', () => {

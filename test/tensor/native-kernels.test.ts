@@ -590,6 +590,45 @@ test('crossEntropy: loss and gradient over rows of 50304 with ignored rows (loss
   assert.throws(() => nat.crossEntropy(random(12, 1), new Int32Array([0, 4, 1]), 3, 4, -100, null, 1), TensorError);
 });
 
+test('tokenLogProbs, entropy and their backward: rows of 50304, odd rows, one class, logits of ±80, masked classes (forward rtol 1e-6, backward rtol 1e-5; atol 1e-6·max)', { skip }, () => {
+  for (const [rows, classes, spread] of [[1, 1, 1], [7, 33, 8], [5, 17, 80], [3, 50304, 8], [2, 50304, 80], [2, 16, 3],
+    [40, 1000, 20]] as const) {
+    const tag = `[${rows},${classes}] ±${spread}`;
+    const logits = random(rows * classes, rows + classes + spread, -spread, spread);
+    const ids = randomInts(rows, classes + 1, 0, classes);
+    ids[0] = 0;
+    ids[rows - 1] = classes - 1;
+    if (classes > 4) logits[classes + 2] = -Infinity;  // a masked class in row 1 (never its id)
+    const dy = random(rows, rows + 5, -2, 2);
+    const [o1, o2, l1, l2] = [0, 0, 0, 0].map(() => new Float32Array(rows).fill(7));
+    const [d1, d2] = [0, 0].map(() => new Float32Array(rows * classes).fill(7));
+
+    nat.tokenLogProbs(logits, ids, rows, classes, o1, l1);
+    ref.tokenLogProbs(logits, ids, rows, classes, o2, l2);
+    assertClose(o1, o2, 1e-6, 1e-6, `tokenLogProbs ${tag}`);
+    assertClose(l1, l2, 1e-6, 0, `tokenLogProbs logSumExp ${tag}`);
+    // Both backward passes get the reference's logSumExp, so they are compared on the same input.
+    nat.tokenLogProbsBackward(logits, ids, l2, dy, rows, classes, d1);
+    ref.tokenLogProbsBackward(logits, ids, l2, dy, rows, classes, d2);
+    assertClose(d1, d2, 1e-5, 1e-6, `tokenLogProbsBackward ${tag}`);
+
+    nat.entropy(logits, rows, classes, o1, l1);
+    ref.entropy(logits, rows, classes, o2, l2);
+    assertClose(o1, o2, 1e-6, 1e-6, `entropy ${tag}`);
+    assertClose(l1, l2, 1e-6, 0, `entropy logSumExp ${tag}`);
+    nat.entropyBackward(logits, l2, o2, dy, rows, classes, d1);
+    ref.entropyBackward(logits, l2, o2, dy, rows, classes, d2);
+    assertClose(d1, d2, 1e-5, 1e-6, `entropyBackward ${tag}`);
+  }
+  const bad = new Int32Array([0, 3]);
+  assert.throws(() => nat.tokenLogProbs(random(6, 1), bad, 2, 3, new Float32Array(2), new Float32Array(2)),
+    /tokenLogProbs: id 3 of row 1 is outside \[0, 3\)/);
+  assert.throws(() => nat.tokenLogProbsBackward(random(6, 1), bad, new Float32Array(2), new Float32Array(2), 2, 3,
+    new Float32Array(6)), TensorError);
+  assert.throws(() => nat.entropy(new Float32Array(0), 2, 0, new Float32Array(2), new Float32Array(2)),
+    /entropy: classes must be positive/);
+});
+
 test('adamw over several steps, with and without weight decay (rtol 1e-6 on param, m, v)', { skip }, () => {
   for (const n of [1, 17, 16384 + 33]) {
     for (const weightDecay of [0, 0.1]) {
@@ -651,6 +690,17 @@ test('results are bit-identical with 1 and 2 threads', { skip: skip || (loaded?.
     const d = new Float32Array(ceRows * classes);
     const r = nat.crossEntropy(logits, targets, ceRows, classes, -100, d, 1);
     return [r.loss, d];
+  });
+  check('tokenLogProbs / entropy and backward', () => {
+    const ids = randomInts(ceRows, 7, 0, classes);
+    const dyRows = random(ceRows, 8);
+    const [out, lse, h, hLse] = [0, 0, 0, 0].map(() => new Float32Array(ceRows));
+    const [dTokens, dEntropy] = [0, 0].map(() => new Float32Array(ceRows * classes));
+    nat.tokenLogProbs(logits, ids, ceRows, classes, out, lse);
+    nat.tokenLogProbsBackward(logits, ids, lse, dyRows, ceRows, classes, dTokens);
+    nat.entropy(logits, ceRows, classes, h, hLse);
+    nat.entropyBackward(logits, hLse, h, dyRows, ceRows, classes, dEntropy);
+    return [out, lse, dTokens, h, hLse, dEntropy];
   });
   check('sumSquares / reduce / softmax', () => {
     const s = new Float32Array(3), am = new Int32Array(3), m = new Float32Array(3), cs = new Float32Array(3 * 1000);

@@ -13,9 +13,9 @@ import { describe, test } from 'node:test';
 import type { AttentionArgs, UnaryOp } from '../../src/tensor/backend.js';
 import {
   addInto, adamw, attention, attentionBackward, binary, clamp, clampBackward, crossEntropy, embedding,
-  embeddingBackward, erf, erfc, extremumBackward, gemm, layerNorm, layerNormBackward, reduce, referenceBackend, rmsNorm, rmsNormBackward,
-  rope, scaleInPlace, softmax, softmaxBackward, stridedAccumulate, stridedCopy, sumSquares, unary,
-  unaryBackward, where,
+  embeddingBackward, entropy, entropyBackward, erf, erfc, extremumBackward, gemm, layerNorm, layerNormBackward, reduce, referenceBackend, rmsNorm, rmsNormBackward,
+  rope, scaleInPlace, softmax, softmaxBackward, stridedAccumulate, stridedCopy, sumSquares, tokenLogProbs,
+  tokenLogProbsBackward, unary, unaryBackward, where,
 } from '../../src/tensor/reference/index.js';
 
 const H = 1e-2;
@@ -605,6 +605,72 @@ describe('crossEntropy', () => {
   });
 });
 
+describe('tokenLogProbs and entropy', () => {
+  const ln = Math.log;
+
+  test('known values: uniform rows, p = (1/4, 3/4), a masked class, logits of ±1000', () => {
+    // Rows: uniform over 4; [0, ln 3, −∞, −∞] (p = 1/4, 3/4, 0, 0); [1000, 1000, -1000, 1000].
+    const logits = f32([2, 2, 2, 2, 0, ln(3), -Infinity, -Infinity, 1000, 1000, -1000, 1000]);
+    const out = new Float32Array(3);
+    const logSumExp = new Float32Array(3);
+    tokenLogProbs(logits, i32([3, 1, 2]), 3, 4, out, logSumExp);
+    assertClose(out, [-ln(4), ln(3 / 4), -2000 - ln(3)], 1e-7, 'log-probabilities');
+    assertClose(logSumExp, [2 + ln(4), ln(4), 1000 + ln(3)], 1e-7, 'logSumExp');
+    tokenLogProbs(logits, i32([0, 2, 0]), 3, 4, out, logSumExp);
+    assert.equal(out[1], -Infinity, 'a masked class has log-probability −∞');
+    entropy(logits, 3, 4, out, logSumExp);
+    assertClose(out, [ln(4), -(0.25 * ln(0.25) + 0.75 * ln(0.75)), ln(3)], 1e-7, 'entropy');
+    assertClose(logSumExp, [2 + ln(4), ln(4), 1000 + ln(3)], 1e-7, 'entropy logSumExp');
+  });
+
+  test('one class: log-probability 0 and entropy 0, with zero gradients', () => {
+    const out = new Float32Array(2);
+    const logSumExp = new Float32Array(2);
+    const dLogits = new Float32Array(2).fill(NaN);
+    tokenLogProbs(f32([3, -7]), i32([0, 0]), 2, 1, out, logSumExp);
+    assert.deepEqual([...out], [0, 0]);
+    tokenLogProbsBackward(f32([3, -7]), i32([0, 0]), logSumExp, f32([1, 2]), 2, 1, dLogits);
+    assert.deepEqual([...dLogits], [0, 0]);
+    entropy(f32([3, -7]), 2, 1, out, logSumExp);
+    assert.deepEqual([...out], [0, 0]);
+    entropyBackward(f32([3, -7]), logSumExp, out, f32([1, 2]), 2, 1, dLogits);
+    assert.deepEqual([...dLogits].map(Math.abs), [0, 0]);
+  });
+
+  test('backward passes match finite differences; a masked class gets zero gradient', () => {
+    const [rows, classes] = [3, 5];
+    const logits = random(rows * classes, 23, -3, 3);
+    const ids = i32([0, 4, 2]);
+    const w = random(rows, 24);
+    const out = new Float32Array(rows);
+    const logSumExp = new Float32Array(rows);
+    const dLogits = new Float32Array(rows * classes);
+    tokenLogProbs(logits, ids, rows, classes, out, logSumExp);
+    tokenLogProbsBackward(logits, ids, logSumExp, w, rows, classes, dLogits);
+    checkGradient('tokenLogProbs', logits, () => {
+      tokenLogProbs(logits, ids, rows, classes, out, logSumExp);
+      return dot(out, w);
+    }, dLogits);
+    entropy(logits, rows, classes, out, logSumExp);
+    entropyBackward(logits, logSumExp, out, w, rows, classes, dLogits);
+    checkGradient('entropy', logits, () => {
+      entropy(logits, rows, classes, out, logSumExp);
+      return dot(out, w);
+    }, dLogits);
+    logits[6] = -Infinity;
+    entropy(logits, rows, classes, out, logSumExp);
+    entropyBackward(logits, logSumExp, out, w, rows, classes, dLogits);
+    assert.equal(dLogits[6], 0);
+    assert.ok(dLogits.every(Number.isFinite));
+  });
+
+  test('an id out of range throws', () => {
+    const run = (id: number) => tokenLogProbs(new Float32Array(6), i32([0, id]), 2, 3, new Float32Array(2), new Float32Array(2));
+    assert.throws(() => run(3), /tokenLogProbs: id 3 in row 1 is out of range for 3 classes/);
+    assert.throws(() => run(-1), /out of range/);
+  });
+});
+
 describe('adamw', () => {
   test('two steps against hand-computed values', () => {
     // lr 0.1, betas (0.9, 0.999), eps 1e-8, weight decay 0.01. Step 1 with g = 0.5:
@@ -645,7 +711,8 @@ test('referenceBackend has every kernel and is a plain object other backends can
   for (const kernel of ['gemm', 'unary', 'unaryBackward', 'clamp', 'clampBackward', 'binary', 'extremumBackward',
     'where', 'reduce', 'stridedCopy', 'stridedAccumulate', 'softmax', 'softmaxBackward', 'layerNorm',
     'layerNormBackward', 'rmsNorm', 'rmsNormBackward', 'embedding', 'embeddingBackward', 'rope', 'attention',
-    'attentionBackward', 'crossEntropy', 'adamw', 'sumSquares', 'scaleInPlace', 'addInto'] as const) {
+    'attentionBackward', 'crossEntropy', 'tokenLogProbs', 'tokenLogProbsBackward', 'entropy', 'entropyBackward',
+    'adamw', 'sumSquares', 'scaleInPlace', 'addInto'] as const) {
     assert.equal(typeof spread[kernel], 'function', kernel);
   }
 });

@@ -54,6 +54,12 @@ interface KernelExports {
     causal: boolean, dq: Storage, dk: Storage, dv: Storage): void;
   crossEntropy(logits: Storage, targets: IdStorage, rows: number, classes: number, ignoreIndex: number,
     dLogits: Storage | null, gradScale: number): { loss: number; count: number };
+  tokenLogProbs(logits: Storage, ids: IdStorage, rows: number, classes: number, out: Storage, logSumExp: Storage): void;
+  tokenLogProbsBackward(logits: Storage, ids: IdStorage, logSumExp: Storage, dy: Storage, rows: number,
+    classes: number, dLogits: Storage): void;
+  entropy(logits: Storage, rows: number, classes: number, out: Storage, logSumExp: Storage): void;
+  entropyBackward(logits: Storage, logSumExp: Storage, entropy: Storage, dy: Storage, rows: number, classes: number,
+    dLogits: Storage): void;
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, lr: number, beta1: number, beta2: number,
     eps: number, weightDecay: number, step: number): void;
   sumSquares(x: Storage): number;
@@ -126,6 +132,10 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> {
         args.scale, args.causal, dq, dk, dv);
   }
   if (has('crossEntropy')) kernels.crossEntropy = n.crossEntropy!;
+  if (has('tokenLogProbs')) kernels.tokenLogProbs = n.tokenLogProbs!;
+  if (has('tokenLogProbsBackward')) kernels.tokenLogProbsBackward = n.tokenLogProbsBackward!;
+  if (has('entropy')) kernels.entropy = n.entropy!;
+  if (has('entropyBackward')) kernels.entropyBackward = n.entropyBackward!;
   if (has('adamw')) {
     const f = n.adamw!;
     kernels.adamw = (param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamArgs) =>

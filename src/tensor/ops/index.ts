@@ -7,6 +7,7 @@ import {
   add, broadcastTo, clamp, div, exp, gelu, log, maximum, minimum, mul, neg, relu, sigmoid, silu, sqrt, sub, tanh,
 } from './arithmetic.js';
 import { attention } from './attention.js';
+import { entropy, tokenLogProbs } from './categorical.js';
 import { dropout } from './dropout.js';
 import { embedding } from './embedding.js';
 import { crossEntropy } from './loss.js';
@@ -33,14 +34,16 @@ export const OPS = {
   rope, attention,
   // losses and regularisation
   crossEntropy, dropout,
+  // policy statistics (PPO): per-row log-probability of the chosen token, and entropy
+  tokenLogProbs, entropy,
 } as const;
 
 export type OpName = keyof typeof OPS;
 
 export {
-  add, attention, broadcastTo, clamp, concat, crossEntropy, div, dropout, embedding, exp, gelu, indexSelect, layerNorm,
-  log, logSoftmax, matmul, max, maximum, maskedFill, mean, minimum, mul, neg, permute, relu, reshape, rmsNorm, rope,
-  sigmoid, silu, slice, softmax, sqrt, sub, sum, tanh, transpose, where,
+  add, attention, broadcastTo, clamp, concat, crossEntropy, div, dropout, embedding, entropy, exp, gelu, indexSelect,
+  layerNorm, log, logSoftmax, matmul, max, maximum, maskedFill, mean, minimum, mul, neg, permute, relu, reshape,
+  rmsNorm, rope, sigmoid, silu, slice, softmax, sqrt, sub, sum, tanh, tokenLogProbs, transpose, where,
 };
 export type { AttentionOptions } from './attention.js';
 export type { CrossEntropyOptions } from './loss.js';

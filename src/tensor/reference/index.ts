@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.js';
 import { attention, attentionBackward } from './attention.js';
+import { entropy, entropyBackward, tokenLogProbs, tokenLogProbsBackward } from './categorical.js';
 import { crossEntropy } from './cross-entropy.js';
 import {
   addInto, binary, clamp, clampBackward, extremumBackward, reduce, scaleInPlace, stridedAccumulate,
@@ -45,6 +46,10 @@ export const referenceBackend: Backend = {
   attention,
   attentionBackward,
   crossEntropy,
+  tokenLogProbs,
+  tokenLogProbsBackward,
+  entropy,
+  entropyBackward,
   adamw,
   sumSquares,
   scaleInPlace,
@@ -53,9 +58,9 @@ export const referenceBackend: Backend = {
 
 export {
   addInto, adamw, attention, attentionBackward, binary, clamp, clampBackward, crossEntropy, embedding,
-  embeddingBackward, extremumBackward, gemm, layerNorm, layerNormBackward, reduce, rmsNorm, rmsNormBackward,
-  rope, scaleInPlace, softmax, softmaxBackward, stridedAccumulate, stridedCopy, sumSquares, unary,
-  unaryBackward, where,
+  embeddingBackward, entropy, entropyBackward, extremumBackward, gemm, layerNorm, layerNormBackward, reduce,
+  rmsNorm, rmsNormBackward, rope, scaleInPlace, softmax, softmaxBackward, stridedAccumulate, stridedCopy,
+  sumSquares, tokenLogProbs, tokenLogProbsBackward, unary, unaryBackward, where,
 };
 export { forEachStrided, sigmoid } from './elementwise.js';
 export { erf, erfc, normalCdf, normalPdf } from './erf.js';

@@ -1,0 +1,58 @@
+/**
+ * What a policy-gradient step needs from each row's distribution softmax(logits): the
+ * log-probability of the token taken and the entropy. Both are fused row passes that keep only a
+ * log-sum-exp per row for the backward, never a [rows, vocab] log-softmax (vocab is 50,304 for Pythia).
+ */
+import { ShapeError, formatShape } from '../errors.js';
+import { record } from '../record.js';
+import { allocate, currentBackend } from '../registry.js';
+import { sameShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** Views logits [..., classes] as [rows, classes], refusing shapes without a class to choose. */
+function asRows(op: string, logits: Tensor): { rows: number; classes: number } {
+  const classes = logits.shape[logits.rank - 1];
+  if (!classes) throw new ShapeError(op, `logits need a non-empty last (class) axis, got shape ${formatShape(logits.shape)}`);
+  return { rows: logits.size / classes, classes };
+}
+
+/**
+ * log softmax(logits)[id] along the last axis: logits [..., V] float32 and ids int32 [...] give
+ * [...]. The gradient is g·(onehot(id) − softmax(logits)).
+ */
+export function tokenLogProbs(logits: Tensor, ids: Tensor): Tensor {
+  const { rows, classes } = asRows('tokenLogProbs', logits);
+  const rowShape = logits.shape.slice(0, -1);
+  if (ids.dtype !== 'int32' || !sameShape(ids.shape, rowShape)) {
+    throw new ShapeError('tokenLogProbs', `ids must be int32 of shape ${formatShape(rowShape)} for logits ${formatShape(logits.shape)}, got ${ids.dtype} ${formatShape(ids.shape)}`);
+  }
+  for (const id of ids.ids) {
+    if (id < 0 || id >= classes) throw new ShapeError('tokenLogProbs', `id ${id} is outside 0..${classes - 1}`);
+  }
+  // The backward keeps its own copy: the ids are not an input of the graph, so a scope may release them.
+  const idData = ids.ids.slice();
+  const out = new Tensor(allocate(rows), rowShape);
+  const logSumExp = allocate(rows);
+  currentBackend().tokenLogProbs(logits.data, idData, rows, classes, out.data, logSumExp);
+  return record('tokenLogProbs', [logits], out, (g) => {
+    const dLogits = allocate(logits.size);
+    currentBackend().tokenLogProbsBackward(logits.data, idData, logSumExp, g.data, rows, classes, dLogits);
+    return [new Tensor(dLogits, logits.shape)];
+  });
+}
+
+/**
+ * The entropy −Σ p log p of p = softmax(logits) along the last axis: [..., V] → [...]. Classes
+ * masked with −Infinity contribute nothing. The gradient is −g·p·(log p + H).
+ */
+export function entropy(logits: Tensor): Tensor {
+  const { rows, classes } = asRows('entropy', logits);
+  const out = new Tensor(allocate(rows), logits.shape.slice(0, -1));
+  const logSumExp = allocate(rows);
+  currentBackend().entropy(logits.data, rows, classes, out.data, logSumExp);
+  return record('entropy', [logits], out, (g) => {
+    const dLogits = allocate(logits.size);
+    currentBackend().entropyBackward(logits.data, logSumExp, out.data, g.data, rows, classes, dLogits);
+    return [new Tensor(dLogits, logits.shape)];
+  });
+}
