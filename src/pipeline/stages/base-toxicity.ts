@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import { CURATED_FILE, joinPromptContinuation, type CuratedRow } from '../../data/index.js';
+import { bootstrapMeanInterval, wilsonInterval, type Interval } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { GenerationModel } from '../../models/generation.js';
 import { generateText } from '../../models/generation.js';
@@ -18,7 +19,7 @@ import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
 import { s } from '../schema.js';
 import { defineStage } from '../stage.js';
-import { bootstrapMeanInterval, mean, modelFolderOf, readJsonl, wilsonInterval, type Interval } from './common.js';
+import { mean, modelFolderOf, readJsonl } from './common.js';
 
 export const GENERATIONS_FILE = 'generations.jsonl';
 export const SUMMARY_FILE = 'summary.json';
@@ -41,7 +42,8 @@ export interface ToxicitySummary {
   toxicRatio: number;
   toxicRatioInterval: Interval;
   meanToxicity: number;
-  meanToxicityInterval: Interval;
+  /** Null when there are no texts. */
+  meanToxicityInterval: Interval | null;
 }
 
 /** The share of toxic texts and the mean P(toxic), with their intervals. */
@@ -147,8 +149,8 @@ export const baseToxicityStage = defineStage({
       toxic_ratio_low: summary.all.toxicRatioInterval.low,
       toxic_ratio_high: summary.all.toxicRatioInterval.high,
       mean_toxicity: summary.all.meanToxicity,
-      mean_toxicity_low: summary.all.meanToxicityInterval.low,
-      mean_toxicity_high: summary.all.meanToxicityInterval.high,
+      mean_toxicity_low: summary.all.meanToxicityInterval?.low ?? null,
+      mean_toxicity_high: summary.all.meanToxicityInterval?.high ?? null,
       toxic_ratio_toxic_prompts: summary.toxicPrompts.toxicRatio,
       toxic_ratio_nontoxic_prompts: summary.nonToxicPrompts.toxicRatio,
       continuation_only_toxic_ratio: summary.continuationsOnly.toxicRatio,
@@ -165,7 +167,7 @@ export const baseToxicityStage = defineStage({
       toxicRatio: summary.all.toxicRatio,
       toxicRatioInterval: [summary.all.toxicRatioInterval.low, summary.all.toxicRatioInterval.high],
       meanToxicity: summary.all.meanToxicity,
-      meanToxicityInterval: [summary.all.meanToxicityInterval.low, summary.all.meanToxicityInterval.high],
+      meanToxicityInterval: summary.all.meanToxicityInterval && [summary.all.meanToxicityInterval.low, summary.all.meanToxicityInterval.high],
       toxicRatioAfterToxicPrompts: summary.toxicPrompts.toxicRatio,
       toxicRatioAfterNonToxicPrompts: summary.nonToxicPrompts.toxicRatio,
       continuationsOnlyToxicRatio: summary.continuationsOnly.toxicRatio,

@@ -18,16 +18,7 @@ export { baseToxicityStage, toxicitySchema, summariseToxicity, GENERATIONS_FILE,
 export { curateStage, curateSchema } from './curate.js';
 export { groundTruthStage, groundTruthSchema, evaluateWithinRegister, CLASSIFIER_DIR, CLASSIFIER_LABELS, EVALUATION_FILE, type GroundTruthEvaluation } from './ground-truth.js';
 export { worldStage, worldSchema, TOKENIZER_DIR, CLASSIFIER_TOKENIZER_DIR } from './world.js';
-export {
-  MODEL_POINTER,
-  bootstrapMeanInterval,
-  modelFolderOf,
-  normalQuantile,
-  wilsonInterval,
-  writeModelPointer,
-  type Interval,
-  type ModelPointer,
-} from './common.js';
+export { MODEL_POINTER, modelFolderOf, writeModelPointer, type ModelPointer } from './common.js';
 
 /** The stages that exist, in pipeline order. */
 export const PIPELINE_STAGES: readonly Stage[] = [worldStage, baseModelStage, groundTruthStage, curateStage, baseToxicityStage];
