@@ -92,9 +92,10 @@ export class RewardModel {
     }
   }
 
-  /** A reward model whose backbone is a copy of the LM's; the head is drawn from rng (Normal(0, initializer_range)). */
-  static fromCausalLM(lm: GPTNeoXForCausalLM | LlamaForCausalLM, options: { pooling: Pooling; rng: Rng }): RewardModel {
-    const head = { numLabels: 1, rng: options.rng };
+  /** A reward model whose backbone is a copy of the LM's; the head is drawn from rng (Normal(0, initializer_range)); padTokenId defaults to the LM's. */
+  static fromCausalLM(lm: GPTNeoXForCausalLM | LlamaForCausalLM, options: { pooling: Pooling; rng: Rng; padTokenId?: number | null }): RewardModel {
+    // transformers needs pad_token_id in config.json to find the last token of padded rows.
+    const head = { numLabels: 1, rng: options.rng, padTokenId: options.padTokenId };
     const classifier = 'gptNeox' in lm ? GPTNeoXForSequenceClassification.fromCausalLM(lm, head) : LlamaForSequenceClassification.fromCausalLM(lm, head);
     return new RewardModel(classifier, options.pooling);
   }
