@@ -452,11 +452,14 @@ export function configToJson(config: ModelConfig): Json {
   }
 }
 
-/** Writes config.json into a checkpoint folder (or to the given .json path), atomically. */
-export function writeConfig(path: string, config: ModelConfig): void {
+/**
+ * Writes config.json into a checkpoint folder (or to the given .json path), atomically. `extra`
+ * keys are written after transformers' own (transformers keeps unknown keys as config attributes).
+ */
+export function writeConfig(path: string, config: ModelConfig, extra: Record<string, unknown> = {}): void {
   const file = configPath(path);
   try {
-    writeFileAtomic(file, `${JSON.stringify(configToJson(config), null, 2)}\n`);
+    writeFileAtomic(file, `${JSON.stringify({ ...configToJson(config), ...extra }, null, 2)}\n`);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new ConfigError(file, `cannot write the config (${code}); check that the folder exists and is writable`);

@@ -19,6 +19,8 @@ import { ARCHITECTURES, type Architecture } from './registry.js';
 export interface SaveModelOptions {
   /** A folder whose tokenizer files (tokenizer.json, tokenizer_config.json, special_tokens_map.json) are copied alongside. */
   tokenizerFrom?: string;
+  /** Keys added to config.json beside transformers' own (e.g. irlens_pooling for a reward model). */
+  extraConfig?: Record<string, unknown>;
 }
 
 /** The tokenizer files a Hugging Face folder may hold; tokenizer.json is required when a source is given. */
@@ -98,7 +100,7 @@ export function saveModel(model: Module, config: ModelConfig, folder: string, op
   const staging = temporarySibling(destination, 'saving');
   mkdirSync(staging);
   try {
-    writeConfig(join(staging, 'config.json'), { ...config, architectures: [architecture.name] });
+    writeConfig(join(staging, 'config.json'), { ...config, architectures: [architecture.name] }, options.extraConfig);
     if (options.tokenizerFrom !== undefined) copyTokenizer(options.tokenizerFrom, staging);
     writeSafetensors(join(staging, 'model.safetensors'), weightsOf(model), { metadata: { format: 'pt' } });
   } catch (error) {

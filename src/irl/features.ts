@@ -1,0 +1,75 @@
+/**
+ * Linear probes: the backbone frozen, its pooled features computed once for every text and kept,
+ * and only the score head trained on them. One cache serves every seed and every epoch, so an
+ * epoch costs a matrix–vector product per batch instead of a pass through the backbone.
+ */
+import type { Linear } from '../nn/index.js';
+import * as T from '../tensor/index.js';
+import type { Tensor } from '../tensor/index.js';
+import { padRows, scoreFeatures, type Pooling, type RewardModel, type RowScorer, type TokenBatch } from './reward-model.js';
+
+/** poolFeatures of each text under a frozen backbone: a [hidden] vector per text, or [length, hidden] for the token poolings. */
+export class FeatureCache {
+  private constructor(
+    readonly pooling: Pooling,
+    readonly hiddenSize: number,
+    private readonly features: Float32Array[],
+    private readonly lengths: number[],
+  ) {}
+
+  /** Runs the model's backbone once over the rows (eval mode, no gradients); host reads once per batch. */
+  static build(model: RewardModel, rows: readonly (readonly number[])[], batchSize = 16): FeatureCache {
+    const { pooling } = model;
+    const size = model.classifier.config.hiddenSize;
+    const perToken = pooling === 'token-mean' || pooling === 'token-min';
+    const features: Float32Array[] = [];
+    const wasTraining = model.classifier.training;
+    model.classifier.eval();
+    try {
+      for (let start = 0; start < rows.length; start += batchSize) {
+        const chunk = rows.slice(start, start + batchSize);
+        const batch = T.noGrad(() => T.tidy(() => model.features(padRows(chunk, model.padId))));
+        // Token features are [rows, t, hidden]: each row keeps its real tokens' states only.
+        const stride = perToken ? batch.shape[1]! * size : size;
+        chunk.forEach((row, r) => features.push(batch.data.slice(r * stride, r * stride + (perToken ? row.length : 1) * size)));
+        batch.dispose();
+      }
+    } finally {
+      model.classifier.train(wasTraining);
+    }
+    return new FeatureCache(pooling, size, features, rows.map((row) => row.length));
+  }
+
+  get size(): number {
+    return this.features.length;
+  }
+
+  /** The cached features of some rows as one tensor, with the batch (mask, lengths) scoreFeatures needs. */
+  batch(indices: readonly number[]): { features: Tensor; batch: TokenBatch } {
+    const size = this.hiddenSize;
+    const lengths = indices.map((i) => this.lengths[i]!);
+    const batch = padRows(lengths.map((n) => new Array<number>(n).fill(0)), 0);
+    if (this.pooling !== 'token-mean' && this.pooling !== 'token-min') {
+      const data = new Float32Array(indices.length * size);
+      indices.forEach((i, r) => data.set(this.features[i]!, r * size));
+      return { features: T.tensor(data, [indices.length, size]), batch };
+    }
+    const t = Math.max(...lengths);
+    const data = new Float32Array(indices.length * t * size);
+    indices.forEach((i, r) => data.set(this.features[i]!, r * t * size));
+    return { features: T.tensor(data, [indices.length, t, size]), batch };
+  }
+}
+
+/** The score head read on cached features: trains exactly as the head on a frozen live backbone would. */
+export class LinearProbe implements RowScorer {
+  constructor(
+    readonly head: Linear,
+    readonly cache: FeatureCache,
+  ) {}
+
+  scores(indices: readonly number[]): Tensor {
+    const { features, batch } = this.cache.batch(indices);
+    return scoreFeatures(features, batch, this.cache.pooling, this.head);
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * irl/: recovering a reward model from demonstrations — pairs of expert (RLHF'd) and baseline
+ * texts — by max-margin and other pair objectives, by the closed-form log-ratio of KL-regularised
+ * RLHF, or by distilling that log-ratio; saved as Hugging Face folders and loaded as rewards.
+ */
+export * from './errors.js';
+export {
+  checkDemonstrations, rewardInputIds, rewardRows, splitByPrompt, tokenizerFingerprint,
+  type Continuation, type DemonstrationPair, type Demonstrations, type PromptDemonstrations, type PromptSplit, type RewardInput, type RewardRows,
+} from './demonstrations.js';
+export { bradleyTerryLoss, hingeLoss, maxMarginLoss, pairLoss, preferenceLoss, rewardPenalty, squaredLoss, type Objective, type ObjectiveName } from './objectives.js';
+export {
+  POOLINGS, RewardModel, liveScorer, padRows, poolFeatures, scoreFeatures,
+  type Pooling, type RowScorer, type SequenceRewardClassifier, type TokenBatch, type TrainingMode,
+} from './reward-model.js';
+export { FeatureCache, LinearProbe } from './features.js';
+export {
+  batchedMeanLoss, fitByEpochs, modeScorers, trainReward, trainRewardSeeds,
+  type EpochRecord, type FitOptions, type FitResult, type FitTask, type SeedRun, type TrainRewardOptions,
+} from './train.js';
+export { logRatioReward, type CausalLM, type LogRatioOptions, type PromptContinuation } from './log-ratio.js';
+export { distilReward, type DistilOptions, type RegressionRows } from './distill.js';
+export { RecoveredReward, loadRewardFunction, loadRewardModel, saveRewardModel, type LoadRewardOptions, type SaveRewardOptions } from './save.js';

@@ -1,0 +1,197 @@
+/**
+ * Training reward models from demonstrations: one loop shared by the preference objectives and
+ * by distillation — seeded shuffling, gradients zeroed every step, AdamW, gradient clipping,
+ * and model selection on the validation split only (the parameters of the epoch with the lowest
+ * validation loss are kept). Test data never enters here.
+ */
+import { AdamW, Rng, clipGradNorm, type Module } from '../nn/index.js';
+import * as T from '../tensor/index.js';
+import type { Tensor } from '../tensor/index.js';
+import type { RewardRows } from './demonstrations.js';
+import { IrlError, IrlOptionsError, TooFewDemonstrationsError } from './errors.js';
+import { FeatureCache, LinearProbe } from './features.js';
+import { preferenceLoss, type Objective } from './objectives.js';
+import { liveScorer, type RewardModel, type RowScorer, type TrainingMode } from './reward-model.js';
+
+export interface FitOptions {
+  /** Passes over the training examples. */
+  epochs: number;
+  /** Examples (pairs, or texts when distilling) per step. */
+  batchSize: number;
+  learningRate: number;
+  /** AdamW's decoupled weight decay. Default 0. */
+  weightDecay?: number;
+  /** Clip the global gradient norm to this; null: no clipping. Default 1. */
+  maxGradNorm?: number | null;
+  /** Seeds the shuffling (the head's initial weights are the caller's, via RewardModel.fromCausalLM's rng). */
+  seed: number | string;
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+export interface EpochRecord {
+  /** 1-based. */
+  epoch: number;
+  /** Mean training loss over the epoch's steps. */
+  trainLoss: number;
+  validationLoss: number;
+  /** Wall-clock seconds of the epoch's training steps (validation excluded). */
+  seconds: number;
+}
+
+export interface FitResult {
+  epochs: EpochRecord[];
+  /** The epoch whose parameters the model holds now: the one with the lowest validation loss. */
+  bestEpoch: number;
+  bestValidationLoss: number;
+}
+
+/** What fitByEpochs trains: a loss over batches of example indices, and a validation loss. */
+export interface FitTask {
+  module: Module;
+  trainSize: number;
+  batchLoss(indices: readonly number[]): Tensor;
+  /** Mean loss over the validation examples (run without gradients, in eval mode). */
+  validationLoss(): number;
+}
+
+function checkFitOptions(options: FitOptions): void {
+  const positiveInteger = (n: number) => Number.isSafeInteger(n) && n > 0;
+  if (!positiveInteger(options.epochs)) throw new IrlOptionsError(`epochs must be a positive integer, got ${options.epochs}`);
+  if (!positiveInteger(options.batchSize)) throw new IrlOptionsError(`batchSize must be a positive integer, got ${options.batchSize}`);
+  if (!(options.learningRate > 0 && options.learningRate < Infinity)) throw new IrlOptionsError(`learningRate must be a finite number > 0, got ${options.learningRate}`);
+}
+
+/** Trains the module's parameters that require gradients, keeping the best epoch by validation loss. */
+export function fitByEpochs(task: FitTask, options: FitOptions): FitResult {
+  checkFitOptions(options);
+  const parameters = task.module.parameters().filter((p) => p.requiresGrad);
+  const optimizer = new AdamW(parameters, { lr: options.learningRate, weightDecay: options.weightDecay ?? 0 });
+  const maxGradNorm = options.maxGradNorm === undefined ? 1 : options.maxGradNorm;
+  const shuffle = new Rng(options.seed).fork('irl-shuffle');
+  const epochs: EpochRecord[] = [];
+  let best: { epoch: number; loss: number; values: Float32Array[] } | null = null;
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    const began = performance.now();
+    const trainLoss = trainEpoch(task, optimizer, shuffle, options.batchSize, maxGradNorm);
+    const seconds = (performance.now() - began) / 1000;
+    const validationLoss = validate(task);
+    const record = { epoch, trainLoss, validationLoss, seconds };
+    epochs.push(record);
+    options.onEpoch?.(record);
+    if (!best || validationLoss < best.loss) best = { epoch, loss: validationLoss, values: parameters.map((p) => p.data.slice()) };
+  }
+  parameters.forEach((p, i) => p.data.set(best!.values[i]!));
+  return { epochs, bestEpoch: best!.epoch, bestValidationLoss: best!.loss };
+}
+
+/** One shuffled pass; returns the mean loss of its steps. Host reads: one per step (the loss). */
+function trainEpoch(task: FitTask, optimizer: AdamW, shuffle: Rng, batchSize: number, maxGradNorm: number | null): number {
+  const order = shuffle.shuffle(Array.from({ length: task.trainSize }, (_, i) => i));
+  task.module.train();
+  let total = 0;
+  let steps = 0;
+  for (let start = 0; start < order.length; start += batchSize) {
+    optimizer.zeroGrad();
+    const loss = T.tidy(() => {
+      const value = task.batchLoss(order.slice(start, start + batchSize));
+      const number = value.item();
+      if (!Number.isFinite(number)) throw new IrlError(`the training loss became ${number} at step ${steps + 1}; lower the learning rate or add an l2 penalty`);
+      value.backward();
+      return number;
+    });
+    if (maxGradNorm !== null) clipGradNorm(optimizer.params, maxGradNorm);
+    optimizer.step();
+    total += loss;
+    steps += 1;
+  }
+  optimizer.zeroGrad();
+  return total / steps;
+}
+
+function validate(task: FitTask): number {
+  task.module.eval();
+  try {
+    return T.noGrad(() => task.validationLoss());
+  } finally {
+    task.module.train();
+  }
+}
+
+/** The mean of a per-batch mean loss over `count` examples, weighted by batch size; one host read per batch. */
+export function batchedMeanLoss(count: number, batchSize: number, loss: (indices: number[]) => Tensor): number {
+  let total = 0;
+  for (let start = 0; start < count; start += batchSize) {
+    const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+    total += T.tidy(() => loss(indices).item()) * indices.length;
+  }
+  return total / count;
+}
+
+export interface TrainRewardOptions extends FitOptions {
+  objective: Objective;
+  mode: TrainingMode;
+  train: RewardRows;
+  validation: RewardRows;
+  /** For mode 'probe': features of the train and validation rows, cached once (FeatureCache.build); built here when absent. */
+  features?: { train: FeatureCache; validation: FeatureCache };
+}
+
+/** The row scorers of a mode: the live model, or a linear probe on cached features (built here when not given). */
+export function modeScorers(model: RewardModel, mode: TrainingMode, rows: { train: readonly number[][]; validation: readonly number[][] }, features?: TrainRewardOptions['features']): { train: RowScorer; validation: RowScorer } {
+  if (mode.kind !== 'probe') return { train: liveScorer(model, rows.train), validation: liveScorer(model, rows.validation) };
+  const cached = features ?? { train: FeatureCache.build(model, rows.train), validation: FeatureCache.build(model, rows.validation) };
+  if (cached.train.pooling !== model.pooling) throw new IrlOptionsError(`the cached features were pooled with '${cached.train.pooling}', but the model pools with '${model.pooling}'`);
+  return { train: new LinearProbe(model.head, cached.train), validation: new LinearProbe(model.head, cached.validation) };
+}
+
+/** The preference loss of some pairs, scoring expert and baseline texts in one batch. */
+function pairBatchLoss(scorer: RowScorer, rows: RewardRows, objective: Objective, indices: readonly number[]): Tensor {
+  const pairs = indices.map((i) => rows.pairs[i]!);
+  const scores = scorer.scores([...pairs.map((p) => p.expert), ...pairs.map((p) => p.baseline)]);
+  return preferenceLoss(objective, T.slice(scores, 0, 0, pairs.length), T.slice(scores, 0, pairs.length));
+}
+
+/**
+ * Trains `model` so that expert texts score above baseline texts of the same prompt, under
+ * `objective`, training what `mode` says. The model ends with its best epoch's parameters.
+ */
+export function trainReward(model: RewardModel, options: TrainRewardOptions): FitResult {
+  for (const [name, rows] of [['training', options.train], ['validation', options.validation]] as const) {
+    if (rows.pairs.length === 0) throw new TooFewDemonstrationsError(`the ${name} split has no (expert, baseline) pairs; give it prompts with continuations from both models`);
+  }
+  model.setTrainingMode(options.mode);
+  const scorer = modeScorers(model, options.mode, { train: options.train.rows, validation: options.validation.rows }, options.features);
+  const { objective, validation, batchSize } = options;
+  return fitByEpochs({
+    module: model.classifier,
+    trainSize: options.train.pairs.length,
+    batchLoss: (indices) => pairBatchLoss(scorer.train, options.train, objective, indices),
+    validationLoss: () => batchedMeanLoss(validation.pairs.length, batchSize, (indices) => pairBatchLoss(scorer.validation, validation, objective, indices)),
+  }, options);
+}
+
+export interface SeedRun {
+  seed: number;
+  model: RewardModel;
+  result: FitResult;
+}
+
+/**
+ * Trains one reward model per seed (0 .. seeds − 1), each from newModel(seed), and hands each to
+ * onSeed as it finishes (to save and score it) rather than keeping them all. In probe mode the
+ * features are computed once, from the first seed's backbone, and reused: every seed's backbone
+ * must be the same frozen copy of the base LM.
+ */
+export function trainRewardSeeds(seeds: number, newModel: (seed: number) => RewardModel, options: Omit<TrainRewardOptions, 'seed' | 'features'>, onSeed: (run: SeedRun) => void): FitResult[] {
+  if (!(Number.isSafeInteger(seeds) && seeds >= 1)) throw new IrlOptionsError(`seeds must be a positive integer (the reward is not identifiable, so report it over several seeds), got ${seeds}`);
+  const results: FitResult[] = [];
+  let features: TrainRewardOptions['features'];
+  for (let seed = 0; seed < seeds; seed++) {
+    const model = newModel(seed);
+    if (options.mode.kind === 'probe') features ??= { train: FeatureCache.build(model, options.train.rows), validation: FeatureCache.build(model, options.validation.rows) };
+    const result = trainReward(model, { ...options, seed, features });
+    results.push(result);
+    onSeed({ seed, model, result });
+  }
+  return results;
+}
