@@ -64,7 +64,7 @@ test('PPO killed with SIGKILL at random moments ends with the policy and metrics
   const kills: number[] = [];
   // Start-up takes a second or two; each attempt resumes from the last round checkpoint.
   for (let attempt = 0; attempt < 5 && !existsSync(join(killed, 'rlhf', 'stage.json')); attempt++) {
-    const ms = 2500 + rng.int(3000);
+    const ms = 1500 + rng.int(2500);
     kills.push(ms);
     await runAndKill(killed, ms);
   }
@@ -74,4 +74,6 @@ test('PPO killed with SIGKILL at random moments ends with the policy and metrics
   const policy = (run: string) => readFileSync(join(run, 'rlhf', 'seed-0', 'policy', 'model.safetensors'));
   assert.ok(policy(killed).equals(policy(whole)), 'the policy differs from the uninterrupted run');
   assert.deepEqual(rlhfMetrics(killed), rlhfMetrics(whole));
+  // At least one kill landed after a round checkpoint, so some attempt resumed mid-training.
+  assert.match(readFileSync(join(killed, 'run.log'), 'utf8'), /stage rlhf: running \(resuming an interrupted attempt\)/);
 });
