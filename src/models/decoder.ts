@@ -27,7 +27,8 @@ export interface DecoderTopParts {
 
 /** A causal LM's parts, the model's own modules (not copies). */
 export interface DecoderParts extends DecoderTopParts {
-  embed(inputIds: Tensor): Tensor;
+  /** The token embedding (with tied embeddings, its weight is also the head's). */
+  readonly embedding: Embedder;
 }
 
 /** Causal LMs that can be opened into parts and have their top copied. */

@@ -130,7 +130,7 @@ export class GPTNeoXForCausalLM extends Module implements DecomposableCausalLM {
 
   parts(): DecoderParts {
     const { embedIn, layers, finalLayerNorm } = this.gptNeox;
-    return { embed: (ids) => embedIn.forward(ids), layers: [...layers], finalNorm: finalLayerNorm, lmHead: this.embedOut };
+    return { embedding: embedIn, layers: [...layers], finalNorm: finalLayerNorm, lmHead: this.embedOut };
   }
 
   copyTop(count: number): DecoderTop {

@@ -157,7 +157,7 @@ export class LlamaForCausalLM extends Module implements DecomposableCausalLM {
 
   parts(): DecoderParts {
     const { embedTokens, layers, norm } = this.model;
-    return { embed: (ids) => embedTokens.forward(ids), layers: [...layers], finalNorm: norm, lmHead: this.lmHead };
+    return { embedding: embedTokens, layers: [...layers], finalNorm: norm, lmHead: this.lmHead };
   }
 
   copyTop(count: number): DecoderTop {

@@ -54,7 +54,7 @@ export class HydraPolicy {
   readonly trainable: PolicyWithValueHead;
   /** Layers that train (all n for k = −1). */
   readonly unfrozenLayers: number;
-  private readonly embed: (inputIds: Tensor) => Tensor;
+  private readonly embedding: Embedder;
   private readonly trunkLayers: readonly DecoderLayer[];
   private readonly policyTop: DecoderTopParts;
   private readonly referenceTop: DecoderTop;
@@ -69,7 +69,7 @@ export class HydraPolicy {
     const trainsEverything = numLayersUnfrozen === -1;
     this.unfrozenLayers = trainsEverything ? n : numLayersUnfrozen;
     const parts = policy.parts();
-    this.embed = parts.embed;
+    this.embedding = parts.embedding;
     this.trunkLayers = parts.layers.slice(0, n - this.unfrozenLayers);
     this.policyTop = { layers: parts.layers.slice(n - this.unfrozenLayers), finalNorm: parts.finalNorm, lmHead: parts.lmHead };
     // The reference is copied before anything trains, so it stays the starting policy.
@@ -78,6 +78,8 @@ export class HydraPolicy {
     if (!trainsEverything) {
       policy.freeze();
       for (const module of [...this.policyTop.layers, parts.finalNorm, parts.lmHead]) module.unfreeze();
+      // A head tied to the embedding stays frozen with it, as in trlx: the trunk must not move under the reference.
+      parts.embedding.freeze();
     }
     this.trainable = new PolicyWithValueHead(policy, valueHead);
   }
@@ -97,12 +99,12 @@ export class HydraPolicy {
    */
   trunk(batch: SequenceBatch): Tensor | null {
     if (this.referenceEmbedding) return null;
-    return T.noGrad(() => runLayers(this.trunkLayers, this.embed(batch.inputIds), batch.positionIds, batch.attentionMask));
+    return T.noGrad(() => runLayers(this.trunkLayers, this.embedding.forward(batch.inputIds), batch.positionIds, batch.attentionMask));
   }
 
   /** The policy's log-probabilities and values over the responses (with gradients when enabled). */
   policyOutputs(batch: SequenceBatch, trunk: Tensor | null, options: { entropy?: boolean } = {}): PolicyOutputs {
-    const hidden = responseHidden(this.policyTop, trunk ?? this.embed(batch.inputIds), batch);
+    const hidden = responseHidden(this.policyTop, trunk ?? this.embedding.forward(batch.inputIds), batch);
     const logits = this.policyTop.lmHead.forward(hidden);
     return {
       logprobs: T.tokenLogProbs(logits, batch.responseIds),

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Rng } from '../../src/nn/index.js';
+import { parseConfig, type LlamaConfig } from '../../src/io/config.js';
+import { LlamaForCausalLM } from '../../src/models/llama.js';
+import { Rng, initWeights } from '../../src/nn/index.js';
 import { HydraPolicy, ValueHead, layOutBatch } from '../../src/rlhf/index.js';
 import * as T from '../../src/tensor/index.js';
 import { tinyPolicy } from '../helpers/tiny-policy.js';
@@ -79,5 +81,20 @@ describe('HydraPolicy', () => {
     const after = T.noGrad(() => ({ reference: hydra.referenceLogprobs(batch, hydra.trunk(batch)).data, policy: hydra.policyOutputs(batch, hydra.trunk(batch)).logprobs.data }));
     assert.deepEqual(Array.from(after.reference), Array.from(before));
     assert.notDeepEqual(Array.from(after.policy), Array.from(before));
+  });
+
+  it('keeps a head tied to the frozen embedding frozen, so the trunk cannot move under the reference (Llama)', () => {
+    const config = parseConfig({
+      model_type: 'llama', vocab_size: 80, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
+      intermediate_size: 32, tie_word_embeddings: true, max_position_embeddings: 64,
+    }) as LlamaConfig;
+    const model = new LlamaForCausalLM(config);
+    initWeights(model, new Rng(6), { std: 0.2 });
+    const expected = rows.map((row) => logprobsAlone(model as never, row));
+    const hydra = new HydraPolicy(model, new ValueHead(16, new Rng(1)), 1);
+    assert.equal(model.model.embedTokens.weight.requiresGrad, false);
+    const { batch, responseLength } = layOutBatch(rows, 1);
+    const reference = T.noGrad(() => hydra.referenceLogprobs(batch, hydra.trunk(batch)).data);
+    rows.forEach((row, b) => row.responseIds.forEach((_, i) => assert.ok(Math.abs(reference[b * responseLength + i]! - expected[b]![i]!) < 1e-5)));
   });
 });
