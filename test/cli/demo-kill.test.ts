@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Rng } from '../../src/nn/index.js';
@@ -10,16 +10,25 @@ import { irlens, temporaryDir } from './helpers.js';
 const STAGES = ['world', 'base-model', 'ground-truth', 'curate', 'base-toxicity', 'rlhf'];
 const tsx = import.meta.resolve('tsx');
 
-/** Starts `irlens run --preset demo-tiny` and kills it with SIGKILL after `ms` milliseconds. */
-function runAndKill(out: string, ms: number, extra: readonly string[] = []): Promise<void> {
+/**
+ * Starts `irlens run --preset demo-tiny` and kills it with SIGKILL `ms` milliseconds after
+ * `ready()` first holds (checked every 20 ms; at once by default).
+ */
+function runAndKill(out: string, ms: number, ready: () => boolean = () => true): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', tsx, join(projectRoot, 'src/cli/main.ts'), 'run', '--preset', 'demo-tiny', '--out', out, ...extra], {
+    const child = spawn(process.execPath, ['--import', tsx, join(projectRoot, 'src/cli/main.ts'), 'run', '--preset', 'demo-tiny', '--out', out], {
       cwd: projectRoot,
       stdio: 'ignore',
       env: { ...process.env, HF_HUB_OFFLINE: '1' },
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    let timer: NodeJS.Timeout | undefined;
+    const poll = setInterval(() => {
+      if (!ready()) return;
+      clearInterval(poll);
+      timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    }, 20);
     child.on('exit', () => {
+      clearInterval(poll);
       clearTimeout(timer);
       resolve();
     });
@@ -62,13 +71,18 @@ test('PPO killed with SIGKILL at random moments ends with the policy and metrics
   assert.equal((await irlens(['run', '--preset', 'demo-tiny', '--out', whole], { timeoutMs: 240_000 })).code, 0);
   const rng = new Rng('rlhf-kill');
   const kills: number[] = [];
-  // Start-up takes a second or two; each attempt resumes from the last round checkpoint.
+  // Each kill lands at a random moment after the newest round checkpoint appeared, whatever the
+  // machine's speed: during later rounds, a checkpoint write, the held-out judging, or saving.
+  const checkpoints = join(killed, '.checkpoints', 'rlhf', 'seed-0');
+  const newestStep = () => Math.max(0, ...(existsSync(checkpoints) ? readdirSync(checkpoints) : []).map((name) => Number(/^step-(\d+)$/.exec(name)?.[1] ?? 0)));
   for (let attempt = 0; attempt < 5 && !existsSync(join(killed, 'rlhf', 'stage.json')); attempt++) {
-    const ms = 1500 + rng.int(2500);
+    const before = newestStep();
+    const ms = rng.int(250);
     kills.push(ms);
-    await runAndKill(killed, ms);
+    await runAndKill(killed, ms, () => newestStep() > before);
   }
-  t.diagnostic(`killed after ${kills.join(', ')} ms`);
+  t.diagnostic(`killed ${kills.length} times, ${kills.join(', ')} ms after a checkpoint appeared`);
+  assert.equal(kills.length, 5, 'the stage finished before it was killed five times');
   const final = await irlens(['run', '--preset', 'demo-tiny', '--out', killed], { timeoutMs: 240_000 });
   assert.equal(final.code, 0, final.stderr);
   const policy = (run: string) => readFileSync(join(run, 'rlhf', 'seed-0', 'policy', 'model.safetensors'));

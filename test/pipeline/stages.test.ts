@@ -40,11 +40,12 @@ test('the demo stages run at tiny size, resume after a stop, and are up to date 
     ['ground-truth', 'ran'],
     ['curate', 'ran'],
     ['base-toxicity', 'ran'],
+    ['rlhf', 'ran'],
   ]);
   const summaries = Object.fromEntries(first.result.stages.map((s) => [s.name, s.marker.summary as Record<string, unknown>]));
   assert.ok((summaries['base-model']!.resumedFromStep as number) >= 12, `resumed from ${summaries['base-model']!.resumedFromStep}`);
   assert.deepEqual(first.planned.map((s) => s.name), PLANNED_STAGES.map((s) => s.name));
-  assert.match(first.note, /not built yet: rlhf, irl, evaluate, reuse, report/);
+  assert.match(first.note, /not built yet: irl, evaluate, reuse, report/);
 
   // The world: files and a tokenizer that loads.
   for (const file of ['corpus.jsonl', 'labelled.jsonl', 'comments.jsonl', 'sentences.jsonl', 'world.json', 'tokenizer/tokenizer.json', 'classifier-tokenizer/tokenizer.json']) {
@@ -94,7 +95,7 @@ test('the presets resolve against every stage’s config section', () => {
   const demo = presetConfig('demo');
   assert.equal((demo.world as { size: string }).size, 'small');
   assert.equal((demo.ground_truth as { min_accuracy: number }).min_accuracy, 0.95);
-  for (const [name, policy] of [['pythia-70m', 'EleutherAI/pythia-70m'], ['pythia-410m', 'EleutherAI/pythia-410m']] as const) {
+  for (const [name, policy] of [['pythia-70m', 'lomahony/eleuther-pythia70m-hh-sft'], ['pythia-410m', 'lomahony/eleuther-pythia410m-hh-sft']] as const) {
     const config = presetConfig(name);
     assert.equal((config.base_model as { source: string }).source, policy);
     assert.equal((config.ground_truth as { source: string }).source, 's-nlp/roberta_toxicity_classifier');
@@ -121,6 +122,9 @@ test('the pythia presets run their stages on given models and data (here local f
       'base_toxicity.max_prompts=6',
       'base_toxicity.max_new_tokens=4',
       'ground_truth.max_length=64',
+      // The paper's PPO at its smallest: the fixture has 2 layers, not Pythia-70M's 6.
+      'rlhf.num_layers_unfrozen=1', 'rlhf.total_steps=1', 'rlhf.num_rollouts=4', 'rlhf.batch_size=4', 'rlhf.chunk_size=4',
+      'rlhf.ppo_epochs=1', 'rlhf.max_new_tokens=4', 'rlhf.max_prompt_tokens=64', 'rlhf.eval_prompts=4',
     ],
   });
   assert.deepEqual(run.result.stages.map((s) => s.status), PIPELINE_STAGES.map(() => 'ran'));
