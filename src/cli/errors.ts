@@ -11,6 +11,7 @@ import { ModelInputError } from '../models/errors.js';
 import { NonFiniteGradientError, StateDictError } from '../nn/errors.js';
 import { ConfigValidationError, PipelineError, StageFailedError } from '../pipeline/errors.js';
 import { RewardError } from '../reward/reward.js';
+import { NativeBackendUnavailableError } from '../tensor/errors.js';
 import { TokenizerError } from '../text/errors.js';
 import { TrainError } from '../train/errors.js';
 
@@ -41,6 +42,7 @@ const USER_ERRORS: Array<abstract new (...args: never[]) => Error> = [
   ConfigValidationError,
   PipelineError,
   TrainError,
+  NativeBackendUnavailableError,
 ];
 
 /** Marks a further error class (e.g. a layer's own) as one a user causes and can fix. */

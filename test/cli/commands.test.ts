@@ -8,6 +8,7 @@ import { classifyError, CliError } from '../../src/cli/errors.js';
 import type { CurateSummary } from '../../src/data/index.js';
 import { StageFailedError } from '../../src/pipeline/errors.js';
 import type { RunResult } from '../../src/cli/commands/run.js';
+import { fixture } from '../helpers/fixtures.js';
 import { describeRun, irlens, temporaryDir } from './helpers.js';
 
 const COMMANDS = ['inspect', 'generate', 'score', 'curate', 'sft', 'run'];
@@ -98,6 +99,13 @@ describe('irlens run', () => {
 describe('exit codes', () => {
   test('a missing model folder is a user error (exit 1, no stack)', async () => {
     assertUserError(await irlens(['inspect', '/no/such/irlens/model', '--json']), /does not exist/);
+  });
+
+  test('IRLENS_BACKEND=native without the addon is a user error that says how to build it, not a bug', async () => {
+    const env = { IRLENS_BACKEND: 'native', IRLENS_NATIVE_ADDON: '/nonexistent/irlens_native.node' };
+    const run = await irlens(['score', fixture('roberta-tiny-classifier'), 'a text'], { env });
+    assertUserError(run, /IRLENS_BACKEND=native but the native kernels could not be loaded .*does not exist.*Install a C\+\+ compiler \(g\+\+\), make and python3, then run `npm rebuild`/);
+    assert.doesNotMatch(run.stderr, /internal error|a bug in irlens/);
   });
 
   test('an unknown preset is a user error that suggests the closest one', async () => {

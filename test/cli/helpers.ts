@@ -15,13 +15,13 @@ export interface CliRun {
 const tsx = import.meta.resolve('tsx');
 const main = join(projectRoot, 'src', 'cli', 'main.ts');
 
-/** Runs `irlens ...args` (through tsx) and returns its exit code and output. */
-export function irlens(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+/** Runs `irlens ...args` (through tsx), with `env` added to this process's, and returns its exit code and output. */
+export function irlens(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       ['--import', tsx, main, ...args],
-      { cwd: options.cwd ?? projectRoot, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, HF_HUB_OFFLINE: '1' } },
+      { cwd: options.cwd ?? projectRoot, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, HF_HUB_OFFLINE: '1', ...options.env } },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') return reject(error);
         resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
