@@ -4,7 +4,7 @@
  * printed as one `irlens: <message>` line), 2 for anything else (a bug: printed with its stack),
  * and 130 when the user stopped it with Ctrl-C.
  */
-import { CheckpointError, ConfigError, HubError } from '../io/index.js';
+import { CheckpointError, ConfigError, HubError, WriteFailedError } from '../io/index.js';
 import { DataError } from '../data/errors.js';
 import { GenerationError } from '../models/generation.js';
 import { ModelInputError } from '../models/errors.js';
@@ -43,6 +43,7 @@ const USER_ERRORS: Array<abstract new (...args: never[]) => Error> = [
   PipelineError,
   TrainError,
   NativeBackendUnavailableError,
+  WriteFailedError,
 ];
 
 /** Marks a further error class (e.g. a layer's own) as one a user causes and can fix. */

@@ -7,6 +7,7 @@ import { buildProgram } from '../../src/cli/program.js';
 import { classifyError, CliError } from '../../src/cli/errors.js';
 import type { CurateSummary } from '../../src/data/index.js';
 import { StageFailedError } from '../../src/pipeline/errors.js';
+import { WriteFailedError } from '../../src/io/index.js';
 import type { RunResult } from '../../src/cli/commands/run.js';
 import { fixture } from '../helpers/fixtures.js';
 import { describeRun, irlens, temporaryDir } from './helpers.js';
@@ -124,6 +125,7 @@ describe('exit codes', () => {
 
   test('typed errors of the layers below are user errors, a failed stage is judged by its cause, others are internal', () => {
     assert.equal(classifyError(new CliError('x')), 'user');
+    assert.equal(classifyError(new WriteFailedError('/out/model', 'ENOSPC', 'previous')), 'user');
     assert.equal(classifyError(new TypeError('x')), 'internal');
     assert.equal(classifyError(new StageFailedError('world', new CliError('x'))), 'user');
     assert.equal(classifyError(new StageFailedError('world', new RangeError('x'))), 'internal');
