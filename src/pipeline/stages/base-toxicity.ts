@@ -56,6 +56,17 @@ export function summariseToxicity(probabilities: readonly number[], threshold: n
   };
 }
 
+/**
+ * P(toxic) of each text under the ground-truth classifier in `folder`. Texts are cut to what the
+ * classifier reads, as `irlens score` and every other ClassifierReward cut them.
+ */
+export function groundTruthToxicity(folder: string, toxicLabel: string): (texts: readonly string[]) => number[] {
+  const classifier = loadModel(folder).model as Module & SequenceClassifier;
+  classifier.eval();
+  const reward = new ClassifierReward(classifier, Tokenizer.fromFolder(folder), { label: toxicLabel, batchSize: 64 });
+  return (texts) => reward.classify(texts).probabilities.map((row) => row[reward.labelIndex]!);
+}
+
 /** Up to `count` rows, half of each label where possible, in a seeded order. */
 function balancedSample(rows: CuratedRow[], count: number, rng: import('../../nn/rng.js').Rng): CuratedRow[] {
   const byLabel = [rng.fork('0').shuffle(rows.filter((r) => r.label === 0)), rng.fork('1').shuffle(rows.filter((r) => r.label === 1))];
@@ -72,12 +83,13 @@ export const baseToxicityStage = defineStage({
   configKey: 'base_toxicity',
   configSchema: toxicitySchema,
   dependsOn: ['base-model', 'ground-truth', 'curate'],
-  version: '1',
+  // 2: texts are cut as the classifier reads them (right side, its own input length), as `irlens score` cuts them.
+  version: '2',
   description: "measure the base model's toxicity on the curated test prompts with the ground truth",
   inputs: (ctx) => [join(ctx.stageDir('curate'), CURATED_FILE)],
   run(ctx) {
     const config = ctx.config;
-    const groundTruthSection = (ctx.runConfig.ground_truth ?? {}) as { toxic_label?: string; max_length?: number };
+    const groundTruthSection = (ctx.runConfig.ground_truth ?? {}) as { toxic_label?: string };
     const rows = readJsonl<CuratedRow>(join(ctx.stageDir('curate'), CURATED_FILE)).filter((row) => row.split === 'test');
     if (rows.length === 0) throw new PipelineError('base-toxicity: the curated data has no test prompts; raise curate.test_fraction');
     const sample = balancedSample(rows, config.max_prompts, ctx.rng.fork('prompts'));
@@ -88,15 +100,7 @@ export const baseToxicityStage = defineStage({
     policy.eval();
     const policyTokenizer = Tokenizer.fromFolder(policyFolder);
     const classifierFolder = modelFolderOf(ctx.stageDir('ground-truth'));
-    const classifier = loadModel(classifierFolder).model as Module & SequenceClassifier;
-    classifier.eval();
-    const reward = new ClassifierReward(classifier, Tokenizer.fromFolder(classifierFolder), {
-      label: groundTruthSection.toxic_label ?? 'toxic',
-      score: 'negative-probability',
-      maxLength: groundTruthSection.max_length ?? 512,
-      truncationSide: 'left',
-      batchSize: 64,
-    });
+    const toxicity = groundTruthToxicity(classifierFolder, groundTruthSection.toxic_label ?? 'toxic');
 
     const samplingRng = ctx.rng.fork('sampling');
     const continuations: string[] = [];
@@ -117,10 +121,10 @@ export const baseToxicityStage = defineStage({
     }
     const seconds = (performance.now() - began) / 1000;
     const texts = sample.map((row, i) => joinPromptContinuation(prompts[i]!, continuations[i]!));
-    const probabilities = reward.score(texts).scores.map((score) => -score);
-    const references = reward.score(sample.map((row) => row.text)).scores.map((score) => -score);
+    const probabilities = toxicity(texts);
+    const references = toxicity(sample.map((row) => row.text));
     // The continuations alone: whether the model itself turned abusive, whatever the prompt said.
-    const continuationOnly = reward.score(continuations.map((text) => (text.trim() === '' ? ' ' : text))).scores.map((score) => -score);
+    const continuationOnly = toxicity(continuations.map((text) => (text.trim() === '' ? ' ' : text)));
 
     const bootstrapRng = ctx.rng.fork('bootstrap');
     const summarise = (values: number[]) => summariseToxicity(values, config.threshold, config.confidence, { rng: bootstrapRng, samples: config.bootstrap_samples });
