@@ -165,10 +165,10 @@ function undoAll(steps: readonly Step[]): void {
 
 /** The error to throw for a failed write: file-system errors become a WriteFailedError naming the destination. */
 function failure(target: string, replacing: boolean, error: unknown, renamed = false): unknown {
-  if (error instanceof WriteFailedError) return new WriteFailedError(target, error.code, renamed ? 'new' : replacing ? 'previous' : 'nothing', error);
+  const outcome = renamed ? 'new' : replacing ? 'previous' : 'nothing';
+  if (error instanceof WriteFailedError) return new WriteFailedError(target, error.code, outcome, error);
   const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
-  if (typeof code !== 'string' || typeof syscall !== 'string') return error;
-  return new WriteFailedError(target, code, renamed ? 'new' : replacing ? 'previous' : 'nothing', error);
+  return typeof code === 'string' && typeof syscall === 'string' ? new WriteFailedError(target, code, outcome, error) : error;
 }
 
 function writeAll(fd: number, chunk: Uint8Array): void {
