@@ -4,13 +4,14 @@
  * printed as one `irlens: <message>` line), 2 for anything else (a bug: printed with its stack),
  * and 130 when the user stopped it with Ctrl-C.
  */
-import { CheckpointError, ConfigError, HubError } from '../io/index.js';
+import { CheckpointError, ConfigError, HubError, WriteFailedError } from '../io/index.js';
 import { DataError } from '../data/errors.js';
 import { GenerationError } from '../models/generation.js';
 import { ModelInputError } from '../models/errors.js';
 import { NonFiniteGradientError, StateDictError } from '../nn/errors.js';
 import { ConfigValidationError, PipelineError, StageFailedError } from '../pipeline/errors.js';
 import { RewardError } from '../reward/reward.js';
+import { NativeBackendUnavailableError } from '../tensor/errors.js';
 import { TokenizerError } from '../text/errors.js';
 import { TrainError } from '../train/errors.js';
 import { RlhfError } from '../rlhf/errors.js';
@@ -43,6 +44,8 @@ const USER_ERRORS: Array<abstract new (...args: never[]) => Error> = [
   PipelineError,
   TrainError,
   RlhfError,
+  NativeBackendUnavailableError,
+  WriteFailedError,
 ];
 
 /** Marks a further error class (e.g. a layer's own) as one a user causes and can fix. */

@@ -2,6 +2,7 @@
  * Flag parsing and the pieces several commands share: numbers checked as they are parsed (so a
  * bad value is a usage error naming the flag), `--json` output, and model ids resolved to folders.
  */
+import { basename, dirname, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
 /** A parser for an integer flag of at least `min`. */
@@ -46,9 +47,14 @@ export function emit(json: boolean | undefined, result: unknown, human: () => st
   else for (const line of human()) process.stdout.write(`${line}\n`);
 }
 
-/** A model folder, or a hub id downloaded into the Hugging Face cache (progress on stderr). */
+/**
+ * A model folder, or a hub id downloaded into the Hugging Face cache (progress on stderr). A folder
+ * that a killed save left set aside (irlens sft --out) is put back first.
+ */
 export async function modelFolder(spec: string, revision?: string): Promise<string> {
+  const { recoverInterruptedWrites } = await import('../io/atomic.js');
   const { resolveModel } = await import('../io/hub.js');
+  recoverInterruptedWrites(dirname(resolve(spec)), basename(spec));
   return resolveModel(spec, revision === undefined ? {} : { revision });
 }
 

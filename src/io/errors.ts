@@ -41,3 +41,35 @@ export class ConfigError extends Error {
     super(`${file}: ${problem}`);
   }
 }
+
+/** What a failed write left at its destination. */
+export type WriteOutcome = 'previous' | 'nothing' | 'new';
+
+const WRITE_HINTS: Record<string, string> = {
+  ENOSPC: 'free some disk space (or write somewhere else) and run again',
+  EDQUOT: 'free some of your disk quota (or write somewhere else) and run again',
+  EACCES: 'check that you may write to that folder, or write somewhere else',
+  EPERM: 'check that you may write to that folder, or write somewhere else',
+  EROFS: 'the disk is read-only: write somewhere else',
+};
+
+/** Writing an output failed (a full disk, no permission ...); says what is left at the path and what to do. */
+export class WriteFailedError extends Error {
+  override name = 'WriteFailedError';
+  constructor(
+    readonly path: string,
+    /** The file-system error code, e.g. ENOSPC. */
+    readonly code: string,
+    readonly outcome: WriteOutcome,
+    cause?: unknown,
+  ) {
+    const left = {
+      previous: 'the previous version was kept unchanged',
+      nothing: 'nothing was written there',
+      new: 'the new version is in place, but the write could not be finished (a power cut may lose it, or an old copy may be left beside it)',
+    }[outcome];
+    const root = cause instanceof WriteFailedError ? cause.cause : cause;
+    const reason = root instanceof Error ? root.message : code;
+    super(`cannot write ${path} (${reason}); ${left}; ${WRITE_HINTS[code] ?? 'check the disk and the folder, then run again'}`, { cause });
+  }
+}

@@ -1,5 +1,5 @@
 /** Checkpoint I/O: safetensors, torch .bin, checkpoint folders and config.json; models and data sets from the hub. */
-export { CheckpointError, ConfigError, UnsafePickleError } from './errors.js';
+export { CheckpointError, ConfigError, UnsafePickleError, WriteFailedError, type WriteOutcome } from './errors.js';
 export { elementCount, type TensorMap, type TensorRecord } from './record.js';
 export {
   MAX_HEADER_BYTES,

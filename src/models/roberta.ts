@@ -25,6 +25,7 @@ import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { activation } from './activations.js';
 import { ModelInputError } from './errors.js';
+import { maxInputTokens } from './input-length.js';
 import { PaddedEmbedding } from './padded-embedding.js';
 import type { SequenceClassifierInputs, SequenceClassifierOutputs } from './sequence-classification.js';
 
@@ -91,9 +92,10 @@ class RobertaEmbeddings extends Module {
     let longest = 0;
     for (const position of positions.ids) longest = Math.max(longest, position);
     if (longest >= maxPositionEmbeddings) {
+      const limit = maxInputTokens(this.config);
       throw new ModelInputError(
         'RoBERTa',
-        `a row has ${longest - padTokenId} tokens, but this model has position embeddings for at most ${maxPositionEmbeddings - padTokenId - 1}; truncate the text (tokenizer truncation to ${maxPositionEmbeddings - padTokenId - 1} tokens)`,
+        `a row has ${longest - padTokenId} tokens, but this model has position embeddings for at most ${limit}; truncate the text (tokenizer truncation to ${limit} tokens)`,
       );
     }
     // Every token has type 0 (transformers' default token_type_ids).

@@ -3,12 +3,12 @@
  * config.json naming the architecture, model.safetensors with float32 weights under transformers'
  * names, and the tokenizer files copied from a source folder.
  *
- * Nothing is half-written: the folder is assembled as a temporary sibling and renamed into place
- * once complete; an existing checkpoint at the destination is replaced only then.
+ * Nothing is half-written: the folder is written with io/atomic.ts's writeFolderAtomic, so an
+ * existing checkpoint at the destination is replaced only once the new one is complete.
  */
-import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { writeFolderAtomic } from '../io/atomic.js';
 import { writeConfig, type ModelConfig } from '../io/config.js';
 import { CheckpointError } from '../io/errors.js';
 import type { TensorMap } from '../io/record.js';
@@ -55,8 +55,8 @@ function weightsOf(model: Module): TensorMap {
 }
 
 /** A folder may be replaced only when it looks like a checkpoint (or is empty): never someone's other files. */
-function checkDestination(folder: string): boolean {
-  if (!existsSync(folder)) return false;
+function checkDestination(folder: string): void {
+  if (!existsSync(folder)) return;
   if (!statSync(folder).isDirectory()) {
     throw new CheckpointError(folder, 'exists and is not a folder', 'choose another destination, or remove the file');
   }
@@ -68,7 +68,6 @@ function checkDestination(folder: string): boolean {
       'choose an empty or new destination folder',
     );
   }
-  return true;
 }
 
 function copyTokenizer(source: string, destination: string): void {
@@ -81,14 +80,12 @@ function copyTokenizer(source: string, destination: string): void {
   }
 }
 
-const temporarySibling = (folder: string, purpose: string): string =>
-  join(dirname(folder), `.${basename(folder)}.${purpose}.${process.pid}.${randomBytes(4).toString('hex')}`);
-
 /**
  * Saves `model` (built from `config`) as a Hugging Face folder at `folder`: config.json with
  * architectures set to the model's class, model.safetensors (float32, {"format": "pt"}), and the
  * tokenizer files of options.tokenizerFrom. The folder appears complete or not at all; an
- * existing checkpoint folder there is replaced only after the new one is fully written.
+ * existing checkpoint folder there is replaced only after the new one is fully written
+ * (io/atomic.ts), and a failed write throws WriteFailedError with the previous one kept.
  */
 export function saveModel(model: Module, config: ModelConfig, folder: string, options: SaveModelOptions = {}): void {
   const destination = resolve(folder);
@@ -96,38 +93,10 @@ export function saveModel(model: Module, config: ModelConfig, folder: string, op
   if (!existsSync(dirname(destination))) {
     throw new CheckpointError(destination, `cannot be created because its parent folder ${dirname(destination)} does not exist`, 'create the parent folder first');
   }
-  const replacing = checkDestination(destination);
-  const staging = temporarySibling(destination, 'saving');
-  mkdirSync(staging);
-  try {
+  checkDestination(destination);
+  writeFolderAtomic(destination, (staging) => {
     writeConfig(join(staging, 'config.json'), { ...config, architectures: [architecture.name] }, options.extraConfig);
     if (options.tokenizerFrom !== undefined) copyTokenizer(options.tokenizerFrom, staging);
     writeSafetensors(join(staging, 'model.safetensors'), weightsOf(model), { metadata: { format: 'pt' } });
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    if (error instanceof Error && 'code' in error) {
-      throw new CheckpointError(destination, `cannot be written (${(error as NodeJS.ErrnoException).code}); nothing was saved`, 'check that the folder is writable and the disk has space');
-    }
-    throw error;
-  }
-  install(staging, destination, replacing);
-}
-
-/** Renames the complete staging folder into place, moving an old checkpoint aside first and deleting it last. */
-function install(staging: string, destination: string, replacing: boolean): void {
-  const previous = replacing ? temporarySibling(destination, 'previous') : null;
-  try {
-    if (previous) renameSync(destination, previous);
-    try {
-      renameSync(staging, destination);
-    } catch (error) {
-      if (previous) renameSync(previous, destination);
-      throw error;
-    }
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new CheckpointError(destination, `cannot be put in place (${code}); ${replacing ? 'the previous checkpoint was kept' : 'nothing was saved'}`, 'check that the folder and its parent are writable');
-  }
-  if (previous) rmSync(previous, { recursive: true, force: true });
+  });
 }

@@ -5,7 +5,7 @@
  *   runs/<name>/
  *     config.yaml      the resolved config
  *     <stage>/         a completed stage's outputs, with stage.json (its marker) written last
- *     .<stage>.tmp/    a stage in progress (removed as stale when found by a later run)
+ *     .<stage>.tmp-<pid>-<id>/   a stage in progress (io/atomic.ts's stageFolder), cleared up by a later run
  *     .checkpoints/<stage>/   mid-stage checkpoints that survive a kill
  *     metrics.jsonl    {stage, step?, time, ...values} per line
  *     run.log          timestamped lines
@@ -18,9 +18,9 @@
  * downstream of it. A stage that starts afresh (not resuming from its checkpoints) first has its
  * earlier records removed from metrics.jsonl, so the file describes the outputs that exist.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
+import { recoverInterruptedWrites, stageFolder, writeFileAtomic } from '../io/atomic.js';
 import { Rng } from '../nn/rng.js';
 import { writeResolvedConfig, type RunConfig } from './config.js';
 import { ConfigValidationError, PipelineError, StageFailedError, type ConfigIssue } from './errors.js';
@@ -104,14 +104,18 @@ export function readStageMarker(stageDir: string): StageMarker | undefined {
   }
 }
 
-/** Removes what interrupted runs left at the top of the run folder: stage temp folders, temp files. */
+/**
+ * Clears up what interrupted runs left at the top of the run folder: unfinished stage folders and
+ * files (io/atomic.ts's recovery, which also puts back a stage folder a kill caught mid-swap), and
+ * the lock's temporary files.
+ */
 function removeStaleEntries(runDir: string, log: RunLog): void {
+  for (const { target, leftover, action } of recoverInterruptedWrites(runDir)) {
+    const what = `${relative(runDir, leftover)}, left by an interrupted run for ${relative(runDir, target)}`;
+    log.info(action === 'restored-previous' ? `restored ${what}` : `removed ${what}`);
+  }
   for (const entry of readdirSync(runDir, { withFileTypes: true })) {
-    const stageTemp = /^\.(.+)\.(tmp|old)$/.exec(entry.name);
-    if (entry.isDirectory() && stageTemp !== null) {
-      rmSync(join(runDir, entry.name), { recursive: true, force: true });
-      if (stageTemp[2] === 'tmp') log.info(`removed ${entry.name}/, the unfinished folder of stage ${stageTemp[1]} left by an interrupted run`);
-    } else if (entry.isFile() && entry.name.startsWith('.') && (entry.name.endsWith('.tmp') || entry.name.startsWith('.lock.stale.'))) {
+    if (entry.isFile() && entry.name.startsWith('.lock.') && (entry.name.endsWith('.tmp') || entry.name.startsWith('.lock.stale.'))) {
       rmSync(join(runDir, entry.name), { force: true });
     }
   }
@@ -274,13 +278,12 @@ export async function runPipeline(stages: readonly Stage[], config: RunConfig, r
         else rmSync(checkpointDir, { recursive: true, force: true });
       }
       mkdirSync(checkpointDir, { recursive: true });
-      writeFileSync(checkpointFingerprint, fingerprint);
+      writeFileAtomic(checkpointFingerprint, fingerprint);
 
       log.info(`stage ${stage.name}: running (${rerunReason(old, parts, fingerprint, missing, resumed)})`);
       if (!resumed) metrics.rewriteWithout((record) => record.stage === stage.name);
-      const workDir = join(runDir, `.${stage.name}.tmp`);
-      rmSync(workDir, { recursive: true, force: true });
-      mkdirSync(workDir);
+      const staged = stageFolder(finalDir);
+      const workDir = staged.dir;
       const startedAt = new Date();
       const context: StageContext = {
         ...inputContext,
@@ -317,20 +320,15 @@ export async function runPipeline(stages: readonly Stage[], config: RunConfig, r
         };
         writeFileAtomic(join(workDir, MARKER_FILE), JSON.stringify(marker, null, 2) + '\n');
       } catch (error) {
-        rmSync(workDir, { recursive: true, force: true });
+        staged.discard();
         const seconds = formatDuration(Date.now() - startedAt.getTime());
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         log.error(`stage ${stage.name}: ${signal.aborted ? 'stopped' : 'failed'} after ${seconds}: ${message}`);
         throw new StageFailedError(stage.name, error);
       }
-      // Swap the finished folder into place; a kill in between leaves a temp folder, redone next time.
-      const oldDir = join(runDir, `.${stage.name}.old`);
-      if (existsSync(finalDir)) {
-        rmSync(oldDir, { recursive: true, force: true });
-        renameSync(finalDir, oldDir);
-      }
-      renameSync(workDir, finalDir);
-      rmSync(oldDir, { recursive: true, force: true });
+      // The finished folder replaces the previous one only now; a kill before this point leaves
+      // the previous completion (or none) in place and this attempt to be redone.
+      staged.commit();
       rmSync(checkpointDir, { recursive: true, force: true });
       const summaryText = Object.keys(marker.summary).length > 0 ? `: ${JSON.stringify(marker.summary)}` : '';
       log.info(`stage ${stage.name}: done in ${formatDuration(marker.durationMs)}${summaryText}`);

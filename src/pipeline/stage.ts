@@ -26,8 +26,8 @@ export interface StageContext<C = unknown> extends StageInputContext<C> {
   /** This stage's name. */
   name: string;
   /**
-   * Where the stage writes its outputs: a temporary folder (`<run>/.<name>.tmp`) renamed to
-   * `<run>/<name>` once the stage returns. Anything left here by a failed or killed attempt is gone.
+   * Where the stage writes its outputs: a temporary folder (`<run>/.<name>.tmp-<pid>-<id>`) that
+   * replaces `<run>/<name>` once the stage returns. Anything left here by a failed or killed attempt is gone.
    */
   dir: string;
   /**

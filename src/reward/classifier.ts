@@ -3,16 +3,16 @@
  * the score of a text is −logit[label] (the paper's choice), −P(label), or the log-odds against
  * the label, log P(¬label) − log P(label). All three are higher for texts less like the label.
  */
-import type { Side } from '../text/batch.js';
+import { maxInputTokens, type PositionLimits } from '../models/input-length.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { RewardError, type RewardFunction, type RewardScores } from './reward.js';
 
-/** What a classifier must offer: transformers-style forward and label names. */
+/** What a classifier must offer: transformers-style forward, label names, and the config fields its input length depends on. */
 export interface SequenceClassifier {
   forward(inputs: { inputIds: Tensor; attentionMask?: Tensor }): { logits: Tensor };
-  readonly config: { numLabels: number; id2label: Record<number, string> };
+  readonly config: PositionLimits & { numLabels: number; id2label: Record<number, string> };
 }
 
 export type ClassifierScore = 'negative-logit' | 'negative-probability' | 'log-odds';
@@ -22,14 +22,27 @@ export interface ClassifierRewardOptions {
   label: string | number;
   score?: ClassifierScore;
   batchSize?: number;
-  /** Longest input in tokens; longer texts are truncated from `truncationSide`. */
+  /**
+   * Read at most this many tokens (special tokens included) when that is fewer than the
+   * classifier's input length, which is the default (models/input-length.ts).
+   */
   maxLength?: number;
-  truncationSide?: Side;
+}
+
+/** Each text's label probabilities and its score, from one forward pass per batch. */
+export interface Classification {
+  probabilities: number[][];
+  scores: number[];
 }
 
 export class ClassifierReward implements RewardFunction {
   readonly name: string;
-  private readonly labelIndex: number;
+  readonly labelIndex: number;
+  /**
+   * The tokens, special tokens included, each text is cut to, from the tokenizer's truncation side
+   * (right unless tokenizer_config.json says otherwise, as in transformers).
+   */
+  readonly maxLength: number;
   private readonly mode: ClassifierScore;
 
   constructor(
@@ -40,50 +53,53 @@ export class ClassifierReward implements RewardFunction {
     this.labelIndex = resolveLabel(classifier.config, options.label);
     this.mode = options.score ?? 'negative-logit';
     this.name = `classifier(${classifier.config.id2label[this.labelIndex] ?? this.labelIndex}, ${this.mode})`;
+    this.maxLength = truncationLength(classifier.config, tokenizer, options.maxLength);
   }
 
   score(texts: readonly string[]): RewardScores {
-    const batchSize = this.options.batchSize ?? 32;
-    const scores: number[] = [];
-    for (let start = 0; start < texts.length; start += batchSize) {
-      scores.push(...this.scoreBatch(texts.slice(start, start + batchSize)));
-    }
     return {
-      scores,
-      metadata: { kind: 'classifier', label: this.classifier.config.id2label[this.labelIndex] ?? this.labelIndex, labelIndex: this.labelIndex, score: this.mode, maxLength: this.options.maxLength ?? null, truncationSide: this.options.truncationSide ?? 'right' },
+      scores: this.classify(texts).scores,
+      metadata: { kind: 'classifier', label: this.classifier.config.id2label[this.labelIndex] ?? this.labelIndex, labelIndex: this.labelIndex, score: this.mode, maxLength: this.maxLength, truncationSide: this.tokenizer.truncationSide },
     };
   }
 
-  /** Label probabilities of each text (for `irlens score`). */
-  probabilities(texts: readonly string[]): number[][] {
-    return texts.map((text) => Array.from(T.noGrad(() => T.softmax(this.logits([text]))).data));
-  }
-
-  private logits(texts: readonly string[]): Tensor {
-    const encoded = this.tokenizer.encodeBatch(texts, {
-      padding: 'longest',
-      paddingSide: 'right',
-      truncation: this.options.maxLength !== undefined,
-      maxLength: this.options.maxLength,
-      truncationSide: this.options.truncationSide,
-    });
-    const rows = encoded.ids.length;
-    const columns = encoded.ids[0]?.length ?? 0;
-    const inputIds = T.idTensor(encoded.ids.flat(), [rows, columns]);
-    const attentionMask = T.idTensor(encoded.attentionMask.flat(), [rows, columns]);
-    return T.noGrad(() => T.tidy(() => this.classifier.forward({ inputIds, attentionMask }).logits));
-  }
-
-  private scoreBatch(texts: readonly string[]): number[] {
-    const logits = this.logits(texts);
-    const classes = this.classifier.config.numLabels;
-    const out: number[] = [];
-    for (let row = 0; row < texts.length; row++) {
-      const values = logits.data.subarray(row * classes, (row + 1) * classes);
-      out.push(scoreRow(values, this.labelIndex, this.mode));
+  /** Label probabilities and scores of the texts, in batches whose tensors are freed as soon as they are read. */
+  classify(texts: readonly string[]): Classification {
+    const batchSize = this.options.batchSize ?? 32;
+    const result: Classification = { probabilities: [], scores: [] };
+    for (let start = 0; start < texts.length; start += batchSize) {
+      for (const { logits, probabilities } of this.classifyBatch(texts.slice(start, start + batchSize))) {
+        result.probabilities.push(probabilities);
+        result.scores.push(scoreRow(logits, this.labelIndex, this.mode));
+      }
     }
-    return out;
+    return result;
   }
+
+  /** One forward pass: each text's logits and probabilities, read to the host; every tensor it made is disposed. */
+  private classifyBatch(texts: readonly string[]): Array<{ logits: Float32Array; probabilities: number[] }> {
+    const encoded = this.tokenizer.encodeBatch(texts, { padding: 'longest', paddingSide: 'right', truncation: true, maxLength: this.maxLength });
+    const shape = [encoded.ids.length, encoded.ids[0]?.length ?? 0];
+    const classes = this.classifier.config.numLabels;
+    return T.noGrad(() => T.tidy(() => {
+      const logits = this.classifier.forward({ inputIds: T.idTensor(encoded.ids.flat(), shape), attentionMask: T.idTensor(encoded.attentionMask.flat(), shape) }).logits;
+      const probabilities = T.softmax(logits).data;
+      return texts.map((_, row) => ({
+        logits: logits.data.slice(row * classes, (row + 1) * classes),
+        probabilities: Array.from(probabilities.subarray(row * classes, (row + 1) * classes)),
+      }));
+    }));
+  }
+}
+
+/** The classifier's input length, or the caller's shorter limit; a longer one is refused (the model could not read it). */
+function truncationLength(config: PositionLimits, tokenizer: Tokenizer, requested: number | undefined): number {
+  const limit = maxInputTokens(config, tokenizer);
+  if (requested === undefined) return limit;
+  if (!Number.isInteger(requested) || requested < 1 || requested > limit) {
+    throw new RewardError(`maxLength ${requested} is not possible: the classifier reads 1 to ${limit} tokens (special tokens included); leave it out to use ${limit}`);
+  }
+  return requested;
 }
 
 function scoreRow(logits: Float32Array, label: number, mode: ClassifierScore): number {

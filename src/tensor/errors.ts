@@ -11,6 +11,21 @@ export class ShapeError extends TensorError {
   }
 }
 
+/**
+ * IRLENS_BACKEND=native asked for the C++ kernels but the addon is not built or does not load: a
+ * problem with the machine's set-up, which the message says how to fix, not a bug in irlens.
+ */
+export class NativeBackendUnavailableError extends TensorError {
+  override name = 'NativeBackendUnavailableError';
+  constructor(readonly reason: string) {
+    super(
+      `IRLENS_BACKEND=native but the native kernels could not be loaded (${reason}). ` +
+        'Install a C++ compiler (g++), make and python3, then run `npm rebuild` in the irlens folder to build them; ' +
+        'or unset IRLENS_BACKEND to run on the slower TypeScript reference backend.',
+    );
+  }
+}
+
 /** A tensor was used after dispose() released its storage. */
 export class DisposedTensorError extends TensorError {
   override name = 'DisposedTensorError';

@@ -3,6 +3,6 @@ export { Tensor, noGrad, isGradEnabled, sizeOf, type DType, type GradNode } from
 export { tensor, idTensor, zeros, ones, full, scalar } from './create.js';
 export { tidy, keep } from './scope.js';
 export { currentBackend, withBackend } from './registry.js';
-export { TensorError, ShapeError, DisposedTensorError } from './errors.js';
+export { TensorError, ShapeError, DisposedTensorError, NativeBackendUnavailableError } from './errors.js';
 export type { Backend } from './backend.js';
 export * from './ops/index.js';

@@ -1,5 +1,6 @@
 import type { Backend, Storage } from './backend.js';
 import { referenceBackend } from './reference/index.js';
+import { NativeBackendUnavailableError } from './errors.js';
 import { loadNativeBackend } from './native/load.js';
 
 /**
@@ -33,11 +34,11 @@ function chooseBackend(): Backend {
   const native = loadNativeBackend();
   if (native.backend) return native.backend;
   if (wanted === 'native') {
-    throw new Error(`IRLENS_BACKEND=native but the native addon could not be loaded: ${native.reason}`);
+    throw new NativeBackendUnavailableError(native.reason);
   }
   process.emitWarning(
     `irlens: the native kernels are not available (${native.reason}). Running on the TypeScript ` +
-      'reference backend, which is 10-100x slower. Build them with `npm run install` in the irlens folder (needs g++, make and python3).',
+      'reference backend, which is 10-100x slower. Build them with `npm rebuild` in the irlens folder (needs g++, make and python3).',
     { code: 'IRLENS_NO_NATIVE' },
   );
   return referenceBackend;

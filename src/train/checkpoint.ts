@@ -7,15 +7,13 @@
  *     optimizer.safetensors   AdamW's moments: exp_avg.<name> and exp_avg_sq.<name>
  *     trainer.json            step counts and lr, scheduler, Rng states, data position, settings
  *
- * A step folder is written under a temporary name and renamed into place only when complete, so
- * a reader (or a resumed run) sees whole checkpoints or none; a killed write leaves only a hidden
- * temporary folder, which the next save or load removes. Older step folders are deleted after a
- * newer one is in place.
+ * A step folder is written with io/atomic.ts's writeFolderAtomic, so a reader (or a resumed run)
+ * sees whole checkpoints or none; what a killed write leaves is cleared up by the next save or
+ * load. Older step folders are deleted only after a newer one is in place.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { writeFileAtomic } from '../io/atomic.js';
+import { recoverInterruptedWrites, writeFileAtomic, writeFolderAtomic } from '../io/atomic.js';
 import { readSafetensors, writeSafetensors, type TensorMap, type TensorRecord } from '../io/index.js';
 import type { AdamParamState, Module } from '../nn/index.js';
 import { TrainCheckpointError } from './errors.js';
@@ -24,7 +22,6 @@ import type { NamedOptimizerState } from './optimizer.js';
 const FORMAT = 'irlens-training-checkpoint';
 const VERSION = 1;
 const STEP_FOLDER = /^step-(\d+)$/;
-const TEMPORARY = /^\.step-\d+\.tmp-/;
 
 export interface SavedCheckpoint {
   step: number;
@@ -37,34 +34,6 @@ export interface SavedCheckpoint {
 }
 
 const stepFolderName = (step: number): string => `step-${String(step).padStart(8, '0')}`;
-
-/**
- * Makes `<parent>/<name>` appear complete or not at all: `write` fills a temporary sibling folder,
- * which is renamed to `name` only after write returns. If write throws, the temporary folder is
- * removed and the error rethrown. An existing `<parent>/<name>` is replaced.
- */
-export function writeFolderAtomic(parent: string, name: string, write: (dir: string) => void): string {
-  mkdirSync(parent, { recursive: true });
-  const temporary = join(parent, `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const target = join(parent, name);
-  mkdirSync(temporary);
-  try {
-    write(temporary);
-    if (existsSync(target)) rmSync(target, { recursive: true, force: true });
-    renameSync(temporary, target);
-  } catch (error) {
-    rmSync(temporary, { recursive: true, force: true });
-    throw error;
-  }
-  return target;
-}
-
-/** Removes temporary folders that a killed save left behind. */
-function removeLeftovers(checkpointDir: string): void {
-  for (const name of readdirSync(checkpointDir)) {
-    if (TEMPORARY.test(name)) rmSync(join(checkpointDir, name), { recursive: true, force: true });
-  }
-}
 
 /** The complete step folders, oldest first. */
 function stepFolders(checkpointDir: string): { step: number; name: string }[] {
@@ -101,12 +70,13 @@ export function saveTrainingCheckpoint(
   snapshot: { model: Module; optimizer: NamedOptimizerState; trainer: Record<string, unknown> },
 ): string {
   mkdirSync(checkpointDir, { recursive: true });
-  removeLeftovers(checkpointDir);
+  recoverInterruptedWrites(checkpointDir);
   // A run resumed at a step and stopped again before its next update has nothing new to save.
   const existing = join(checkpointDir, stepFolderName(step));
   if (existsSync(existing)) return existing;
   const { tensors, steps } = optimizerTensors(snapshot.optimizer);
-  const folder = writeFolderAtomic(checkpointDir, stepFolderName(step), (dir) => {
+  const folder = join(checkpointDir, stepFolderName(step));
+  writeFolderAtomic(folder, (dir) => {
     const weights = snapshot.model.namedParameters().map(([name, p]): [string, TensorRecord] => [name, { dtype: 'float32', shape: [...p.shape], data: p.data }]);
     writeSafetensors(join(dir, 'model.safetensors'), weights);
     writeSafetensors(join(dir, 'optimizer.safetensors'), tensors);
@@ -121,9 +91,9 @@ export function saveTrainingCheckpoint(
 
 /** The newest complete checkpoint in checkpointDir, or null when there is none. */
 export function loadLatestTrainingCheckpoint(checkpointDir: string): SavedCheckpoint | null {
+  recoverInterruptedWrites(checkpointDir);
   const latest = stepFolders(checkpointDir).at(-1);
   if (!latest) return null;
-  removeLeftovers(checkpointDir);
   const dir = join(checkpointDir, latest.name);
   let manifest: { format?: unknown; version?: unknown; step?: unknown; optimizer?: { lr?: unknown; steps?: unknown }; trainer?: unknown };
   try {

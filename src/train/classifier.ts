@@ -4,6 +4,7 @@
  * padded on the right to its longest row. A share of the rows, label-balanced, is held out to
  * measure loss and accuracy on text the model has not seen.
  */
+import { maxInputTokens } from '../models/input-length.js';
 import type { Module } from '../nn/index.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
@@ -47,15 +48,13 @@ interface Example {
   label: number;
 }
 
+/** The model's input length (models/input-length.ts), at most 512 to keep training batches small. */
 function defaultMaxLength(model: SequenceClassifierModel, tokenizer: Tokenizer): number {
   const config = model.config;
-  let limit = Math.min(512, tokenizer.modelMaxLength ?? Infinity);
-  if (config?.maxPositionEmbeddings !== undefined) {
-    // RoBERTa numbers positions from padding_idx + 1, so padding_idx + 1 of them are never used.
-    const unusable = config.modelType === 'roberta' ? (config.padTokenId ?? 0) + 1 : 0;
-    limit = Math.min(limit, config.maxPositionEmbeddings - unusable);
-  }
-  return limit;
+  const modelLimit = config?.maxPositionEmbeddings === undefined
+    ? Infinity
+    : maxInputTokens({ modelType: config.modelType ?? '', maxPositionEmbeddings: config.maxPositionEmbeddings, padTokenId: config.padTokenId ?? null });
+  return Math.min(512, modelLimit, tokenizer.modelMaxLength ?? Infinity);
 }
 
 function labelId(label: number | string, row: number, model: SequenceClassifierModel): number {

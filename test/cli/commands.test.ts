@@ -7,7 +7,9 @@ import { buildProgram } from '../../src/cli/program.js';
 import { classifyError, CliError } from '../../src/cli/errors.js';
 import type { CurateSummary } from '../../src/data/index.js';
 import { StageFailedError } from '../../src/pipeline/errors.js';
+import { WriteFailedError } from '../../src/io/index.js';
 import type { RunResult } from '../../src/cli/commands/run.js';
+import { fixture } from '../helpers/fixtures.js';
 import { describeRun, irlens, temporaryDir } from './helpers.js';
 
 const COMMANDS = ['inspect', 'generate', 'score', 'curate', 'sft', 'run'];
@@ -100,6 +102,13 @@ describe('exit codes', () => {
     assertUserError(await irlens(['inspect', '/no/such/irlens/model', '--json']), /does not exist/);
   });
 
+  test('IRLENS_BACKEND=native without the addon is a user error that says how to build it, not a bug', async () => {
+    const env = { IRLENS_BACKEND: 'native', IRLENS_NATIVE_ADDON: '/nonexistent/irlens_native.node' };
+    const run = await irlens(['score', fixture('roberta-tiny-classifier'), 'a text'], { env });
+    assertUserError(run, /IRLENS_BACKEND=native but the native kernels could not be loaded .*does not exist.*Install a C\+\+ compiler \(g\+\+\), make and python3, then run `npm rebuild`/);
+    assert.doesNotMatch(run.stderr, /internal error|a bug in irlens/);
+  });
+
   test('an unknown preset is a user error that suggests the closest one', async () => {
     assertUserError(await irlens(['run', '--preset', 'demoo', '--print-config']), /unknown preset 'demoo'.*did you mean 'demo'/);
   });
@@ -116,6 +125,7 @@ describe('exit codes', () => {
 
   test('typed errors of the layers below are user errors, a failed stage is judged by its cause, others are internal', () => {
     assert.equal(classifyError(new CliError('x')), 'user');
+    assert.equal(classifyError(new WriteFailedError('/out/model', 'ENOSPC', 'previous')), 'user');
     assert.equal(classifyError(new TypeError('x')), 'internal');
     assert.equal(classifyError(new StageFailedError('world', new CliError('x'))), 'user');
     assert.equal(classifyError(new StageFailedError('world', new RangeError('x'))), 'internal');

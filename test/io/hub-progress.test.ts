@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { formatBytes, formatDuration, plainReporter, silentReporter, terminalReporter } from '../../src/io/progress.js';
+import { projectRoot } from '../helpers/fixtures.js';
+import { formatBytes, formatDuration, plainReporter, terminalReporter } from '../../src/io/progress.js';
 
 /** A stream that keeps what is written to it; `tty` makes it look like a terminal to cli-progress. */
 function capture(tty: boolean): { stream: NodeJS.WriteStream; text: () => string } {
@@ -65,10 +67,20 @@ describe('download reporters', () => {
   });
 
   it('the silent reporter says nothing', () => {
-    const file = silentReporter.start('x', 1, 0);
-    file.update(1);
-    file.done();
-    silentReporter.note('nothing');
-    silentReporter.close();
+    // In a child process, so that anything it wrote to the terminal, at once or from a timer, is seen.
+    const script = `
+      import { silentReporter } from './src/io/progress.ts';
+      const file = silentReporter.start('model.safetensors', 4096, 1024);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      file.update(2048);
+      file.fail('connection reset');
+      file.done();
+      silentReporter.note('using the cached snapshot');
+      silentReporter.close();
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: projectRoot, encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout, '');
+    assert.equal(child.stderr, '');
   });
 });

@@ -111,8 +111,22 @@ function describeModel(name: string, folder: string): void {
       });
     }
 
-    it('summary', (t) => {
+    it('summary: logits, hidden state, loss and gradients are all measured and within tolerance', (t) => {
+      const headline = ['logits', 'last_hidden_state', 'loss'].filter((key) => !goldenKeys.includes(key));
+      assert.deepEqual(headline, [], `fixture ${name} lacks these goldens, so its summary would say n/a`);
+      assert.ok(goldenKeys.some((key) => key.startsWith('grad.')), `fixture ${name} has no golden gradients`);
+      const compared = goldenKeys.filter((key) => !(INPUT_KEYS as readonly string[]).includes(key));
+      for (const key of compared) {
+        if (measured.get(name)?.[key]) continue;
+        // Not measured by its own test (filtered out by --test-name-pattern): measure it here.
+        const check = checkFor(key);
+        if (!check) assert.fail(`fixture ${name}: no check for golden '${key}'`);
+        report(t, name, key, check(run(), key));
+      }
       t.diagnostic(summary(name));
+      const results = measured.get(name)!;
+      const outside = compared.filter((key) => !(results[key]!.error <= results[key]!.tolerance));
+      assert.deepEqual(outside, [], `goldens of ${name} outside their tolerance`);
     });
   });
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -118,7 +118,7 @@ describe('runPipeline', () => {
     });
     assert.ok(existsSync(join(runDir, 'curate', 'stage.json')));
     assert.ok(!existsSync(join(runDir, 'ground-truth')));
-    assert.ok(!existsSync(join(runDir, '.ground-truth.tmp')));
+    assert.deepEqual(readdirSync(runDir).filter((e) => e.startsWith('.ground-truth.')), []);
     assert.ok(!existsSync(join(runDir, 'irl')));
     assert.ok(!existsSync(join(runDir, '.lock')));
     assert.match(readFileSync(join(runDir, 'run.log'), 'utf8'), /ERROR stage ground-truth: failed after .*ground truth broke/);
@@ -131,15 +131,25 @@ describe('runPipeline', () => {
 
   test('stale temp folders are removed; targets and force select stages', async () => {
     const { runDir, stages, runs, config } = setup();
-    mkdirSync(join(runDir, '.sft.tmp'), { recursive: true });
-    writeFileSync(join(runDir, '.sft.tmp', 'half.txt'), 'half');
+    mkdirSync(join(runDir, '.sft.tmp-4242-beef'), { recursive: true });
+    writeFileSync(join(runDir, '.sft.tmp-4242-beef', 'half.txt'), 'half');
     await runPipeline(stages, config(), runDir, { targets: ['ground-truth'] });
-    assert.ok(!existsSync(join(runDir, '.sft.tmp')));
-    assert.match(readFileSync(join(runDir, 'run.log'), 'utf8'), /removed \.sft\.tmp\/, the unfinished folder of stage sft/);
+    assert.ok(!existsSync(join(runDir, '.sft.tmp-4242-beef')));
+    assert.match(readFileSync(join(runDir, 'run.log'), 'utf8'), /removed \.sft\.tmp-4242-beef, left by an interrupted run for sft/);
     assert.deepEqual(Object.fromEntries(runs), { curate: 1, 'ground-truth': 1 });
     await runPipeline(stages, config(), runDir, { force: ['curate'] });
     // curate's output is the same, so only the stages not run before run downstream of it.
     assert.deepEqual(Object.fromEntries(runs), { curate: 2, 'ground-truth': 1, sft: 1, irl: 1 });
+  });
+
+  test('a stage folder a kill caught between its two renames is put back and stays up to date', async () => {
+    const { runDir, stages, runs, config } = setup();
+    await runPipeline(stages, config(), runDir);
+    renameSync(join(runDir, 'curate'), join(runDir, '.curate.old-4242-beef'));
+    await runPipeline(stages, config(), runDir);
+    assert.deepEqual(Object.fromEntries(runs), { curate: 1, 'ground-truth': 1, sft: 1, irl: 1 }, 'nothing ran again');
+    assert.ok(readStageMarker(join(runDir, 'curate')));
+    assert.match(readFileSync(join(runDir, 'run.log'), 'utf8'), /restored \.curate\.old-4242-beef, left by an interrupted run for curate/);
   });
 
   test('ctx gives a forked rng, the config section, a checkpoint dir that survives failures, and an abort signal', async () => {

@@ -4,6 +4,7 @@ import { readSafetensors } from '../../src/io/safetensors.js';
 import { loadModel } from '../../src/models/load.js';
 import { CachedReward, ClassifierReward, LexiconReward, RewardError, ShapedReward, type SequenceClassifier } from '../../src/reward/index.js';
 import { Tokenizer } from '../../src/text/tokenizer.js';
+import * as T from '../../src/tensor/index.js';
 import { fixture, readJson } from '../helpers/fixtures.js';
 
 describe('lexicon reward', () => {
@@ -69,6 +70,25 @@ describe('classifier reward on the RoBERTa fixture', () => {
       assert.ok(Math.abs(negProb[row]! + Math.exp(logP(row, 1))) < 1e-5);
       assert.ok(Math.abs(logOdds[row]! - (Math.log(1 - Math.exp(logP(row, 1))) - logP(row, 1))) < 1e-4);
     });
+  });
+
+  it('classify: one forward pass per batch, its input and output tensors freed, and the same numbers as score', () => {
+    const passes: Array<{ inputIds: T.Tensor; attentionMask?: T.Tensor; logits: T.Tensor }> = [];
+    const counting: SequenceClassifier = {
+      config: classifier.config,
+      forward: (inputs) => {
+        const { logits } = classifier.forward(inputs);
+        passes.push({ ...inputs, logits });
+        return { logits };
+      },
+    };
+    const result = new ClassifierReward(counting, tokenizer, { label: 1, score: 'negative-logit', batchSize: 3 }).classify(texts);
+    assert.equal(passes.length, Math.ceil(texts.length / 3), 'one forward pass per batch of 3');
+    for (const pass of passes) {
+      for (const tensor of [pass.inputIds, pass.attentionMask!, pass.logits]) assert.throws(() => tensor.toArray(), T.DisposedTensorError);
+    }
+    result.scores.forEach((s, row) => assert.ok(Math.abs(s + logit(row, 1)) < 1e-4));
+    result.probabilities.forEach((p, row) => p.forEach((value, label) => assert.ok(Math.abs(Math.log(value) - logP(row, label)) < 1e-4)));
   });
 
   it('names labels by id2label and refuses an unknown one, listing those that exist', () => {

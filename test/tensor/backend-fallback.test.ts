@@ -28,12 +28,13 @@ describe('without the native addon', () => {
     assert.deepEqual(result.grad, [7, 11, 9, 13], "d(sum(A·A))/dA = 1·Aᵀ + Aᵀ·1");
     const warnings = child.stderr.match(/native kernels are not available/g) ?? [];
     assert.equal(warnings.length, 1, child.stderr);
-    assert.match(child.stderr, /npm run install/);
+    assert.match(child.stderr, /npm rebuild/);
   });
 
-  it('refuses IRLENS_BACKEND=native with a reason when the addon is missing', () => {
+  it('refuses IRLENS_BACKEND=native with a typed error that gives the reason and the fix', () => {
     const child = runChild({ IRLENS_NATIVE_ADDON: '/nonexistent/irlens_native.node', IRLENS_BACKEND: 'native' });
     assert.notEqual(child.status, 0);
-    assert.match(child.stderr, /IRLENS_BACKEND=native but the native addon could not be loaded: .*does not exist/);
+    assert.match(child.stderr, /NativeBackendUnavailableError: IRLENS_BACKEND=native but the native kernels could not be loaded \(.*does not exist\)/);
+    assert.match(child.stderr, /Install a C\+\+ compiler \(g\+\+\), make and python3, then run `npm rebuild`/);
   });
 });

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import type { GemmAddon } from '../../src/tensor/native/gemm.js';
 import { nativeAddonPath } from '../../src/tensor/native/load.js';
+import { skipUnlessNative } from '../helpers/native.js';
 
 const addonPath = nativeAddonPath();
 
@@ -18,7 +19,7 @@ function loadAddon(): GemmAddon | null {
   return typeof addon.gemm === 'function' ? addon as GemmAddon : null;
 }
 const addon = loadAddon();
-const skip = addon ? false : `native addon with gemm not built (${addonPath})`;
+const skip = skipUnlessNative(addon !== null, `native addon with gemm not built (${addonPath})`);
 
 /** Deterministic uniform values in [-1, 1). */
 function random(length: number, seed: number): Float32Array {

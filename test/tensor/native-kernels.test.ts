@@ -20,6 +20,7 @@ import { TensorError } from '../../src/tensor/errors.js';
 import { referenceBackend as ref } from '../../src/tensor/reference/index.js';
 import { nativeKernels } from '../../src/tensor/native/kernels.js';
 import type { NativeAddon } from '../../src/tensor/native/backend.js';
+import { skipUnlessNative } from '../helpers/native.js';
 
 const addonPath = process.env.IRLENS_NATIVE_ADDON
   ?? fileURLToPath(new URL('../../build/Release/irlens_native.node', import.meta.url));
@@ -36,7 +37,7 @@ function load(): { native: Backend; threads: ThreadControl | null } | null {
   return { native, threads };
 }
 const loaded = load();
-const skip = loaded ? false : `native addon with the kernels not built (${addonPath})`;
+const skip = skipUnlessNative(loaded !== null, `native addon with the kernels not built (${addonPath})`);
 const nat = loaded?.native as Backend;
 
 // ---------------------------------------------------------------------------------------------
@@ -655,7 +656,7 @@ test('adamw over several steps, with and without weight decay (rtol 1e-6 on para
 // ---------------------------------------------------------------------------------------------
 // Threads
 
-test('results are bit-identical with 1 and 2 threads', { skip: skip || (loaded?.threads ? false : 'addon has no setThreads') }, () => {
+test('results are bit-identical with 1 and 2 threads', { skip: skip || skipUnlessNative(!!loaded?.threads, 'the native addon has no setThreads') }, () => {
   const check = (label: string, run: () => Array<Float32Array | Int32Array | number>) => {
     const [one, two] = withThreads(run);
     for (let i = 0; i < one.length; i++) {

@@ -5,8 +5,9 @@ import { describe, it } from 'node:test';
 import { Linear, Rng, initWeights } from '../../src/nn/index.js';
 import * as T from '../../src/tensor/index.js';
 import {
-  GroupedAdamW, TrainCheckpointError, loadLatestTrainingCheckpoint, restoreWeights, saveTrainingCheckpoint, writeFolderAtomic,
+  GroupedAdamW, TrainCheckpointError, loadLatestTrainingCheckpoint, restoreWeights, saveTrainingCheckpoint,
 } from '../../src/train/index.js';
+import { writeFolderAtomic } from '../../src/io/atomic.js';
 import { sameBits, temporaryDir, weightsOf } from './helpers.js';
 
 /** A linear layer after one AdamW step, so the optimizer has moments to save. */
@@ -44,7 +45,7 @@ describe('training checkpoints', () => {
     const { layer, optimizer } = trainedLayer(1);
     saveTrainingCheckpoint(dir, 1, { model: layer, optimizer: optimizer.stateDict(), trainer: {} });
     assert.throws(
-      () => writeFolderAtomic(dir, 'step-00000002', (tmp) => {
+      () => writeFolderAtomic(join(dir, 'step-00000002'), (tmp) => {
         writeFileSync(join(tmp, 'model.safetensors'), 'half');
         assert.deepEqual(readdirSync(dir).filter((n) => !n.startsWith('.')), ['step-00000001'], 'not visible while being written');
         throw new Error('disk full');

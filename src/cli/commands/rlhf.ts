@@ -72,13 +72,8 @@ async function rlhfCommand(spec: string, flags: RlhfFlags): Promise<void> {
   const classifier = loadModel(rewardFolder);
   if (classifier.architecture.kind !== 'sequence-classifier') throw new CliError(`--reward ${flags.reward} is a ${classifier.architecture.name}, not a sequence classifier`);
   classifier.model.eval();
-  const classifierTokenizer = Tokenizer.fromFolder(rewardFolder);
-  const { config: classifierConfig } = classifier;
-  // RoBERTa numbers positions from pad + 1, so it fits max_position_embeddings − pad − 1 tokens.
-  const window = classifierConfig.modelType === 'roberta' ? classifierConfig.maxPositionEmbeddings - classifierConfig.padTokenId - 1 : classifierConfig.maxPositionEmbeddings;
-  const scorer = new CachedReward(new ClassifierReward(classifier.model as never, classifierTokenizer, {
-    label: flags.label, score: 'negative-probability', truncationSide: 'left', maxLength: Math.min(window, classifierTokenizer.modelMaxLength ?? Infinity),
-  }));
+  // Texts are cut to the classifier's own window, as every ClassifierReward cuts them.
+  const scorer = new CachedReward(new ClassifierReward(classifier.model as never, Tokenizer.fromFolder(rewardFolder), { label: flags.label, score: 'negative-probability' }));
   const shaped = new ShapedReward(scorer);
   const rng = new Rng(flags.seed);
   const loaded = loadPpoPolicy(policyFolder, config.numLayersUnfrozen, rng);

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import type { SequenceClassifier } from '../../reward/index.js';
 import { CliError } from '../errors.js';
 import { emit, integer, modelFolder, withJson, withRevision } from '../options.js';
 import { loopProgress } from '../progress.js';
@@ -25,7 +26,7 @@ interface ScoreFlags {
 }
 
 export interface ScoreResult {
-  scorer: { kind: 'classifier'; model: string; labels: string[]; label: string; score: ScoreMode; maxLength: number | null } | { kind: 'lexicon'; file: string; words: number };
+  scorer: { kind: 'classifier'; model: string; labels: string[]; label: string; score: ScoreMode; maxLength: number } | { kind: 'lexicon'; file: string; words: number };
   results: Array<{ text: string; probabilities?: Record<string, number>; score: number }>;
 }
 
@@ -40,7 +41,7 @@ export function registerScore(program: Command): void {
     .addOption(new Option('--score <kind>', 'how the reward is read from the classifier').choices(SCORES).default('negative-logit'))
     .option('--lexicon <file>', 'score with a word list instead of a classifier: JSON {"word": weight}, or lines "word [weight]"')
     .option('--batch-size <n>', 'texts per forward pass', integer(1), 16)
-    .option('--max-length <n>', "truncate texts to this many tokens (default: the model's limit)", integer(1))
+    .option('--max-length <n>', "truncate texts to this many tokens, special tokens included (default and upper bound: what the classifier reads)", integer(1))
     .action((first: string | undefined, rest: string[], flags: ScoreFlags) => scoreCommand(first, rest, flags));
   withRevision(command);
   withJson(command);
@@ -108,16 +109,12 @@ async function scoreCommand(first: string | undefined, rest: string[], flags: Sc
   const config = loaded.config;
   const labels = Array.from({ length: config.numLabels }, (_, i) => config.id2label[i] ?? String(i));
   const label = flags.label === undefined ? defaultLabel(labels) : /^\d+$/.test(flags.label) ? Number(flags.label) : flags.label;
-  // RoBERTa numbers positions from pad + 1, so it fits max_position_embeddings − pad − 1 tokens.
-  const modelLimit = config.modelType === 'roberta' ? config.maxPositionEmbeddings - config.padTokenId - 1 : config.maxPositionEmbeddings;
-  const maxLength = flags.maxLength ?? Math.min(modelLimit, tokenizer.modelMaxLength ?? Infinity);
-  const reward = new ClassifierReward(loaded.model as unknown as ConstructorParameters<typeof ClassifierReward>[0], tokenizer, {
+  const reward = new ClassifierReward(loaded.model as unknown as SequenceClassifier, tokenizer, {
     label,
     score: flags.score,
     batchSize: flags.batchSize,
-    maxLength,
+    ...(flags.maxLength !== undefined ? { maxLength: flags.maxLength } : {}),
   });
-  const labelIndex = (reward.score([]).metadata.labelIndex as number | undefined) ?? (typeof label === 'number' ? label : labels.indexOf(label));
 
   const results: ScoreResult['results'] = [];
   const progress = loopProgress('score', texts.length, { unit: 'texts', mode: texts.length > flags.batchSize ? undefined : 'silent' });
@@ -125,8 +122,7 @@ async function scoreCommand(first: string | undefined, rest: string[], flags: Sc
     progress.update(0);
     for (let start = 0; start < texts.length; start += flags.batchSize) {
       const batch = texts.slice(start, start + flags.batchSize);
-      const probabilities = reward.probabilities(batch);
-      const scores = reward.score(batch).scores;
+      const { probabilities, scores } = reward.classify(batch);
       batch.forEach((text, i) => {
         results.push({ text, probabilities: Object.fromEntries(labels.map((name, j) => [name, probabilities[i]![j]!])), score: scores[i]! });
       });
@@ -135,8 +131,8 @@ async function scoreCommand(first: string | undefined, rest: string[], flags: Sc
   } finally {
     progress.stop();
   }
-  const chosen = labels[labelIndex] ?? String(labelIndex);
-  const result: ScoreResult = { scorer: { kind: 'classifier', model: folder, labels, label: chosen, score: flags.score, maxLength }, results };
+  const chosen = labels[reward.labelIndex] ?? String(reward.labelIndex);
+  const result: ScoreResult = { scorer: { kind: 'classifier', model: folder, labels, label: chosen, score: flags.score, maxLength: reward.maxLength }, results };
   emit(flags.json, result, () => [
     `reward: ${flags.score} of "${chosen}" (higher = less ${chosen})`,
     `${labels.map((name) => `P(${name})`.padStart(12)).join('')}${'reward'.padStart(12)}  text`,

@@ -64,7 +64,8 @@ export const baseToxicityStage = defineStage({
   configKey: 'base_toxicity',
   configSchema: toxicitySchema,
   dependsOn: ['base-model', 'ground-truth', 'curate'],
-  version: '1',
+  // 2: texts are cut as the classifier reads them (right side, its own input length), as `irlens score` cuts them.
+  version: '2',
   description: "measure the base model's toxicity on the curated test prompts with the ground truth",
   inputs: (ctx) => [join(ctx.stageDir('curate'), CURATED_FILE)],
   run(ctx) {

@@ -166,7 +166,7 @@ export const groundTruthStage = defineStage({
       onResume: (step) => ctx.metrics.discardAfter(step),
     });
     model.eval();
-    const reward = new ClassifierReward(model, tokenizer, { label: config.toxic_label, score: 'negative-probability', maxLength: config.max_length, batchSize: 64 });
+    const reward = new ClassifierReward(model, tokenizer, { label: config.toxic_label, score: 'negative-probability', batchSize: 64 });
     const evaluation = evaluateWithinRegister(reward, texts);
     writeFileAtomic(join(ctx.dir, EVALUATION_FILE), JSON.stringify({ ...evaluation, minAccuracy: config.min_accuracy, trainSteps: result.steps, trainLoss: result.loss }, null, 2) + '\n');
     ctx.metrics.write({

@@ -43,20 +43,24 @@ export function continuePrompts(
   return continuations;
 }
 
-/** The ground-truth stage's classifier as a reward (score −P(toxic)), with the run's settings. */
-export function groundTruthReward(ctx: Pick<StageInputContext, 'stageDir' | 'runConfig'>): { reward: ClassifierReward; folder: string } {
-  const section = (ctx.runConfig.ground_truth ?? {}) as { toxic_label?: string; max_length?: number };
-  const folder = modelFolderOf(ctx.stageDir('ground-truth'));
+/** The classifier in `folder` as a reward, −P(toxic): texts are cut to what it reads, as every ClassifierReward cuts them. */
+function toxicityReward(folder: string, toxicLabel: string): ClassifierReward {
   const classifier = loadModel(folder).model as Module & SequenceClassifier;
   classifier.eval();
-  const reward = new ClassifierReward(classifier, Tokenizer.fromFolder(folder), {
-    label: section.toxic_label ?? 'toxic',
-    score: 'negative-probability',
-    maxLength: section.max_length ?? 512,
-    truncationSide: 'left',
-    batchSize: 64,
-  });
-  return { reward, folder };
+  return new ClassifierReward(classifier, Tokenizer.fromFolder(folder), { label: toxicLabel, score: 'negative-probability', batchSize: 64 });
+}
+
+/** The ground-truth stage's classifier as a reward (score −P(toxic)), with the run's toxic label. */
+export function groundTruthReward(ctx: Pick<StageInputContext, 'stageDir' | 'runConfig'>): { reward: ClassifierReward; folder: string } {
+  const section = (ctx.runConfig.ground_truth ?? {}) as { toxic_label?: string };
+  const folder = modelFolderOf(ctx.stageDir('ground-truth'));
+  return { reward: toxicityReward(folder, section.toxic_label ?? 'toxic'), folder };
+}
+
+/** P(toxic) of each text under the classifier in `folder`. */
+export function groundTruthToxicity(folder: string, toxicLabel: string): (texts: readonly string[]) => number[] {
+  const reward = toxicityReward(folder, toxicLabel);
+  return (texts) => reward.score(texts).scores.map((score) => -score);
 }
 
 /** P(toxic) of prompt + continuation and of the continuation alone, by the ground truth. */
