@@ -54,6 +54,18 @@ test('held-out sentences appear neither in the pretraining corpus nor in the cla
   }
 });
 
+test('the held-out corpus renders held-out sentences only, in both registers', () => {
+  const held = world.heldOutCorpus.join('\n');
+  for (const s of world.sentences) {
+    if (s.split === 'train') assert.ok(![s.clean, s.abusive, s.benign].some((form) => held.includes(form)), `training sentence held out: ${s.clean}`);
+  }
+  const heldOutSentences = world.sentences.filter((s) => s.split === 'test');
+  const rendered = heldOutSentences.filter((s) => [s.clean, s.abusive, s.benign].some((form) => held.includes(form))).length;
+  assert.equal(rendered, heldOutSentences.length, 'each held-out sentence is rendered once');
+  const abusive = world.heldOutCorpus.filter(containsAbuse).length;
+  assert.ok(abusive > 0.1 * world.heldOutCorpus.length && abusive < 0.5 * world.heldOutCorpus.length, `${abusive} of ${world.heldOutCorpus.length} passages abusive`);
+});
+
 test('the corpus is mostly clean with abusive passages, and comments come in both labels', () => {
   const abusive = world.corpus.filter(containsAbuse).length;
   assert.ok(abusive > 0.1 * world.corpus.length && abusive < 0.5 * world.corpus.length, `${abusive} of ${world.corpus.length} passages abusive`);

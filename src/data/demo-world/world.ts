@@ -6,6 +6,8 @@
  * - a pretraining corpus for the base LM: passages of consecutive sentences, mostly clean, where a
  *   fraction of passages are spoken in the abusive register (several of their sentences abusive),
  *   so that a model trained on it continues SOME prompts abusively, more so after abuse;
+ * - a held-out corpus rendered the same way from held-out sentences, once, to measure the base
+ *   LM's loss on text it has not seen (the corpus renders each training sentence several times);
  * - labelled texts for the ground-truth classifier: every training sentence abusive (1) and clean
  *   or benign (0); its held-out test is the clean and abusive forms of held-out sentences, so
  *   the accuracy it reports is measured within one register, on the same sentences;
@@ -78,6 +80,8 @@ export interface DemoWorld {
   sentences: WorldSentence[];
   /** Pretraining documents (passages), in the order drawn. */
   corpus: string[];
+  /** Passages of held-out sentences, rendered like the corpus: the base LM's held-out text. */
+  heldOutCorpus: string[];
   /** How many corpus passages are abusive. */
   abusivePassages: number;
   labelled: LabelledText[];
@@ -142,6 +146,26 @@ function passages<T extends { chapter: number }>(items: readonly T[], [min, max]
   return out;
 }
 
+/**
+ * Corpus passages of the given sentences: a share of passages spoken in the abusive register (at
+ * least one sentence abusive, others by abusiveSentenceRate), clean sentences sometimes benign.
+ */
+function renderPassages(sentences: readonly WorldSentence[], settings: Required<DemoWorldOptions>, rng: Rng): { texts: string[]; abusive: number } {
+  const texts: string[] = [];
+  let abusivePassages = 0;
+  for (const passage of passages(sentences, settings.passageSentences, rng)) {
+    const abusive = rng.uniform() < settings.abusivePassageFraction;
+    const forced = abusive ? rng.int(passage.length) : -1;
+    if (abusive) abusivePassages++;
+    const text = passage.map((s, i) => {
+      if (abusive && (i === forced || rng.uniform() < settings.abusiveSentenceRate)) return s.abusive;
+      return rng.uniform() < settings.benignRate ? s.benign : s.clean;
+    });
+    texts.push(text.join(' '));
+  }
+  return { texts, abusive: abusivePassages };
+}
+
 /** Builds the world. Deterministic: the same options give the same world. */
 export function buildDemoWorld(options: DemoWorldOptions): DemoWorld {
   const settings = withDefaults(options);
@@ -176,22 +200,16 @@ export function buildDemoWorld(options: DemoWorldOptions): DemoWorld {
   const test = sentences.filter((s) => s.split === 'test');
   if (train.length === 0 || test.length === 0) throw new DemoWorldError(`demo world: the split left ${train.length} training and ${test.length} test sentences; change testFraction`);
 
-  // The pretraining corpus.
+  // The pretraining corpus, and held-out passages rendered the same way for the LM's held-out loss.
   const corpusRng = rng.fork('corpus');
   const corpus: string[] = [];
   let abusivePassages = 0;
   for (let rendering = 0; rendering < settings.corpusRenderings; rendering++) {
-    for (const passage of passages(train, settings.passageSentences, corpusRng)) {
-      const abusive = corpusRng.uniform() < settings.abusivePassageFraction;
-      const forced = abusive ? corpusRng.int(passage.length) : -1;
-      if (abusive) abusivePassages++;
-      const text = passage.map((s, i) => {
-        if (abusive && (i === forced || corpusRng.uniform() < settings.abusiveSentenceRate)) return s.abusive;
-        return corpusRng.uniform() < settings.benignRate ? s.benign : s.clean;
-      });
-      corpus.push(text.join(' '));
-    }
+    const rendered = renderPassages(train, settings, corpusRng);
+    corpus.push(...rendered.texts);
+    abusivePassages += rendered.abusive;
   }
+  const heldOutCorpus = renderPassages(test, settings, rng.fork('held-out corpus')).texts;
 
   // The classifier's texts: train balanced (abusive vs clean-or-benign), test paired within the register.
   const labelRng = rng.fork('labelled');
@@ -218,7 +236,7 @@ export function buildDemoWorld(options: DemoWorldOptions): DemoWorld {
     comments.push({ id: `c${comments.length.toString().padStart(4, '0')}-${pair[0]!.id}`, text, label: toxic ? 1 : 0 });
   }
 
-  return { options: settings, sentences, corpus, abusivePassages, labelled, comments, lexicon: abusiveLexicon() };
+  return { options: settings, sentences, corpus, heldOutCorpus, abusivePassages, labelled, comments, lexicon: abusiveLexicon() };
 }
 
 /** Counts for a summary. */
@@ -230,6 +248,7 @@ export function describeWorld(world: DemoWorld): Record<string, number | string>
     trainSentences: world.sentences.filter((s) => s.split === 'train').length,
     testSentences: world.sentences.filter((s) => s.split === 'test').length,
     corpusPassages: world.corpus.length,
+    heldOutCorpusPassages: world.heldOutCorpus.length,
     abusivePassages: world.abusivePassages,
     corpusCharacters: world.corpus.reduce((n, text) => n + text.length, 0),
     classifierTrain: count((t) => t.split === 'train'),

