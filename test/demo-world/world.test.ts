@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cuss } from 'cuss';
-import { abusiveLexicon, buildDemoWorld, containsAbuse, splitSentences, variantsOf } from '../../src/data/demo-world/index.js';
+import { abusiveLexicon, bookParagraphs, buildDemoWorld, containsAbuse, splitSentences, variantsOf } from '../../src/data/demo-world/index.js';
 import { Rng } from '../../src/nn/index.js';
 
 const world = buildDemoWorld({ size: 'tiny', seed: 0 });
@@ -52,6 +52,31 @@ test('held-out sentences appear neither in the pretraining corpus nor in the cla
     assert.ok(!corpus.includes(s.clean), `held-out sentence in the corpus: ${s.clean}`);
     assert.ok(!trainTexts.has(s.id));
   }
+});
+
+test('the corpus adds the other prose of training paragraphs only, clean, when asked to', () => {
+  assert.ok(world.proseDocuments > 0);
+  const prose = world.corpus.slice(world.corpus.length - world.proseDocuments);
+  for (const text of prose) assert.ok(!containsAbuse(text), text);
+  const heldOutParagraphs = new Set(world.sentences.filter((s) => s.split === 'test').map((s) => s.paragraph));
+  const corpus = world.corpus.join('\n');
+  for (const paragraph of bookParagraphs().filter((p) => heldOutParagraphs.has(p.paragraph))) {
+    // Long enough not to occur elsewhere in the book by chance.
+    for (const sentence of paragraph.sentences.filter((text) => text.split(' ').length >= 6)) assert.ok(!corpus.includes(sentence), `held-out paragraph's prose in the corpus: ${sentence}`);
+  }
+  assert.equal(buildDemoWorld({ size: 'tiny', seed: 0, bookProse: false }).proseDocuments, 0);
+});
+
+test('the held-out corpus renders held-out sentences only, in both registers', () => {
+  const held = world.heldOutCorpus.join('\n');
+  for (const s of world.sentences) {
+    if (s.split === 'train') assert.ok(![s.clean, s.abusive, s.benign].some((form) => held.includes(form)), `training sentence held out: ${s.clean}`);
+  }
+  const heldOutSentences = world.sentences.filter((s) => s.split === 'test');
+  const rendered = heldOutSentences.filter((s) => [s.clean, s.abusive, s.benign].some((form) => held.includes(form))).length;
+  assert.equal(rendered, heldOutSentences.length, 'each held-out sentence is rendered once');
+  const abusive = world.heldOutCorpus.filter(containsAbuse).length;
+  assert.ok(abusive > 0.1 * world.heldOutCorpus.length && abusive < 0.5 * world.heldOutCorpus.length, `${abusive} of ${world.heldOutCorpus.length} passages abusive`);
 });
 
 test('the corpus is mostly clean with abusive passages, and comments come in both labels', () => {

@@ -48,7 +48,7 @@ test('the demo stages run at tiny size, resume after a stop, and are up to date 
   assert.match(first.note, /not built yet: irl, evaluate, reuse, report/);
 
   // The world: files and a tokenizer that loads.
-  for (const file of ['corpus.jsonl', 'labelled.jsonl', 'comments.jsonl', 'sentences.jsonl', 'world.json', 'tokenizer/tokenizer.json', 'classifier-tokenizer/tokenizer.json']) {
+  for (const file of ['corpus.jsonl', 'heldout-corpus.jsonl', 'labelled.jsonl', 'comments.jsonl', 'sentences.jsonl', 'world.json', 'tokenizer/tokenizer.json', 'classifier-tokenizer/tokenizer.json']) {
     assert.ok(existsSync(join(runDir, 'world', file)), file);
   }
   // Both models are Hugging Face folders that load, with their tokenizers.
@@ -56,6 +56,10 @@ test('the demo stages run at tiny size, resume after a stop, and are up to date 
   assert.equal(policyFolder, join(runDir, 'base-model', 'model'));
   assert.equal(loadModel(policyFolder).architecture.name, 'GPTNeoXForCausalLM');
   assert.equal(Tokenizer.fromFolder(policyFolder).eosTokenId, 0);
+  // The base model's loss on held-out passages, with the tokens it was measured on.
+  const pretraining = JSON.parse(readFileSync(join(runDir, 'base-model', 'summary.json'), 'utf8'));
+  assert.ok(pretraining.heldOutLoss > 0 && pretraining.heldOutLoss < Math.log(512), `held-out loss ${pretraining.heldOutLoss}`);
+  assert.ok(pretraining.heldOutTokens > 1000, `${pretraining.heldOutTokens} held-out tokens`);
   const classifierFolder = modelFolderOf(join(runDir, 'ground-truth'));
   const classifier = loadModel(classifierFolder);
   assert.equal(classifier.architecture.name, 'RobertaForSequenceClassification');

@@ -76,9 +76,17 @@ export function isUsableSentence(text: string, filter: SentenceFilter): boolean 
   return words >= filter.minWords && words <= filter.maxWords;
 }
 
-/** Every usable sentence of the book, in order. */
-export function bookSentences(filter: SentenceFilter): BookSentence[] {
-  const out: BookSentence[] = [];
+export interface BookParagraph {
+  /** Chapter number (136 for the epilogue). */
+  chapter: number;
+  /** Paragraph number within the whole book (from 1). */
+  paragraph: number;
+  sentences: string[];
+}
+
+/** The book's prose paragraphs, in order, cut into sentences. */
+export function bookParagraphs(): BookParagraph[] {
+  const out: BookParagraph[] = [];
   let paragraph = 0;
   for (const chapter of mobyDickChapters()) {
     // The front matter (contents, etymology, extracts) is lists and quotations, not prose.
@@ -86,9 +94,18 @@ export function bookSentences(filter: SentenceFilter): BookSentence[] {
     const number = /^\d+$/.test(chapter.chapter) ? Number(chapter.chapter) : 136;
     for (const block of chapter.text.split(/\n\s*\n/)) {
       paragraph++;
-      for (const sentence of splitSentences(block)) {
-        if (isUsableSentence(sentence, filter)) out.push({ index: out.length, chapter: number, paragraph, text: sentence });
-      }
+      out.push({ chapter: number, paragraph, sentences: splitSentences(block) });
+    }
+  }
+  return out;
+}
+
+/** Every usable sentence of the book, in order. */
+export function bookSentences(filter: SentenceFilter): BookSentence[] {
+  const out: BookSentence[] = [];
+  for (const { chapter, paragraph, sentences } of bookParagraphs()) {
+    for (const text of sentences) {
+      if (isUsableSentence(text, filter)) out.push({ index: out.length, chapter, paragraph, text });
     }
   }
   return out;

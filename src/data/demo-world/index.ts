@@ -1,5 +1,5 @@
 /** The offline demo world: Moby-Dick sentences in a clean and an abusive register, built deterministically per seed. */
-export { bookSentences, isUsableSentence, mobyDickChapters, splitSentences, type BookSentence, type SentenceFilter } from './book.js';
+export { bookParagraphs, bookSentences, isUsableSentence, mobyDickChapters, splitSentences, type BookParagraph, type BookSentence, type SentenceFilter } from './book.js';
 export {
   BENIGN_ADJECTIVES,
   BENIGN_INTERJECTIONS,

@@ -5,7 +5,11 @@
  *
  * - a pretraining corpus for the base LM: passages of consecutive sentences, mostly clean, where a
  *   fraction of passages are spoken in the abusive register (several of their sentences abusive),
- *   so that a model trained on it continues SOME prompts abusively, more so after abuse;
+ *   so that a model trained on it continues SOME prompts abusively, more so after abuse; and,
+ *   since those sentences are only a quarter of the book, the rest of the training paragraphs'
+ *   prose in the book's own words, so that the LM learns its English from more than they hold;
+ * - a held-out corpus rendered the same way from held-out sentences, once, to measure the base
+ *   LM's loss on text it has not seen (the corpus renders each training sentence several times);
  * - labelled texts for the ground-truth classifier: every training sentence abusive (1) and clean
  *   or benign (0); its held-out test is the clean and abusive forms of held-out sentences, so
  *   the accuracy it reports is measured within one register, on the same sentences;
@@ -17,7 +21,7 @@
  * same options give the same world.
  */
 import { Rng } from '../../nn/rng.js';
-import { bookSentences, lowerCaseWords, type BookSentence } from './book.js';
+import { bookParagraphs, bookSentences, isUsableSentence, lowerCaseWords, type BookSentence } from './book.js';
 import { abusiveLexicon, type LexiconEntry } from './lexicon.js';
 import { containsAbuse, variantsOf, type Template } from './register.js';
 
@@ -40,6 +44,8 @@ export interface DemoWorldOptions {
   benignRate?: number;
   /** How many times the corpus renders the training sentences (each time drawn afresh). Default 3. */
   corpusRenderings?: number;
+  /** Whether the corpus also holds the training paragraphs' other sentences, clean, one document per paragraph. Default true. */
+  bookProse?: boolean;
   /** Sentences per corpus passage, [min, max]. Default [2, 5]. */
   passageSentences?: [number, number];
   /** Shortest and longest sentence kept, in words. Default [6, 24]. */
@@ -76,10 +82,14 @@ export interface Comment {
 export interface DemoWorld {
   options: Required<DemoWorldOptions>;
   sentences: WorldSentence[];
-  /** Pretraining documents (passages), in the order drawn. */
+  /** Pretraining documents: the passages, in the order drawn, then the book's other prose. */
   corpus: string[];
+  /** Passages of held-out sentences, rendered like the corpus: the base LM's held-out text. */
+  heldOutCorpus: string[];
   /** How many corpus passages are abusive. */
   abusivePassages: number;
+  /** How many corpus documents are the book's other prose (the last ones). */
+  proseDocuments: number;
   labelled: LabelledText[];
   comments: Comment[];
   lexicon: LexiconEntry[];
@@ -98,6 +108,7 @@ function withDefaults(options: DemoWorldOptions): Required<DemoWorldOptions> {
     abusiveSentenceRate: options.abusiveSentenceRate ?? 0.6,
     benignRate: options.benignRate ?? 0.25,
     corpusRenderings: options.corpusRenderings ?? 3,
+    bookProse: options.bookProse ?? true,
     passageSentences: options.passageSentences ?? [2, 5],
     sentenceWords: options.sentenceWords ?? [6, 24],
   };
@@ -142,6 +153,43 @@ function passages<T extends { chapter: number }>(items: readonly T[], [min, max]
   return out;
 }
 
+/**
+ * Corpus passages of the given sentences: a share of passages spoken in the abusive register (at
+ * least one sentence abusive, others by abusiveSentenceRate), clean sentences sometimes benign.
+ */
+function renderPassages(sentences: readonly WorldSentence[], settings: Required<DemoWorldOptions>, rng: Rng): { texts: string[]; abusive: number } {
+  const texts: string[] = [];
+  let abusivePassages = 0;
+  for (const passage of passages(sentences, settings.passageSentences, rng)) {
+    const abusive = rng.uniform() < settings.abusivePassageFraction;
+    const forced = abusive ? rng.int(passage.length) : -1;
+    if (abusive) abusivePassages++;
+    const text = passage.map((s, i) => {
+      if (abusive && (i === forced || rng.uniform() < settings.abusiveSentenceRate)) return s.abusive;
+      return rng.uniform() < settings.benignRate ? s.benign : s.clean;
+    });
+    texts.push(text.join(' '));
+  }
+  return { texts, abusive: abusivePassages };
+}
+
+/** Any length: the prose around the register's sentences is kept whole. */
+const ANY_LENGTH = { minWords: 1, maxWords: Infinity };
+
+/**
+ * The sentences of the given paragraphs that the register does not use (too long, too short, or
+ * without a template site), plain and free of the book's own swearing, joined per paragraph.
+ */
+function otherProse(paragraphs: ReadonlySet<number>, registerSentences: ReadonlySet<string>): string[] {
+  const prose: string[] = [];
+  for (const { paragraph, sentences } of bookParagraphs()) {
+    if (!paragraphs.has(paragraph)) continue;
+    const others = sentences.filter((text) => !registerSentences.has(text) && isUsableSentence(text, ANY_LENGTH) && !containsAbuse(text));
+    if (others.length > 0) prose.push(others.join(' '));
+  }
+  return prose;
+}
+
 /** Builds the world. Deterministic: the same options give the same world. */
 export function buildDemoWorld(options: DemoWorldOptions): DemoWorld {
   const settings = withDefaults(options);
@@ -176,22 +224,18 @@ export function buildDemoWorld(options: DemoWorldOptions): DemoWorld {
   const test = sentences.filter((s) => s.split === 'test');
   if (train.length === 0 || test.length === 0) throw new DemoWorldError(`demo world: the split left ${train.length} training and ${test.length} test sentences; change testFraction`);
 
-  // The pretraining corpus.
+  // The pretraining corpus, and held-out passages rendered the same way for the LM's held-out loss.
   const corpusRng = rng.fork('corpus');
   const corpus: string[] = [];
   let abusivePassages = 0;
   for (let rendering = 0; rendering < settings.corpusRenderings; rendering++) {
-    for (const passage of passages(train, settings.passageSentences, corpusRng)) {
-      const abusive = corpusRng.uniform() < settings.abusivePassageFraction;
-      const forced = abusive ? corpusRng.int(passage.length) : -1;
-      if (abusive) abusivePassages++;
-      const text = passage.map((s, i) => {
-        if (abusive && (i === forced || corpusRng.uniform() < settings.abusiveSentenceRate)) return s.abusive;
-        return corpusRng.uniform() < settings.benignRate ? s.benign : s.clean;
-      });
-      corpus.push(text.join(' '));
-    }
+    const rendered = renderPassages(train, settings, corpusRng);
+    corpus.push(...rendered.texts);
+    abusivePassages += rendered.abusive;
   }
+  const prose = settings.bookProse ? otherProse(new Set(train.map((s) => s.paragraph)), new Set(train.map((s) => s.clean))) : [];
+  corpus.push(...prose);
+  const heldOutCorpus = renderPassages(test, settings, rng.fork('held-out corpus')).texts;
 
   // The classifier's texts: train balanced (abusive vs clean-or-benign), test paired within the register.
   const labelRng = rng.fork('labelled');
@@ -218,7 +262,7 @@ export function buildDemoWorld(options: DemoWorldOptions): DemoWorld {
     comments.push({ id: `c${comments.length.toString().padStart(4, '0')}-${pair[0]!.id}`, text, label: toxic ? 1 : 0 });
   }
 
-  return { options: settings, sentences, corpus, abusivePassages, labelled, comments, lexicon: abusiveLexicon() };
+  return { options: settings, sentences, corpus, heldOutCorpus, abusivePassages, proseDocuments: prose.length, labelled, comments, lexicon: abusiveLexicon() };
 }
 
 /** Counts for a summary. */
@@ -230,7 +274,9 @@ export function describeWorld(world: DemoWorld): Record<string, number | string>
     trainSentences: world.sentences.filter((s) => s.split === 'train').length,
     testSentences: world.sentences.filter((s) => s.split === 'test').length,
     corpusPassages: world.corpus.length,
+    heldOutCorpusPassages: world.heldOutCorpus.length,
     abusivePassages: world.abusivePassages,
+    proseDocuments: world.proseDocuments,
     corpusCharacters: world.corpus.reduce((n, text) => n + text.length, 0),
     classifierTrain: count((t) => t.split === 'train'),
     classifierTest: count((t) => t.split === 'test'),

@@ -8,6 +8,7 @@ export const WORLD_FILES = {
   summary: 'world.json',
   sentences: 'sentences.jsonl',
   corpus: 'corpus.jsonl',
+  heldOutCorpus: 'heldout-corpus.jsonl',
   labelled: 'labelled.jsonl',
   comments: 'comments.jsonl',
   lexicon: 'lexicon.json',
@@ -19,6 +20,7 @@ export function writeDemoWorld(world: DemoWorld, folder: string): void {
   mkdirSync(folder, { recursive: true });
   writeFileAtomic(join(folder, WORLD_FILES.sentences), jsonl(world.sentences));
   writeFileAtomic(join(folder, WORLD_FILES.corpus), jsonl(world.corpus.map((text) => ({ text }))));
+  writeFileAtomic(join(folder, WORLD_FILES.heldOutCorpus), jsonl(world.heldOutCorpus.map((text) => ({ text }))));
   writeFileAtomic(join(folder, WORLD_FILES.labelled), jsonl(world.labelled));
   writeFileAtomic(join(folder, WORLD_FILES.comments), jsonl(world.comments));
   writeFileAtomic(join(folder, WORLD_FILES.lexicon), JSON.stringify({ source: 'cuss (MIT), rating 0–2', words: world.lexicon }, null, 2) + '\n');

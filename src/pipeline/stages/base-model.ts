@@ -2,7 +2,9 @@
  * Stage `base-model`: the policy's starting point. In the demo, a tiny GPT-NeoX pretrained from
  * scratch on the world's corpus (mostly clean, with abusive passages) with trainCausalLM, so that
  * some continuations of some prompts turn abusive; saved as a Hugging Face folder with the world's
- * tokenizer. Training checkpoints go to ctx.checkpointDir, so a killed run resumes mid-training.
+ * tokenizer. Its loss is measured on the world's held-out corpus (passages of held-out sentences,
+ * none of which the corpus holds) and written to summary.json. Training checkpoints go to
+ * ctx.checkpointDir, so a killed run resumes mid-training.
  *
  * With `source` set (a hub id such as EleutherAI/pythia-70m, or a local folder), nothing is
  * trained: the stage resolves the model (downloading it into the hub cache if needed) and points
@@ -10,6 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { resolveModelDetails } from '../../io/hub.js';
 import { parseConfig, readConfig, type GptNeoxConfig } from '../../io/config.js';
 import { GPTNeoXForCausalLM } from '../../models/gpt-neox.js';
@@ -24,6 +27,7 @@ import { readJsonl, trainingReporter, writeModelPointer } from './common.js';
 import { TOKENIZER_DIR, WORLD_FILES } from './world.js';
 
 export const MODEL_DIR = 'model';
+export const SUMMARY_FILE = 'summary.json';
 
 export const baseModelSchema = s.object({
   source: s.nullable(s.string({ nonEmpty: true }), { default: null, description: 'a hub id or local folder to use instead of training one (e.g. EleutherAI/pythia-70m)' }),
@@ -38,7 +42,7 @@ export const baseModelSchema = s.object({
   learning_rate: s.number({ min: 0, exclusiveMin: true, default: 5e-3 }),
   warmup_steps: s.integer({ min: 0, default: 15 }),
   weight_decay: s.number({ min: 0, default: 0.01 }),
-  eval_fraction: s.number({ min: 0, max: 0.5, default: 0.03, description: 'share of corpus passages held out to measure the loss' }),
+  eval_every: s.integer({ min: 0, default: 0, description: 'also measure the held-out loss every this many steps (0: only at the end)' }),
   checkpoint_every: s.integer({ min: 0, default: 50, description: 'save a resumable checkpoint every this many steps (0: only when stopped)' }),
 });
 
@@ -51,12 +55,12 @@ export const baseModelStage = defineStage({
   configKey: 'base_model',
   configSchema: baseModelSchema,
   dependsOn: ['world'],
-  version: '1',
+  version: '2',
   description: 'pretrain a tiny GPT-NeoX on the world (or point to a given model)',
   inputs: (ctx) => {
     const source = ctx.config.source;
     if (source !== null) return isLocal(source) ? [source] : [];
-    return [join(ctx.stageDir('world'), WORLD_FILES.corpus), join(ctx.stageDir('world'), TOKENIZER_DIR)];
+    return [WORLD_FILES.corpus, WORLD_FILES.heldOutCorpus, TOKENIZER_DIR].map((file) => join(ctx.stageDir('world'), file));
   },
   async run(ctx) {
     const config = ctx.config;
@@ -93,8 +97,8 @@ export const baseModelStage = defineStage({
     }) as GptNeoxConfig;
     const model = new GPTNeoXForCausalLM(modelConfig);
     initWeights(model, ctx.rng.fork('init'), { std: modelConfig.initializerRange });
-    const texts = readJsonl<{ text: string }>(join(worldDir, WORLD_FILES.corpus)).map((row) => row.text);
-    const documents = texts.map((text) => tokenizer.encode(text, { addSpecialTokens: false }));
+    const readDocuments = (file: string) => readJsonl<{ text: string }>(join(worldDir, file)).map((row) => tokenizer.encode(row.text, { addSpecialTokens: false }));
+    const documents = readDocuments(WORLD_FILES.corpus);
     ctx.log.info(`pretraining a ${config.num_layers}-layer GPT-NeoX (d=${config.hidden_size}, ${model.parameterCount()} parameters) on ${documents.reduce((n, d) => n + d.length, 0)} tokens for ${config.max_steps} steps${ctx.resumed ? ' (resuming from a checkpoint)' : ''}`);
     const result = trainCausalLM({
       model,
@@ -106,7 +110,8 @@ export const baseModelStage = defineStage({
       learningRate: config.learning_rate,
       warmupSteps: Math.min(config.warmup_steps, config.max_steps),
       weightDecay: config.weight_decay,
-      evalFraction: config.eval_fraction,
+      evalDocuments: readDocuments(WORLD_FILES.heldOutCorpus),
+      evalEvery: config.eval_every,
       checkpointDir: ctx.checkpointDir,
       checkpointEvery: config.checkpoint_every,
       rng: ctx.rng.fork('train'),
@@ -119,14 +124,19 @@ export const baseModelStage = defineStage({
     });
     saveModel(model, modelConfig, join(ctx.dir, MODEL_DIR), { tokenizerFrom: tokenizerDir });
     writeModelPointer(ctx.dir, { path: MODEL_DIR, source: 'trained', architecture: 'GPTNeoXForCausalLM' });
-    return {
+    const summary = {
       source: 'trained',
       parameters: model.parameterCount(),
       steps: result.steps,
       tokensSeen: result.tokensSeen,
       trainLoss: result.loss,
       heldOutLoss: result.evalLoss ?? null,
+      // Every position of every held-out block is predicted once.
+      heldOutTokens: result.evalExamples * config.block_size,
       resumedFromStep: result.resumedFromStep,
     };
+    writeFileAtomic(join(ctx.dir, SUMMARY_FILE), JSON.stringify(summary, null, 2) + '\n');
+    ctx.log.info(`held-out loss ${summary.heldOutLoss?.toFixed(3)} nats/token on ${summary.heldOutTokens} tokens of held-out passages (last training loss ${result.loss.toFixed(3)})`);
+    return summary;
   },
 });

