@@ -11,6 +11,8 @@ export const demoPreset: Preset = {
   config: {
     seed: 0,
     world: { kind: 'demo', size: 'small', vocab_size: 1024, corpus_renderings: 2 },
+    // Sized to reach a held-out loss of 4.0 nats per token in about a minute on 2 cores (measured
+    // in a sweep of sizes, schedules and corpora): a wider or deeper model does not get there in time.
     base_model: {
       source: null,
       hidden_size: 64,
@@ -19,10 +21,11 @@ export const demoPreset: Preset = {
       intermediate_size: 256,
       block_size: 64,
       batch_size: 16,
-      max_steps: 150,
+      max_steps: 1800,
       learning_rate: 5e-3,
-      warmup_steps: 15,
-      checkpoint_every: 50,
+      warmup_steps: 50,
+      weight_decay: 0.3,
+      checkpoint_every: 200,
     },
     ground_truth: {
       source: null,
