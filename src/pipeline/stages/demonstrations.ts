@@ -4,7 +4,6 @@
  * model.json) and the baseline (the base model) each continue every prompt k times with seeded
  * sampling. Each continuation is stored with its token ids, text and ground-truth reward
  * (−P_tox of prompt + continuation). Outputs demonstrations.jsonl (one line per prompt) and summary.json.
- * Not yet in PIPELINE_STAGES: the lead wires it in after merging the rlhf stage.
  */
 import { join } from 'node:path';
 import { CURATED_FILE, joinPromptContinuation, type CuratedRow } from '../../data/index.js';
@@ -13,12 +12,12 @@ import { checkDemonstrations, splitByPrompt, tokenizerFingerprint, type Continua
 import { generate, type GenerationModel } from '../../models/generation.js';
 import { loadModel } from '../../models/load.js';
 import type { Module, Rng } from '../../nn/index.js';
-import { ClassifierReward, type SequenceClassifier } from '../../reward/index.js';
 import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
 import { s, type Infer } from '../schema.js';
-import { defineStage, type StageContext } from '../stage.js';
+import { defineStage } from '../stage.js';
 import { modelFolderOf, readJsonl } from './common.js';
+import { groundTruthReward } from './toxicity.js';
 
 export const DEMONSTRATIONS_FILE = 'demonstrations.jsonl';
 export const SUMMARY_FILE = 'summary.json';
@@ -70,17 +69,6 @@ function sampleContinuations(policy: Policy, promptIds: readonly number[][], set
   return promptIds.map((_, p) => out.slice(p * k, (p + 1) * k));
 }
 
-/** −P_tox of prompt + continuation, as base-toxicity scores texts (switch to toxicity.ts's groundTruthReward once merged). */
-function groundTruth(ctx: StageContext<Settings>): ClassifierReward {
-  const section = (ctx.runConfig.ground_truth ?? {}) as { toxic_label?: string; max_length?: number };
-  const folder = modelFolderOf(ctx.stageDir('ground-truth'));
-  const classifier = loadModel(folder).model as Module & SequenceClassifier;
-  classifier.eval();
-  return new ClassifierReward(classifier, Tokenizer.fromFolder(folder), {
-    label: section.toxic_label ?? 'toxic', score: 'negative-probability', maxLength: section.max_length ?? 512, truncationSide: 'left', batchSize: 64,
-  });
-}
-
 export const demonstrationsStage = defineStage({
   name: 'demonstrations',
   configKey: 'demonstrations',
@@ -103,7 +91,7 @@ export const demonstrationsStage = defineStage({
       expert: sampleContinuations(expert, promptIds, settings, ctx.rng.fork('expert sampling'), ctx.signal),
       baseline: sampleContinuations(baseline, promptIds, settings, ctx.rng.fork('baseline sampling'), ctx.signal),
     };
-    const reward = groundTruth(ctx);
+    const { reward } = groundTruthReward(ctx);
     const judged = (prompt: string, list: { ids: number[]; text: string }[]): Continuation[] => {
       const scores = reward.score(list.map((c) => joinPromptContinuation(prompt, c.text))).scores;
       return list.map((c, i) => ({ ...c, groundTruth: scores[i]! }));
