@@ -44,6 +44,10 @@ export const demoPreset: Preset = {
       num_layers_unfrozen: -1, max_prompt_tokens: 40, learning_rate: 1e-3, eta_min: 1e-3, init_kl_coef: 0.02, kl_target: 6, kl_horizon: 10000,
       scale_reward: 'running', cliprange_reward: 10, max_new_tokens: 24, top_k: 0, top_p: 1, temperature: 1, eval_prompts: 96, log_samples_every: 4,
     },
+    // IRL on prompts RLHF never saw: every variant over 10 seeds, evaluated on held-out prompts and minimal pairs.
+    demonstrations: { max_prompts: 200, samples_per_prompt: 2, max_new_tokens: 24, max_prompt_tokens: 40, batch_size: 16 },
+    irl: { seeds: 10, epochs: 6, batch_size: 8, learning_rate: 1e-3, probe_learning_rate: 1e-2 },
+    evaluate: { bootstrap_resamples: 500 },
   },
 };
 
@@ -57,5 +61,8 @@ export const demoTinyPreset: Preset = {
     ground_truth: { hidden_size: 32, intermediate_size: 64, batch_size: 16, epochs: 3, learning_rate: 3e-3, min_accuracy: 0.7 },
     base_toxicity: { max_prompts: 16, max_new_tokens: 12, batch_size: 8 },
     rlhf: { seeds: 1, total_steps: 4, num_rollouts: 16, chunk_size: 16, batch_size: 8, ppo_epochs: 2, max_new_tokens: 8, eval_prompts: 16 },
+    demonstrations: { max_prompts: 12, samples_per_prompt: 2, max_new_tokens: 8, max_prompt_tokens: 20, batch_size: 16 },
+    irl: { seeds: 2, epochs: 2 },
+    evaluate: { bootstrap_resamples: 50 },
   },
 };
