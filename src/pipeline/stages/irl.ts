@@ -72,7 +72,8 @@ export const irlSchema = s.object({
   beta: s.nullable(s.number({ min: 0, exclusiveMin: true }), { default: null, description: "the log-ratio's β; null: the KL coefficient seed 0's PPO run ended with (rlhf/summary.json). Rankings do not depend on it" }),
 });
 
-type Settings = Infer<typeof irlSchema>;
+export type IrlSettings = Infer<typeof irlSchema>;
+type Settings = IrlSettings;
 type LanguageModel = GPTNeoXForCausalLM | LlamaForCausalLM;
 
 /** Texts a variant is scored on: the reward model's input ids, the log-ratio's prompt/continuation split, and what evaluate needs to know of each. */
@@ -184,6 +185,69 @@ function runFolder(stageDir: string, v: IrlVariant, seed: number | null): string
   return folder;
 }
 
+/** What recoverRewards needs: the demonstrations, the two policies' folders, where to write, and how to report. */
+export interface RecoveryJob {
+  settings: Settings;
+  lines: readonly DemonstrationLine[];
+  /** The baseline (base) model: the reward models' backbone and the log-ratio's denominator. */
+  baseFolder: string;
+  expertFolder: string;
+  beta: number;
+  /** The demo world's folder, for the minimal pairs; null outside it. */
+  worldDir: string | null;
+  rng: Rng;
+  outDir: string;
+  signal?: AbortSignal;
+  log(message: string): void;
+  metrics?(values: Record<string, number>): void;
+}
+
+/** Trains and scores every variant of job.settings into job.outDir; returns the summary (what summary.json holds). */
+export function recoverRewards(job: RecoveryJob) {
+  const { settings, outDir } = job;
+  const base = loadModel(job.baseFolder).model as LanguageModel;
+  const expert = loadModel(job.expertFolder).model as LanguageModel;
+  const tokenizer = Tokenizer.fromFolder(job.baseFolder);
+  const models = { expert, base, beta: job.beta, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0 };
+  const [train, validation, test] = (['train', 'validation', 'test'] as const).map((name) => demonstrationSet(name, job.lines, settings.reward_input));
+  const pairs = job.worldDir === null ? null : minimalPairSet(job.worldDir, tokenizer);
+  const sets: ScoreSet[] = [{ ...validation, rows: validation.rows.rows }, { ...test, rows: test.rows.rows }, ...(pairs ? [pairs] : [])];
+  let targets: { train: number[]; validation: number[] } | undefined;
+  const data: TrainingData = { train, validation, targets: () => (targets ??= { train: logRatioScores(models, train.items), validation: logRatioScores(models, validation.items) }) };
+
+  const variants = settings.variants.map((v) => {
+    job.signal?.throwIfAborted();
+    const began = performance.now();
+    const runs: Record<string, unknown>[] = [];
+    const record = (seed: number | null, scores: Record<string, number[]>, extra: Record<string, unknown>) => {
+      const folder = runFolder(outDir, v, seed);
+      writeFileAtomic(join(outDir, folder, SCORES_FILE), scoreLines(sets, scores));
+      const figures = validationFigures(sets[0]!, scores.validation!);
+      runs.push({ seed, scores: join(folder, SCORES_FILE), ...extra, validation: figures });
+      job.metrics?.({ seed: seed ?? -1, validation_expert_auroc: figures.expertAuroc ?? NaN, validation_spearman: figures.spearman ?? NaN });
+      job.log(`${v.name}${seed === null ? '' : ` seed ${seed}`}: validation expert-vs-baseline AUROC ${figures.expertAuroc?.toFixed(3) ?? 'n/a'}, Spearman with the ground truth ${figures.spearman?.toFixed(3) ?? 'n/a'}`);
+    };
+    if (v.kind === 'log-ratio') {
+      record(null, Object.fromEntries(sets.map((set) => [set.name, logRatioScores(models, set.items)])), { reward: null });
+    } else {
+      seedModels(settings, v, base, data, job.rng, (run) => {
+        const folder = join(runFolder(outDir, v, run.seed), 'reward');
+        saveRewardModel(run.model, join(outDir, folder), { tokenizerFrom: job.baseFolder, rewardInput: settings.reward_input });
+        const scores = Object.fromEntries(sets.map((set) => [set.name, run.model.scoreRows(set.rows)]));
+        run.model.classifier.dispose();
+        record(run.seed, scores, { reward: folder, bestEpoch: run.fit?.bestEpoch ?? null, validationLoss: run.fit?.bestValidationLoss ?? null });
+      });
+    }
+    return describeVariant(v, runs, (performance.now() - began) / 1000);
+  });
+  return {
+    seeds: settings.seeds, rewardInput: settings.reward_input, beta: job.beta,
+    pairs: { train: train.rows.pairs.length, validation: validation.rows.pairs.length, test: test.rows.pairs.length },
+    texts: Object.fromEntries(sets.map((set) => [set.name, set.rows.length])),
+    variants,
+  };
+}
+
 export const irlStage = defineStage({
   name: 'irl',
   configKey: 'irl',
@@ -193,53 +257,21 @@ export const irlStage = defineStage({
   description: "recover the expert's reward from the demonstrations: every variant, per seed",
   inputs: (ctx) => [join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)],
   run(ctx) {
-    const settings = ctx.config;
-    const lines = readJsonl<DemonstrationLine>(join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE));
-    const baseFolder = modelFolderOf(ctx.stageDir('base-model'));
-    const base = loadModel(baseFolder).model as LanguageModel;
-    const expert = loadModel(modelFolderOf(ctx.stageDir('rlhf'))).model as LanguageModel;
-    const tokenizer = Tokenizer.fromFolder(baseFolder);
-    const beta = betaOf(settings, ctx.stageDir('rlhf'), ctx.runConfig);
-    const models = { expert, base, beta, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0 };
-    const [train, validation, test] = (['train', 'validation', 'test'] as const).map((name) => demonstrationSet(name, lines, settings.reward_input));
-    const pairs = minimalPairSet(ctx.stageDir('world'), tokenizer);
-    const sets: ScoreSet[] = [{ ...validation, rows: validation.rows.rows }, { ...test, rows: test.rows.rows }, ...(pairs ? [pairs] : [])];
-    let targets: { train: number[]; validation: number[] } | undefined;
-    const data: TrainingData = { train, validation, targets: () => (targets ??= { train: logRatioScores(models, train.items), validation: logRatioScores(models, validation.items) }) };
-
-    const variants = settings.variants.map((v) => {
-      ctx.signal.throwIfAborted();
-      const began = performance.now();
-      const runs: Record<string, unknown>[] = [];
-      const record = (seed: number | null, scores: Record<string, number[]>, extra: Record<string, unknown>) => {
-        const folder = runFolder(ctx.dir, v, seed);
-        writeFileAtomic(join(ctx.dir, folder, SCORES_FILE), scoreLines(sets, scores));
-        const figures = validationFigures(sets[0]!, scores.validation!);
-        runs.push({ seed, scores: join(folder, SCORES_FILE), ...extra, validation: figures });
-        ctx.metrics.write({ seed: seed ?? -1, validation_expert_auroc: figures.expertAuroc ?? NaN, validation_spearman: figures.spearman ?? NaN });
-        ctx.log.info(`${v.name}${seed === null ? '' : ` seed ${seed}`}: validation expert-vs-baseline AUROC ${figures.expertAuroc?.toFixed(3) ?? 'n/a'}, Spearman with the ground truth ${figures.spearman?.toFixed(3) ?? 'n/a'}`);
-      };
-      if (v.kind === 'log-ratio') {
-        record(null, Object.fromEntries(sets.map((set) => [set.name, logRatioScores(models, set.items)])), { reward: null });
-      } else {
-        seedModels(settings, v, base, data, ctx.rng, (run) => {
-          const folder = join(runFolder(ctx.dir, v, run.seed), 'reward');
-          saveRewardModel(run.model, join(ctx.dir, folder), { tokenizerFrom: baseFolder, rewardInput: settings.reward_input });
-          const scores = Object.fromEntries(sets.map((set) => [set.name, run.model.scoreRows(set.rows)]));
-          run.model.classifier.dispose();
-          record(run.seed, scores, { reward: folder, bestEpoch: run.fit?.bestEpoch ?? null, validationLoss: run.fit?.bestValidationLoss ?? null });
-        });
-      }
-      return describeVariant(v, runs, (performance.now() - began) / 1000);
+    const summary = recoverRewards({
+      settings: ctx.config,
+      lines: readJsonl<DemonstrationLine>(join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)),
+      baseFolder: modelFolderOf(ctx.stageDir('base-model')),
+      expertFolder: modelFolderOf(ctx.stageDir('rlhf')),
+      beta: betaOf(ctx.config, ctx.stageDir('rlhf'), ctx.runConfig),
+      worldDir: ctx.stageDir('world'),
+      rng: ctx.rng,
+      outDir: ctx.dir,
+      signal: ctx.signal,
+      log: (message) => ctx.log.info(message),
+      metrics: (values) => ctx.metrics.write(values),
     });
-    const summary = {
-      seeds: settings.seeds, rewardInput: settings.reward_input, beta,
-      pairs: { train: train.rows.pairs.length, validation: validation.rows.pairs.length, test: test.rows.pairs.length },
-      texts: Object.fromEntries(sets.map((set) => [set.name, set.rows.length])),
-      variants,
-    };
     writeFileAtomic(join(ctx.dir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
-    return { seeds: summary.seeds, beta, variants: variants.map((v) => ({ name: v.name, validationExpertAuroc: v.validationExpertAuroc.mean })) };
+    return { seeds: summary.seeds, beta: summary.beta, variants: summary.variants.map((v) => ({ name: v.name, validationExpertAuroc: v.validationExpertAuroc.mean })) };
   },
 });
 
