@@ -14,6 +14,8 @@ import { RewardError } from '../reward/reward.js';
 import { TokenizerError } from '../text/errors.js';
 import { TrainError } from '../train/errors.js';
 import { RlhfError } from '../rlhf/errors.js';
+import { IrlError } from '../irl/errors.js';
+import { MetricInputError } from '../eval/errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
@@ -43,6 +45,8 @@ const USER_ERRORS: Array<abstract new (...args: never[]) => Error> = [
   PipelineError,
   TrainError,
   RlhfError,
+  IrlError,
+  MetricInputError,
 ];
 
 /** Marks a further error class (e.g. a layer's own) as one a user causes and can fix. */
