@@ -10,7 +10,7 @@ import { StageFailedError } from '../../src/pipeline/errors.js';
 import type { RunResult } from '../../src/cli/commands/run.js';
 import { describeRun, irlens, temporaryDir } from './helpers.js';
 
-const COMMANDS = ['inspect', 'generate', 'score', 'curate', 'sft', 'run'];
+const COMMANDS = ['inspect', 'generate', 'score', 'curate', 'sft', 'run', 'irl', 'evaluate'];
 
 /** A user error: exit 1 and one `irlens: ...` line on stderr, without a stack trace. */
 function assertUserError(run: { code: number; stdout: string; stderr: string }, pattern: RegExp): void {

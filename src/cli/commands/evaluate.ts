@@ -5,6 +5,8 @@
  * distances, EPIC and STARC when the texts have prompts), with bootstrap intervals, and the
  * ground truth's own agreement with the file's labels when it has them.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { emit, integer, modelFolder, number, withJson, withRevision } from '../options.js';
@@ -47,7 +49,9 @@ async function evaluateCommand(spec: string, flags: EvaluateFlags): Promise<void
   const recovered = loadRewardFunction(rewardFolder);
   const groundTruth = await toxicityScorer(await modelFolder(flags.groundTruth, flags.revision), flags.label, 'log-odds');
   const texts = rows.map((row) => row.text);
-  const r = recovered.score(texts).scores;
+  // A reward trained on continuations alone reads them alone; the ground truth always reads the whole text.
+  const readsContinuation = (JSON.parse(readFileSync(join(rewardFolder, 'config.json'), 'utf8')) as { irlens_reward_input?: string }).irlens_reward_input === 'continuation';
+  const r = recovered.score(readsContinuation ? rows.map((row) => row.continuation ?? row.text) : texts).scores;
   const g = groundTruth.score(texts).scores;
   const groups = rows.every((row) => row.prompt !== undefined) ? rows.map((row) => row.prompt!) : undefined;
   const agreement = rewardAgreement(g, r, { groups, threshold: flags.threshold, bootstrap: { seed: flags.seed, resamples: flags.bootstrap } });
