@@ -110,7 +110,7 @@ function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null
 
 /** β·log π_expert/π_base of each item; an empty continuation's is 0 by definition. */
 function logRatioScores(models: { expert: LanguageModel; base: LanguageModel; beta: number; padId: number }, items: readonly PromptContinuation[]): number[] {
-  const kept = items.map((item, i) => i).filter((i) => items[i]!.continuationIds.length > 0);
+  const kept = items.flatMap((item, i) => (item.continuationIds.length > 0 ? [i] : []));
   const values = logRatioReward({ expert: models.expert, base: models.base, beta: models.beta, padId: models.padId }, kept.map((i) => items[i]!));
   const out = new Array<number>(items.length).fill(0);
   kept.forEach((i, k) => (out[i] = values[k]!));
@@ -167,7 +167,7 @@ function seedModels(settings: Settings, v: IrlVariant, base: LanguageModel, data
 
 /** How a reward tells, on the validation texts, expert from baseline and agrees with the ground truth: what the log shows. */
 function validationFigures(set: ScoreSet, scores: number[]) {
-  const known = set.meta.map((m, i) => i).filter((i) => typeof set.meta[i]!.groundTruth === 'number');
+  const known = set.meta.flatMap((m, i) => (typeof m.groundTruth === 'number' ? [i] : []));
   return {
     // Expert texts as the positive ("non-toxic") side: P(a baseline text scores below an expert text).
     expertAuroc: auroc(set.meta.map((m) => (m.fromExpert ? 1 : -1)), scores),
