@@ -59,17 +59,25 @@ async function irlCommand(flags: IrlFlags): Promise<void> {
   const rng = new Rng(flags.seed);
 
   const began = Date.now();
+  // Written beside DIR and renamed into place, so a failed or stopped run leaves no half-made DIR.
   const partial = `${out}.partial`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
-  const demonstrations = demonstrate({ expertFolder, baselineFolder, prompts, settings: settings.demonstrations, rng: rng.fork('demonstrations'), seed: flags.seed, reward });
-  writeFileAtomic(join(partial, 'demonstrations.jsonl'), demonstrations.lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
-  const recovered = recoverRewards({
-    settings: settings.irl, lines: demonstrations.lines, baseFolder: baselineFolder, expertFolder,
-    // β only scales the log-ratio; without a PPO run to read it from, 1 unless set.
-    beta: settings.irl.beta ?? 1, worldDir: null, rng: rng.fork('irl'), outDir: partial,
-    log: (message) => process.stderr.write(`${message}\n`),
-  });
+  let demonstrations: ReturnType<typeof demonstrate>;
+  let recovered: ReturnType<typeof recoverRewards>;
+  try {
+    demonstrations = demonstrate({ expertFolder, baselineFolder, prompts, settings: settings.demonstrations, rng: rng.fork('demonstrations'), seed: flags.seed, reward });
+    writeFileAtomic(join(partial, 'demonstrations.jsonl'), demonstrations.lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    recovered = recoverRewards({
+      settings: settings.irl, lines: demonstrations.lines, baseFolder: baselineFolder, expertFolder,
+      // β only scales the log-ratio; without a PPO run to read it from, 1 unless set.
+      beta: settings.irl.beta ?? 1, worldDir: null, rng: rng.fork('irl'), outDir: partial,
+      log: (message) => process.stderr.write(`${message}\n`),
+    });
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    throw error;
+  }
   const summary = { expert: expertFolder, baseline: baselineFolder, groundTruth: flags.groundTruth ?? null, demonstrations: demonstrations.summary, ...recovered, seconds: (Date.now() - began) / 1000 };
   writeFileAtomic(join(partial, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   rmSync(out, { recursive: true, force: true });
