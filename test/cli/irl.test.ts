@@ -86,6 +86,10 @@ describe('irlens irl and irlens evaluate', () => {
     await userError(['irl', '--expert', expert, '--baseline', baseline, '--prompts', few, '--out', join(dir, 'x'), ...TINY], /2 prompts cannot be split/);
   });
 
+  it('refuses two variants with the same name (they would share a folder)', async () => {
+    await userError(['irl', '--expert', expert, '--baseline', baseline, '--prompts', prompts, '--out', join(dir, 'x'), ...TINY, '--set', 'irl.variants=[{name: a}, {name: a, mode: probe}]'], /two irl variants are named 'a'/);
+  });
+
   it('refuses a seed count of 0', async () => {
     await userError(['irl', '--expert', expert, '--baseline', baseline, '--prompts', prompts, '--out', join(dir, 'x'), '--seeds', '0'], /irl\.seeds.*got 0/);
   });

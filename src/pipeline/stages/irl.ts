@@ -12,7 +12,7 @@ import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js'
 import { auroc, spearman, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
-  RewardModel, distilReward, logRatioReward, rewardRows, saveRewardModel, trainRewardSeeds,
+  IrlOptionsError, RewardModel, distilReward, logRatioReward, rewardRows, saveRewardModel, trainRewardSeeds,
   type FitResult, type PromptContinuation, type RewardInput, type TrainingMode,
 } from '../../irl/index.js';
 import type { GPTNeoXForCausalLM } from '../../models/gpt-neox.js';
@@ -205,6 +205,9 @@ export interface RecoveryJob {
 /** Trains and scores every variant of job.settings into job.outDir; returns the summary (what summary.json holds). */
 export function recoverRewards(job: RecoveryJob) {
   const { settings, outDir } = job;
+  const names = settings.variants.map((v) => v.name);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) throw new IrlOptionsError(`two irl variants are named '${repeated}'; each names its output folder, so give them different names`);
   const base = loadModel(job.baseFolder).model as LanguageModel;
   const expert = loadModel(job.expertFolder).model as LanguageModel;
   const tokenizer = Tokenizer.fromFolder(job.baseFolder);
