@@ -79,6 +79,12 @@ if (want('classifier_texts_s')) {
   classifier.dispose();
 }
 
+if (want('irl_step_s')) {
+  const irl = (await import('./irl.js')).irlStep();
+  out.irl_step_s = timed(irl.step);
+  irl.dispose();
+}
+
 if (want('ppo_step_s')) {
   const { ppoIteration } = await import('./ppo.js');
   const ppo = ppoIteration();

@@ -15,6 +15,8 @@ import { NativeBackendUnavailableError } from '../tensor/errors.js';
 import { TokenizerError } from '../text/errors.js';
 import { TrainError } from '../train/errors.js';
 import { RlhfError } from '../rlhf/errors.js';
+import { IrlError } from '../irl/errors.js';
+import { MetricInputError } from '../eval/errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
@@ -46,6 +48,8 @@ const USER_ERRORS: Array<abstract new (...args: never[]) => Error> = [
   RlhfError,
   NativeBackendUnavailableError,
   WriteFailedError,
+  IrlError,
+  MetricInputError,
 ];
 
 /** Marks a further error class (e.g. a layer's own) as one a user causes and can fix. */

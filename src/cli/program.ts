@@ -2,8 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCurate } from './commands/curate.js';
+import { registerEvaluate } from './commands/evaluate.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerIrl } from './commands/irl.js';
 import { registerRlhf } from './commands/rlhf.js';
 import { registerRun } from './commands/run.js';
 import { registerScore } from './commands/score.js';
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerCurate(program);
   registerSft(program);
   registerRlhf(program);
+  registerIrl(program);
+  registerEvaluate(program);
   registerRun(program);
   return program;
 }

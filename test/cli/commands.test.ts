@@ -12,7 +12,7 @@ import type { RunResult } from '../../src/cli/commands/run.js';
 import { fixture } from '../helpers/fixtures.js';
 import { describeRun, irlens, temporaryDir } from './helpers.js';
 
-const COMMANDS = ['inspect', 'generate', 'score', 'curate', 'sft', 'run'];
+const COMMANDS = ['inspect', 'generate', 'score', 'curate', 'sft', 'run', 'irl', 'evaluate'];
 
 /** A user error: exit 1 and one `irlens: ...` line on stderr, without a stack trace. */
 function assertUserError(run: { code: number; stdout: string; stderr: string }, pattern: RegExp): void {

@@ -14,6 +14,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { collect, emit, modelFolder, withJson, withRevision } from '../options.js';
+import { toxicityScorer } from '../settings.js';
 import { loopProgress, type LoopProgress } from '../progress.js';
 
 interface RlhfFlags {
@@ -62,18 +63,12 @@ async function rlhfCommand(spec: string, flags: RlhfFlags): Promise<void> {
     throw new CliError(`${flags.prompts}: the shaped reward needs each prompt's human continuation (an original_output or continuation column); pass --reward-kind raw, or add it`);
   }
 
-  const { loadModel } = await import('../../models/load.js');
   const { Rng } = await import('../../nn/index.js');
-  const { ClassifierReward, CachedReward, ShapedReward } = await import('../../reward/index.js');
-  const { Tokenizer } = await import('../../text/index.js');
+  const { CachedReward, ShapedReward } = await import('../../reward/index.js');
   const { loadPpoPolicy, savePpoPolicy, trainPpo, plannedSteps } = await import('../../rlhf/index.js');
   const { writeFileAtomic } = await import('../../io/atomic.js');
 
-  const classifier = loadModel(rewardFolder);
-  if (classifier.architecture.kind !== 'sequence-classifier') throw new CliError(`--reward ${flags.reward} is a ${classifier.architecture.name}, not a sequence classifier`);
-  classifier.model.eval();
-  // Texts are cut to the classifier's own window, as every ClassifierReward cuts them.
-  const scorer = new CachedReward(new ClassifierReward(classifier.model as never, Tokenizer.fromFolder(rewardFolder), { label: flags.label, score: 'negative-probability' }));
+  const scorer = new CachedReward(await toxicityScorer(rewardFolder, flags.label, 'negative-probability'));
   const shaped = new ShapedReward(scorer);
   const rng = new Rng(flags.seed);
   const loaded = loadPpoPolicy(policyFolder, config.numLayersUnfrozen, rng);

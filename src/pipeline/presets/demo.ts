@@ -47,6 +47,10 @@ export const demoPreset: Preset = {
       num_layers_unfrozen: -1, max_prompt_tokens: 40, learning_rate: 1e-3, eta_min: 1e-3, init_kl_coef: 0.02, kl_target: 6, kl_horizon: 10000,
       scale_reward: 'running', cliprange_reward: 10, max_new_tokens: 24, top_k: 0, top_p: 1, temperature: 1, eval_prompts: 96, log_samples_every: 4,
     },
+    // IRL on prompts RLHF never saw: every variant over 10 seeds, evaluated on held-out prompts and minimal pairs.
+    demonstrations: { max_prompts: 200, samples_per_prompt: 2, max_new_tokens: 24, max_prompt_tokens: 40, batch_size: 16 },
+    irl: { seeds: 10, epochs: 6, batch_size: 8, learning_rate: 1e-3, probe_learning_rate: 1e-2 },
+    evaluate: { bootstrap_resamples: 500 },
   },
 };
 
@@ -61,5 +65,8 @@ export const demoTinyPreset: Preset = {
     base_toxicity: { max_prompts: 16, max_new_tokens: 12, batch_size: 8 },
     // Ten one-step rounds, so a killed run has round checkpoints to resume from.
     rlhf: { seeds: 1, total_steps: 10, num_rollouts: 8, chunk_size: 8, batch_size: 8, ppo_epochs: 1, max_new_tokens: 8, max_prompt_tokens: 24, eval_prompts: 16 },
+    demonstrations: { max_prompts: 12, samples_per_prompt: 2, max_new_tokens: 8, max_prompt_tokens: 20, batch_size: 16 },
+    irl: { seeds: 2, epochs: 2 },
+    evaluate: { bootstrap_resamples: 50 },
   },
 };

@@ -4,7 +4,6 @@
  * model.json) and the baseline (the base model) each continue every prompt k times with seeded
  * sampling. Each continuation is stored with its token ids, text and ground-truth reward
  * (−P_tox of prompt + continuation). Outputs demonstrations.jsonl (one line per prompt) and summary.json.
- * Not yet in PIPELINE_STAGES: the lead wires it in after merging the rlhf stage.
  */
 import { join } from 'node:path';
 import { CURATED_FILE, joinPromptContinuation, type CuratedRow } from '../../data/index.js';
@@ -13,6 +12,7 @@ import { checkDemonstrations, splitByPrompt, tokenizerFingerprint, type Continua
 import { generate, type GenerationModel } from '../../models/generation.js';
 import { loadModel } from '../../models/load.js';
 import type { Module, Rng } from '../../nn/index.js';
+import type { ClassifierReward } from '../../reward/index.js';
 import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
 import { s, type Infer } from '../schema.js';
@@ -36,7 +36,8 @@ export const demonstrationsSchema = s.object({
   batch_size: s.integer({ min: 1, default: 16 }),
 });
 
-type Settings = Infer<typeof demonstrationsSchema>;
+export type DemonstrationSettings = Infer<typeof demonstrationsSchema>;
+type Settings = DemonstrationSettings;
 
 /** A stored line: one prompt's demonstrations and the IRL split it belongs to. */
 export interface DemonstrationLine extends PromptDemonstrations {
@@ -70,6 +71,51 @@ function sampleContinuations(policy: Policy, promptIds: readonly number[][], set
   return promptIds.map((_, p) => out.slice(p * k, (p + 1) * k));
 }
 
+/** What demonstrate needs: the two policies, the prompts in the order to split them, and how to judge (optional). */
+export interface DemonstrationJob {
+  expertFolder: string;
+  baselineFolder: string;
+  prompts: readonly { id: string; prompt: string }[];
+  settings: DemonstrationSettings;
+  rng: Rng;
+  /** Seeds the split by prompt. */
+  seed: number;
+  signal?: AbortSignal;
+  /** The ground truth, −P_tox of prompt + continuation; absent: continuations are not judged. */
+  reward?: ClassifierReward;
+}
+
+/**
+ * Samples both policies on every prompt, judges the continuations, and splits by prompt. The
+ * checks that need no sampling (same tokenizer, enough prompts for the splits) come first.
+ */
+export function demonstrate(job: DemonstrationJob): { lines: DemonstrationLine[]; summary: Record<string, unknown> } {
+  const { settings, prompts: rows } = job;
+  const expert = loadPolicy(job.expertFolder);
+  const baseline = loadPolicy(job.baselineFolder);
+  const tokenizers = { expert: tokenizerFingerprint(expert.tokenizer), baseline: tokenizerFingerprint(baseline.tokenizer) };
+  checkDemonstrations({ tokenizers, prompts: [] });
+  const fractions = { validation: settings.validation_fraction, test: settings.test_fraction };
+  splitByPrompt(rows, fractions, job.seed);
+  const promptIds = rows.map((row) => baseline.tokenizer.encode(row.prompt).slice(-settings.max_prompt_tokens));
+  const signal = job.signal ?? new AbortController().signal;
+  const samples = {
+    expert: sampleContinuations(expert, promptIds, settings, job.rng.fork('expert sampling'), signal),
+    baseline: sampleContinuations(baseline, promptIds, settings, job.rng.fork('baseline sampling'), signal),
+  };
+  const judged = (prompt: string, list: { ids: number[]; text: string }[]): Continuation[] => {
+    if (!job.reward) return list;
+    const scores = job.reward.score(list.map((c) => joinPromptContinuation(prompt, c.text))).scores;
+    return list.map((c, i) => ({ ...c, groundTruth: scores[i]! }));
+  };
+  const prompts = rows.map((row, p) => ({ id: row.id, prompt: row.prompt, promptIds: promptIds[p]!, expert: judged(row.prompt, samples.expert[p]!), baseline: judged(row.prompt, samples.baseline[p]!) }));
+  checkDemonstrations({ tokenizers, prompts });
+  const split = splitByPrompt(prompts, fractions, job.seed);
+  const lines = (['train', 'validation', 'test'] as const).flatMap((name) => split[name].map((p) => ({ split: name, ...p })));
+  const summary = { prompts: prompts.length, samplesPerPrompt: settings.samples_per_prompt, splits: { train: split.train.length, validation: split.validation.length, test: split.test.length }, tokenizers };
+  return { lines, summary };
+}
+
 export const demonstrationsStage = defineStage({
   name: 'demonstrations',
   configKey: 'demonstrations',
@@ -84,30 +130,16 @@ export const demonstrationsStage = defineStage({
     const unseen = readJsonl<CuratedRow>(join(ctx.stageDir('curate'), CURATED_FILE)).filter((row) => row.split === 'test');
     const rows = ctx.rng.fork('prompts').shuffle(unseen).slice(0, settings.max_prompts);
     if (rows.length < 3) throw new PipelineError(`demonstrations: the curate test split has ${rows.length} prompts; IRL needs at least 3 (train, validation, test); raise curate.test_fraction`);
-    const expert = loadPolicy(modelFolderOf(ctx.stageDir('rlhf')));
-    const baseline = loadPolicy(modelFolderOf(ctx.stageDir('base-model')));
-    const tokenizers = { expert: tokenizerFingerprint(expert.tokenizer), baseline: tokenizerFingerprint(baseline.tokenizer) };
-    const promptIds = rows.map((row) => baseline.tokenizer.encode(row.prompt ?? row.text).slice(-settings.max_prompt_tokens));
-    const samples = {
-      expert: sampleContinuations(expert, promptIds, settings, ctx.rng.fork('expert sampling'), ctx.signal),
-      baseline: sampleContinuations(baseline, promptIds, settings, ctx.rng.fork('baseline sampling'), ctx.signal),
-    };
-    const reward = groundTruthReward(ctx).reward;
-    const judged = (prompt: string, list: { ids: number[]; text: string }[]): Continuation[] => {
-      const scores = reward.score(list.map((c) => joinPromptContinuation(prompt, c.text))).scores;
-      return list.map((c, i) => ({ ...c, groundTruth: scores[i]! }));
-    };
-    const prompts: (PromptDemonstrations & { id: string })[] = rows.map((row, p) => {
-      const prompt = row.prompt ?? row.text;
-      return { id: row.id, prompt, promptIds: promptIds[p]!, expert: judged(prompt, samples.expert[p]!), baseline: judged(prompt, samples.baseline[p]!) };
+    const { lines, summary } = demonstrate({
+      expertFolder: modelFolderOf(ctx.stageDir('rlhf')),
+      baselineFolder: modelFolderOf(ctx.stageDir('base-model')),
+      prompts: rows.map((row) => ({ id: row.id, prompt: row.prompt ?? row.text })),
+      settings, rng: ctx.rng, seed: ctx.runConfig.seed, signal: ctx.signal, reward: groundTruthReward(ctx).reward,
     });
-    checkDemonstrations({ tokenizers, prompts });
-    const split = splitByPrompt(prompts, { validation: settings.validation_fraction, test: settings.test_fraction }, ctx.runConfig.seed);
-    const lines = (['train', 'validation', 'test'] as const).flatMap((name) => split[name].map((p) => `${JSON.stringify({ split: name, ...p })}\n`));
-    writeFileAtomic(join(ctx.dir, DEMONSTRATIONS_FILE), lines.join(''));
-    const summary = { prompts: prompts.length, samplesPerPrompt: settings.samples_per_prompt, splits: { train: split.train.length, validation: split.validation.length, test: split.test.length }, tokenizers };
+    writeFileAtomic(join(ctx.dir, DEMONSTRATIONS_FILE), lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
     writeFileAtomic(join(ctx.dir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
-    ctx.log.info(`demonstrations: ${prompts.length} prompts × ${settings.samples_per_prompt} continuations per model; IRL train ${split.train.length}, validation ${split.validation.length}, test ${split.test.length} prompts`);
+    const splits = summary.splits as Record<string, number>;
+    ctx.log.info(`demonstrations: ${rows.length} prompts × ${settings.samples_per_prompt} continuations per model; IRL train ${splits.train}, validation ${splits.validation}, test ${splits.test} prompts`);
     return summary;
   },
 });

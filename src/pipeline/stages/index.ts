@@ -10,25 +10,29 @@ import type { RunConfig } from '../config.js';
 import { baseModelStage } from './base-model.js';
 import { baseToxicityStage } from './base-toxicity.js';
 import { curateStage } from './curate.js';
+import { demonstrationsStage } from './demonstrations.js';
+import { evaluateStage } from './evaluate.js';
 import { groundTruthStage } from './ground-truth.js';
+import { irlStage } from './irl.js';
 import { rlhfStage } from './rlhf.js';
 import { worldStage } from './world.js';
 
 export { baseModelStage, baseModelSchema, MODEL_DIR } from './base-model.js';
 export { baseToxicityStage, toxicitySchema, summariseToxicity, GENERATIONS_FILE, SUMMARY_FILE, type ToxicitySummary } from './base-toxicity.js';
 export { curateStage, curateSchema } from './curate.js';
+export { demonstrate, demonstrationsStage, demonstrationsSchema, DEMONSTRATIONS_FILE, type DemonstrationLine, type DemonstrationSettings } from './demonstrations.js';
+export { evaluateStage, evaluateSchema, logOddsNotToxic, EVALUATED_METRICS } from './evaluate.js';
 export { groundTruthStage, groundTruthSchema, evaluateWithinRegister, CLASSIFIER_DIR, CLASSIFIER_LABELS, EVALUATION_FILE, type GroundTruthEvaluation } from './ground-truth.js';
+export { irlStage, irlSchema, recoverRewards, DEFAULT_VARIANTS, SCORES_FILE, type IrlSettings, type IrlVariant } from './irl.js';
 export { rlhfStage, rlhfSchema, ppoConfigOf } from './rlhf.js';
 export { worldStage, worldSchema, TOKENIZER_DIR, CLASSIFIER_TOKENIZER_DIR } from './world.js';
 export { MODEL_POINTER, modelFolderOf, writeModelPointer, type ModelPointer } from './common.js';
 
 /** The stages that exist, in pipeline order. */
-export const PIPELINE_STAGES: readonly Stage[] = [worldStage, baseModelStage, groundTruthStage, curateStage, baseToxicityStage, rlhfStage];
+export const PIPELINE_STAGES: readonly Stage[] = [worldStage, baseModelStage, groundTruthStage, curateStage, baseToxicityStage, rlhfStage, demonstrationsStage, irlStage, evaluateStage];
 
 /** The stages of the paper's pipeline that are not built yet, in the order they will run. */
 export const PLANNED_STAGES: readonly { name: string; description: string }[] = [
-  { name: 'irl', description: 'max-margin IRL recovers a reward model from expert vs. base demonstrations' },
-  { name: 'evaluate', description: 'the recovered reward against the ground truth on held-out texts, over seeds' },
   { name: 'reuse', description: 'RLHF a fresh model with the recovered reward and compare toxicity' },
   { name: 'report', description: 'one self-contained HTML report with the plots and tables' },
 ];

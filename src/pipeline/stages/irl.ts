@@ -1,26 +1,39 @@
 /**
- * Stage `irl`: recovers the expert's reward from the demonstrations. Each variant (pooling,
- * training mode, objective) is trained once per seed on the IRL train split, its epoch chosen on
- * the validation split, saved as a Hugging Face reward folder (<variant>/seed-<k>), and scored on
- * the validation and test texts: scores.jsonl per seed, and per-seed agreement with the ground
- * truth and with who wrote each text in summary.json. Not yet in PIPELINE_STAGES.
+ * Stage `irl`: recovers the expert's reward from the demonstrations, in several variants, every
+ * one reported: reward models trained on (expert, baseline) pairs (the paper's and others), the
+ * closed-form log-ratio β·log π_expert/π_base (no training, no seeds), that log-ratio distilled
+ * into a reward model, and an untrained random head as the control. Model selection (the epoch)
+ * uses the validation split only. Each seed's scores of the validation and test texts and, in the
+ * demo world, of the held-out minimal pairs go to <variant>/seed-<k>/scores.jsonl for `evaluate`.
  */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { auroc, pearson, spearman, summariseSeeds } from '../../eval/index.js';
+import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js';
+import { auroc, spearman, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { RewardModel, rewardRows, saveRewardModel, trainRewardSeeds, type RewardRows, type SeedRun, type TrainingMode } from '../../irl/index.js';
+import {
+  IrlOptionsError, RewardModel, distilReward, logRatioReward, rewardRows, saveRewardModel, trainRewardSeeds,
+  type FitResult, type PromptContinuation, type RewardInput, type TrainingMode,
+} from '../../irl/index.js';
 import type { GPTNeoXForCausalLM } from '../../models/gpt-neox.js';
 import type { LlamaForCausalLM } from '../../models/llama.js';
 import { loadModel } from '../../models/load.js';
+import type { Rng } from '../../nn/index.js';
+import { Tokenizer } from '../../text/index.js';
 import { s, type Infer } from '../schema.js';
-import { defineStage, type StageContext } from '../stage.js';
+import { defineStage } from '../stage.js';
 import { modelFolderOf, readJsonl } from './common.js';
 import { DEMONSTRATIONS_FILE, type DemonstrationLine } from './demonstrations.js';
 
 export const SUMMARY_FILE = 'summary.json';
+export const SCORES_FILE = 'scores.jsonl';
 
 const variantSchema = s.object({
   name: s.string({ nonEmpty: true }),
+  kind: s.enum(['preference', 'log-ratio', 'distilled', 'random'] as const, {
+    default: 'preference',
+    description: "'preference': trained on (expert, baseline) pairs; 'log-ratio': β·log π_expert/π_base, no training; 'distilled': a reward model regressed onto the log-ratio; 'random': an untrained head (the control)",
+  }),
   pooling: s.enum(['last', 'mean', 'token-mean', 'token-min'] as const, { default: 'last' }),
   mode: s.enum(['full', 'top', 'probe'] as const, { default: 'full', description: "'top' trains top_layers layers and the head; 'probe' the head on cached features" }),
   top_layers: s.integer({ min: 0, default: 1 }),
@@ -30,91 +43,250 @@ const variantSchema = s.object({
   centring: s.number({ min: 0, default: 0 }),
 });
 
-/** The paper's setup: the last token's state, the whole backbone trained, its asymmetric max-margin loss. */
-const PAPER_VARIANT: Infer<typeof variantSchema> = { name: 'paper', pooling: 'last', mode: 'full', top_layers: 1, objective: 'max-margin', margin: 1, l2: 0, centring: 0 };
+export type IrlVariant = Infer<typeof variantSchema>;
+
+const variant = (name: string, fields: Partial<IrlVariant> = {}): IrlVariant => ({
+  name, kind: 'preference', pooling: 'last', mode: 'full', top_layers: 1, objective: 'max-margin', margin: 1, l2: 0, centring: 0, ...fields,
+});
+
+/** Every variant irlens reports by default; the first is the paper's (last token, whole backbone, max-margin). */
+export const DEFAULT_VARIANTS: readonly IrlVariant[] = [
+  variant('paper'),
+  variant('probe-last', { mode: 'probe' }),
+  variant('bradley-terry-probe-mean', { pooling: 'mean', mode: 'probe', objective: 'logistic' }),
+  variant('token-min', { pooling: 'token-min' }),
+  variant('log-ratio', { kind: 'log-ratio' }),
+  variant('log-ratio-distilled', { kind: 'distilled' }),
+  variant('random-head', { kind: 'random' }),
+];
 
 export const irlSchema = s.object({
   seeds: s.integer({ min: 1, default: 10, description: 'independent reward models per variant: the reward is not identifiable, so results are distributions over seeds' }),
   reward_input: s.enum(['prompt+continuation', 'continuation'] as const, { default: 'prompt+continuation' }),
-  variants: s.array(variantSchema, { minLength: 1, default: [PAPER_VARIANT] }),
+  variants: s.array(variantSchema, { minLength: 1, default: [...DEFAULT_VARIANTS] }),
   epochs: s.integer({ min: 1, default: 8 }),
-  batch_size: s.integer({ min: 1, default: 8, description: 'pairs per step' }),
+  batch_size: s.integer({ min: 1, default: 8, description: 'pairs (texts when distilling) per step' }),
   learning_rate: s.number({ min: 0, exclusiveMin: true, default: 1e-4 }),
+  probe_learning_rate: s.number({ min: 0, exclusiveMin: true, default: 1e-2, description: "for mode 'probe': only the head trains, on fixed features, so it can take larger steps" }),
   weight_decay: s.number({ min: 0, default: 0 }),
+  beta: s.nullable(s.number({ min: 0, exclusiveMin: true }), { default: null, description: "the log-ratio's β; null: the KL coefficient seed 0's PPO run ended with (rlhf/summary.json). Rankings do not depend on it" }),
 });
 
-type Settings = Infer<typeof irlSchema>;
-type Variant = Infer<typeof variantSchema>;
+export type IrlSettings = Infer<typeof irlSchema>;
+type Settings = IrlSettings;
+type LanguageModel = GPTNeoXForCausalLM | LlamaForCausalLM;
 
-const modeOf = (v: Variant): TrainingMode => (v.mode === 'top' ? { kind: 'top', layers: v.top_layers } : { kind: v.mode });
+/** Texts a variant is scored on: the reward model's input ids, the log-ratio's prompt/continuation split, and what evaluate needs to know of each. */
+interface ScoreSet {
+  /** 'validation', 'test' or 'pairs' (the minimal pairs). */
+  name: string;
+  rows: number[][];
+  items: PromptContinuation[];
+  meta: Record<string, unknown>[];
+}
 
-/** How a seed's reward agrees, on one split, with the ground truth and with who wrote each text. */
-function agreement(rows: RewardRows, scores: number[]) {
-  const known = scores.map((_, i) => i).filter((i) => Number.isFinite(rows.groundTruth[i]));
-  const pick = (values: readonly number[]) => known.map((i) => values[i]!);
+/** One split's texts in rewardRows' order (per prompt: expert continuations, then baseline ones). */
+function demonstrationSet(name: 'train' | 'validation' | 'test', lines: readonly DemonstrationLine[], input: RewardInput) {
+  const chosen = lines.filter((line) => line.split === name);
+  const rows = rewardRows(chosen, input);
+  const texts = chosen.flatMap((line) => [...line.expert.map((c) => ({ line, c, fromExpert: true })), ...line.baseline.map((c) => ({ line, c, fromExpert: false }))]);
   return {
-    texts: scores.length,
-    pearson: pearson(pick(rows.groundTruth), pick(scores)),
-    spearman: spearman(pick(rows.groundTruth), pick(scores)),
-    // Expert texts count as the "non-toxic" class: AUROC is P(a baseline text scores below an expert text).
-    expertAuroc: auroc(rows.fromExpert.map((e) => (e ? 1 : -1)), scores),
+    name,
+    rows,
+    items: texts.map(({ line, c }) => ({ promptIds: line.promptIds, continuationIds: c.ids })),
+    meta: texts.map(({ line, c, fromExpert }) => ({ prompt: line.id, fromExpert, groundTruth: c.groundTruth ?? null })),
   };
 }
 
-function scoreLines(split: string, rows: RewardRows, scores: number[]): string {
-  return scores.map((score, i) => `${JSON.stringify({ split, row: i, fromExpert: rows.fromExpert[i], groundTruth: Number.isFinite(rows.groundTruth[i]) ? rows.groundTruth[i] : null, score })}\n`).join('');
+/** The demo world's held-out sentences, each clean and abusive, as texts read from a BOS token; null outside the demo world. */
+function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null {
+  const file = join(worldDir, WORLD_FILES.sentences);
+  if (!existsSync(file)) return null;
+  const sentences = readJsonl<WorldSentence>(file).filter((sentence) => sentence.split === 'test');
+  const texts = sentences.flatMap((sentence) => (['clean', 'abusive'] as const).map((form) => ({ sentence: sentence.id, form, ids: tokenizer.encode(sentence[form]) })));
+  const bos = tokenizer.bosTokenId ?? tokenizer.eosTokenId ?? 0;
+  return { name: 'pairs', rows: texts.map((t) => t.ids), items: texts.map((t) => ({ promptIds: [bos], continuationIds: t.ids })), meta: texts.map(({ sentence, form }) => ({ sentence, form })) };
 }
 
-/** Saves a seed's reward, writes its scores, and returns its per-seed figures. */
-function finishSeed(ctx: StageContext<Settings>, variant: Variant, baseFolder: string, splits: Record<'validation' | 'test', RewardRows>, run: SeedRun) {
-  const folder = join(ctx.dir, variant.name, `seed-${run.seed}`);
-  saveRewardModel(run.model, join(folder, 'reward'), { tokenizerFrom: baseFolder, rewardInput: ctx.config.reward_input });
-  const validation = run.model.scoreRows(splits.validation.rows);
-  const test = run.model.scoreRows(splits.test.rows);
-  writeFileAtomic(join(folder, 'scores.jsonl'), scoreLines('validation', splits.validation, validation) + scoreLines('test', splits.test, test));
-  run.model.classifier.dispose();
-  const figures = { seed: run.seed, bestEpoch: run.result.bestEpoch, validationLoss: run.result.bestValidationLoss, validation: agreement(splits.validation, validation), test: agreement(splits.test, test) };
-  ctx.metrics.write({ seed: run.seed, validation_loss: figures.validationLoss, test_expert_auroc: figures.test.expertAuroc ?? NaN, test_spearman: figures.test.spearman ?? NaN });
-  ctx.log.info(`${variant.name} seed ${run.seed}: best epoch ${figures.bestEpoch}, test expert AUROC ${figures.test.expertAuroc?.toFixed(3) ?? 'n/a'}, Spearman with the ground truth ${figures.test.spearman?.toFixed(3) ?? 'n/a'}`);
-  return figures;
+/** β·log π_expert/π_base of each item; an empty continuation's is 0 by definition. */
+function logRatioScores(models: { expert: LanguageModel; base: LanguageModel; beta: number; padId: number }, items: readonly PromptContinuation[]): number[] {
+  const kept = items.flatMap((item, i) => (item.continuationIds.length > 0 ? [i] : []));
+  const values = logRatioReward({ expert: models.expert, base: models.base, beta: models.beta, padId: models.padId }, kept.map((i) => items[i]!));
+  const out = new Array<number>(items.length).fill(0);
+  kept.forEach((i, k) => (out[i] = values[k]!));
+  return out;
 }
 
-function trainVariant(ctx: StageContext<Settings>, variant: Variant, base: GPTNeoXForCausalLM | LlamaForCausalLM, baseFolder: string, splits: Record<'train' | 'validation' | 'test', RewardRows>) {
-  const { config } = ctx;
-  const perSeed: ReturnType<typeof finishSeed>[] = [];
-  trainRewardSeeds(
-    config.seeds,
-    (seed) => RewardModel.fromCausalLM(base, { pooling: variant.pooling, rng: ctx.rng.fork(`${variant.name} seed ${seed}`) }),
-    {
-      objective: { name: variant.objective, margin: variant.margin, l2: variant.l2, centring: variant.centring }, mode: modeOf(variant),
-      train: splits.train, validation: splits.validation, epochs: config.epochs, batchSize: config.batch_size, learningRate: config.learning_rate, weightDecay: config.weight_decay,
-    },
-    (run) => perSeed.push(finishSeed(ctx, variant, baseFolder, splits, run)),
-  );
-  const over = (pick: (f: (typeof perSeed)[number]) => number | null) => summariseSeeds(perSeed.map(pick).filter((v): v is number => v !== null));
-  return { variant, seeds: perSeed, test: { expertAuroc: over((f) => f.test.expertAuroc), pearson: over((f) => f.test.pearson), spearman: over((f) => f.test.spearman) } };
+/** The log-ratio's β: the setting, or the coefficient the expert's PPO run ended with. */
+function betaOf(settings: Settings, rlhfDir: string, runConfig: Record<string, unknown>): number {
+  if (settings.beta !== null) return settings.beta;
+  const file = join(rlhfDir, 'summary.json');
+  const summary = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { experts?: { training?: { klCoef?: number } }[] }) : {};
+  return summary.experts?.[0]?.training?.klCoef ?? ((runConfig.rlhf as { init_kl_coef?: number } | undefined)?.init_kl_coef ?? 1);
+}
+
+const modeOf = (v: IrlVariant): TrainingMode => (v.mode === 'top' ? { kind: 'top', layers: v.top_layers } : { kind: v.mode });
+
+/** A reward model of a variant for one seed; every variant's seed k starts from the same head (so 'random' is their common start). */
+const newRewardModel = (base: LanguageModel, v: IrlVariant, rng: Rng, seed: number) => RewardModel.fromCausalLM(base, { pooling: v.pooling, rng: rng.fork(`head seed ${seed}`) });
+
+interface SeedModel {
+  seed: number;
+  model: RewardModel;
+  fit: FitResult | null;
+}
+
+interface TrainingData {
+  train: ReturnType<typeof demonstrationSet>;
+  validation: ReturnType<typeof demonstrationSet>;
+  /** The log-ratio of the train and validation texts: the distillation targets. */
+  targets: () => { train: number[]; validation: number[] };
+}
+
+/** Trains (or, for 'random', only draws) each seed's reward model of a variant, handing each to onSeed. */
+function seedModels(settings: Settings, v: IrlVariant, base: LanguageModel, data: TrainingData, rng: Rng, onSeed: (run: SeedModel) => void): void {
+  const mode = modeOf(v);
+  const fit = { epochs: settings.epochs, batchSize: settings.batch_size, learningRate: mode.kind === 'probe' ? settings.probe_learning_rate : settings.learning_rate, weightDecay: settings.weight_decay };
+  const newModel = (seed: number) => newRewardModel(base, v, rng, seed);
+  if (v.kind === 'preference') {
+    const objective = { name: v.objective, margin: v.margin, l2: v.l2, centring: v.centring };
+    trainRewardSeeds(settings.seeds, newModel, { ...fit, objective, mode, train: data.train.rows, validation: data.validation.rows }, (run) => onSeed({ seed: run.seed, model: run.model, fit: run.result }));
+    return;
+  }
+  for (let seed = 0; seed < settings.seeds; seed++) {
+    const model = newModel(seed);
+    if (v.kind === 'random') {
+      onSeed({ seed, model, fit: null });
+      continue;
+    }
+    const targets = data.targets();
+    const result = distilReward(model, { ...fit, seed, mode, train: { rows: data.train.rows.rows, targets: targets.train }, validation: { rows: data.validation.rows.rows, targets: targets.validation } });
+    onSeed({ seed, model, fit: result });
+  }
+}
+
+/** How a reward tells, on the validation texts, expert from baseline and agrees with the ground truth: what the log shows. */
+function validationFigures(set: ScoreSet, scores: number[]) {
+  const known = set.meta.flatMap((m, i) => (typeof m.groundTruth === 'number' ? [i] : []));
+  return {
+    // Expert texts as the positive ("non-toxic") side: P(a baseline text scores below an expert text).
+    expertAuroc: auroc(set.meta.map((m) => (m.fromExpert ? 1 : -1)), scores),
+    spearman: known.length > 1 ? spearman(known.map((i) => set.meta[i]!.groundTruth as number), known.map((i) => scores[i]!)) : null,
+  };
+}
+
+const scoreLines = (sets: readonly ScoreSet[], scores: Record<string, number[]>) =>
+  sets.flatMap((set) => set.meta.map((meta, row) => `${JSON.stringify({ split: set.name, row, ...meta, score: scores[set.name]![row] })}\n`)).join('');
+
+/** A run's folder, relative to the stage's (created): <variant>/seed-<k>, or <variant> for the unseeded log-ratio. */
+function runFolder(stageDir: string, v: IrlVariant, seed: number | null): string {
+  const folder = seed === null ? v.name : join(v.name, `seed-${seed}`);
+  mkdirSync(join(stageDir, folder), { recursive: true });
+  return folder;
+}
+
+/** What recoverRewards needs: the demonstrations, the two policies' folders, where to write, and how to report. */
+export interface RecoveryJob {
+  settings: Settings;
+  lines: readonly DemonstrationLine[];
+  /** The baseline (base) model: the reward models' backbone and the log-ratio's denominator. */
+  baseFolder: string;
+  expertFolder: string;
+  beta: number;
+  /** The demo world's folder, for the minimal pairs; null outside it. */
+  worldDir: string | null;
+  rng: Rng;
+  outDir: string;
+  signal?: AbortSignal;
+  log(message: string): void;
+  metrics?(values: Record<string, number>): void;
+}
+
+/** Trains and scores every variant of job.settings into job.outDir; returns the summary (what summary.json holds). */
+export function recoverRewards(job: RecoveryJob) {
+  const { settings, outDir } = job;
+  const names = settings.variants.map((v) => v.name);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) throw new IrlOptionsError(`two irl variants are named '${repeated}'; each names its output folder, so give them different names`);
+  const base = loadModel(job.baseFolder).model as LanguageModel;
+  const expert = loadModel(job.expertFolder).model as LanguageModel;
+  const tokenizer = Tokenizer.fromFolder(job.baseFolder);
+  const models = { expert, base, beta: job.beta, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0 };
+  const [train, validation, test] = (['train', 'validation', 'test'] as const).map((name) => demonstrationSet(name, job.lines, settings.reward_input));
+  const pairs = job.worldDir === null ? null : minimalPairSet(job.worldDir, tokenizer);
+  const sets: ScoreSet[] = [{ ...validation, rows: validation.rows.rows }, { ...test, rows: test.rows.rows }, ...(pairs ? [pairs] : [])];
+  let targets: { train: number[]; validation: number[] } | undefined;
+  const data: TrainingData = { train, validation, targets: () => (targets ??= { train: logRatioScores(models, train.items), validation: logRatioScores(models, validation.items) }) };
+
+  const variants = settings.variants.map((v) => {
+    job.signal?.throwIfAborted();
+    const began = performance.now();
+    const runs: Record<string, unknown>[] = [];
+    const record = (seed: number | null, scores: Record<string, number[]>, extra: Record<string, unknown>) => {
+      const folder = runFolder(outDir, v, seed);
+      writeFileAtomic(join(outDir, folder, SCORES_FILE), scoreLines(sets, scores));
+      const figures = validationFigures(sets[0]!, scores.validation!);
+      runs.push({ seed, scores: join(folder, SCORES_FILE), ...extra, validation: figures });
+      job.metrics?.({ seed: seed ?? -1, validation_expert_auroc: figures.expertAuroc ?? NaN, validation_spearman: figures.spearman ?? NaN });
+      job.log(`${v.name}${seed === null ? '' : ` seed ${seed}`}: validation expert-vs-baseline AUROC ${figures.expertAuroc?.toFixed(3) ?? 'n/a'}, Spearman with the ground truth ${figures.spearman?.toFixed(3) ?? 'n/a'}`);
+    };
+    if (v.kind === 'log-ratio') {
+      record(null, Object.fromEntries(sets.map((set) => [set.name, logRatioScores(models, set.items)])), { reward: null });
+    } else {
+      seedModels(settings, v, base, data, job.rng, (run) => {
+        const folder = join(runFolder(outDir, v, run.seed), 'reward');
+        saveRewardModel(run.model, join(outDir, folder), { tokenizerFrom: job.baseFolder, rewardInput: settings.reward_input });
+        const scores = Object.fromEntries(sets.map((set) => [set.name, run.model.scoreRows(set.rows)]));
+        run.model.classifier.dispose();
+        record(run.seed, scores, { reward: folder, bestEpoch: run.fit?.bestEpoch ?? null, validationLoss: run.fit?.bestValidationLoss ?? null });
+      });
+    }
+    return describeVariant(v, runs, (performance.now() - began) / 1000);
+  });
+  return {
+    seeds: settings.seeds, rewardInput: settings.reward_input, beta: job.beta,
+    pairs: { train: train.rows.pairs.length, validation: validation.rows.pairs.length, test: test.rows.pairs.length },
+    texts: Object.fromEntries(sets.map((set) => [set.name, set.rows.length])),
+    variants,
+  };
 }
 
 export const irlStage = defineStage({
   name: 'irl',
   configKey: 'irl',
   configSchema: irlSchema,
-  dependsOn: ['base-model', 'demonstrations'],
-  version: '1',
-  description: "recover the expert's reward from the demonstrations, per variant and seed",
+  dependsOn: ['world', 'base-model', 'rlhf', 'demonstrations'],
+  version: '2',
+  description: "recover the expert's reward from the demonstrations: every variant, per seed",
   inputs: (ctx) => [join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)],
   run(ctx) {
-    const lines = readJsonl<DemonstrationLine>(join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE));
-    const rowsOf = (split: DemonstrationLine['split']) => rewardRows(lines.filter((l) => l.split === split), ctx.config.reward_input);
-    const splits = { train: rowsOf('train'), validation: rowsOf('validation'), test: rowsOf('test') };
-    const baseFolder = modelFolderOf(ctx.stageDir('base-model'));
-    const base = loadModel(baseFolder).model as GPTNeoXForCausalLM | LlamaForCausalLM;
-    const variants = ctx.config.variants.map((variant) => {
-      ctx.signal.throwIfAborted();
-      return trainVariant(ctx, variant, base, baseFolder, splits);
+    const summary = recoverRewards({
+      settings: ctx.config,
+      lines: readJsonl<DemonstrationLine>(join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)),
+      baseFolder: modelFolderOf(ctx.stageDir('base-model')),
+      expertFolder: modelFolderOf(ctx.stageDir('rlhf')),
+      beta: betaOf(ctx.config, ctx.stageDir('rlhf'), ctx.runConfig),
+      worldDir: ctx.stageDir('world'),
+      rng: ctx.rng,
+      outDir: ctx.dir,
+      signal: ctx.signal,
+      log: (message) => ctx.log.info(message),
+      metrics: (values) => ctx.metrics.write(values),
     });
-    const summary = { seeds: ctx.config.seeds, rewardInput: ctx.config.reward_input, pairs: { train: splits.train.pairs.length, validation: splits.validation.pairs.length, test: splits.test.pairs.length }, variants };
     writeFileAtomic(join(ctx.dir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
-    return { seeds: summary.seeds, variants: variants.map((v) => ({ name: v.variant.name, testExpertAuroc: v.test.expertAuroc })) };
+    return { seeds: summary.seeds, beta: summary.beta, variants: summary.variants.map((v) => ({ name: v.name, validationExpertAuroc: v.validationExpertAuroc.mean })) };
   },
 });
+
+function describeVariant(v: IrlVariant, runs: Record<string, unknown>[], seconds: number) {
+  const trained = v.kind === 'preference' || v.kind === 'distilled';
+  return {
+    ...v,
+    trained,
+    seeded: v.kind !== 'log-ratio',
+    note: v.kind === 'log-ratio' ? 'closed form from the two policies: no training and no seeds, so one run and no spread over seeds' : v.kind === 'random' ? 'untrained score head on the base backbone: the control every trained variant must beat' : null,
+    seconds,
+    validationExpertAuroc: summariseSeeds(runs.map((r) => (r.validation as { expertAuroc: number | null }).expertAuroc).filter((x): x is number => x !== null)),
+    runs,
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * Stage `evaluate`: every IRL variant's recovered rewards against the ground truth, per seed and
+ * over seeds, on two held-out test sets — fresh continuations of held-out prompts from both
+ * models (demonstrations' test split) and, in the demo world, the minimal pairs (each held-out
+ * sentence clean vs abusive) — with the ground truth's own figures on the same texts for scale,
+ * and how the recovered rewards of different seeds and variants agree with each other. Outputs
+ * summary.json, per-seed.jsonl and similarity.json (documented in the README).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js';
+import {
+  AGREEMENT_METRICS, auroc, chooseThreshold, meanOffDiagonal, minimalPairAccuracy, rewardAgreement, rewardSimilarity, summariseOverSeeds, summariseSeeds,
+  type SeedSummary,
+} from '../../eval/index.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { s } from '../schema.js';
+import { defineStage, type StageContext } from '../stage.js';
+import { readJsonl } from './common.js';
+import { SUMMARY_FILE as IRL_SUMMARY_FILE } from './irl.js';
+import { groundTruthReward } from './toxicity.js';
+
+export const SUMMARY_FILE = 'summary.json';
+export const PER_SEED_FILE = 'per-seed.jsonl';
+export const SIMILARITY_FILE = 'similarity.json';
+
+export const evaluateSchema = s.object({
+  bootstrap_resamples: s.integer({ min: 1, default: 1000, description: 'resamples of the test texts behind each per-seed bootstrap interval' }),
+});
+
+/** The per-seed figures summarised over seeds: every agreement metric, plus the two that need no ground-truth scores. */
+export const EVALUATED_METRICS = [...AGREEMENT_METRICS, 'expertAuroc', 'minimalPairAccuracy'] as const;
+
+/** A line of an irl scores.jsonl. */
+interface ScoreLine {
+  split: string;
+  score: number;
+  prompt?: string;
+  fromExpert?: boolean;
+  groundTruth?: number | null;
+  sentence?: string;
+  form?: 'clean' | 'abusive';
+}
+
+interface IrlSummary {
+  variants: { name: string; kind: string; seeded: boolean; note: string | null; runs: { seed: number | null; scores: string }[] }[];
+}
+
+/**
+ * The ground truth as the metrics' sign convention wants it: the log-odds of "not toxic",
+ * log((1 − P)/P) from the stored −P_tox, so a text is toxic exactly when g < 0 (P > 0.5).
+ * P is clamped to [1e-7, 1 − 1e-7] so a saturated classifier stays finite.
+ */
+export function logOddsNotToxic(negativeProbability: number): number {
+  const p = Math.min(1 - 1e-7, Math.max(1e-7, -negativeProbability));
+  return Math.log1p(-p) - Math.log(p);
+}
+
+/** The test texts (ground truth, groups, who wrote each) as every run's scores.jsonl lists them, in order. */
+function testTexts(lines: readonly ScoreLine[]) {
+  const test = lines.filter((l) => l.split === 'test' && typeof l.groundTruth === 'number');
+  return { groundTruth: test.map((l) => logOddsNotToxic(l.groundTruth!)), groups: test.map((l) => l.prompt ?? ''), fromExpert: test.map((l) => (l.fromExpert ? 1 : -1)) };
+}
+
+const scoresOf = (lines: readonly ScoreLine[], split: string) => lines.filter((l) => l.split === split && (split === 'pairs' || typeof l.groundTruth === 'number'));
+
+/** Clean and abusive scores of each minimal pair, matched by sentence; null when the run scored none. */
+function pairScores(lines: readonly ScoreLine[]): { sentences: string[]; clean: number[]; abusive: number[] } | null {
+  const bySentence = new Map<string, { clean?: number; abusive?: number }>();
+  for (const l of scoresOf(lines, 'pairs')) bySentence.set(l.sentence!, { ...bySentence.get(l.sentence!), [l.form!]: l.score });
+  const complete = [...bySentence].filter(([, p]) => p.clean !== undefined && p.abusive !== undefined);
+  if (complete.length === 0) return null;
+  return { sentences: complete.map(([id]) => id), clean: complete.map(([, p]) => p.clean!), abusive: complete.map(([, p]) => p.abusive!) };
+}
+
+/** One seed's figures: the threshold chosen on validation, applied to test; minimal pairs when scored. */
+function evaluateRun(ctx: StageContext<{ bootstrap_resamples: number }>, label: string, lines: readonly ScoreLine[]) {
+  const validation = scoresOf(lines, 'validation');
+  const { threshold } = chooseThreshold(validation.map((l) => logOddsNotToxic(l.groundTruth!)), validation.map((l) => l.score));
+  const test = testTexts(lines);
+  const recovered = scoresOf(lines, 'test').map((l) => l.score);
+  const agreement = rewardAgreement(test.groundTruth, recovered, { groups: test.groups, threshold, bootstrap: { seed: ctx.rng.fork(label), resamples: ctx.config.bootstrap_resamples } });
+  const pairs = pairScores(lines);
+  return { ...agreement, expertAuroc: auroc(test.fromExpert, recovered), minimalPairAccuracy: pairs ? minimalPairAccuracy(pairs.clean, pairs.abusive) : null, minimalPairs: pairs?.sentences.length ?? 0, recovered };
+}
+
+/** The ground truth's own figures on the same texts: how well it tells expert from baseline, and the minimal pairs' labels. */
+function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[]) {
+  const test = testTexts(lines);
+  const pairs = pairScores(lines);
+  const figures = {
+    definition: 'g = log((1 − P_tox)/P_tox) of prompt + continuation by the ground-truth classifier; toxic when g < 0',
+    test: { texts: test.groundTruth.length, toxicShare: test.groundTruth.filter((g) => g < 0).length / test.groundTruth.length, expertAuroc: auroc(test.fromExpert, test.groundTruth) },
+    minimalPairs: null as null | { sentences: number; pairAccuracy: number; accuracyBySign: number },
+  };
+  if (pairs) {
+    const sentences = new Map(readJsonl<WorldSentence>(join(ctx.stageDir('world'), WORLD_FILES.sentences)).map((sentence) => [sentence.id, sentence]));
+    const { reward } = groundTruthReward(ctx);
+    const score = (form: 'clean' | 'abusive') => reward.score(pairs.sentences.map((id) => sentences.get(id)![form])).scores.map(logOddsNotToxic);
+    const [clean, abusive] = [score('clean'), score('abusive')];
+    const right = clean.filter((g) => g >= 0).length + abusive.filter((g) => g < 0).length;
+    figures.minimalPairs = { sentences: pairs.sentences.length, pairAccuracy: minimalPairAccuracy(clean, abusive), accuracyBySign: right / (2 * pairs.sentences.length) };
+  }
+  return figures;
+}
+
+export const evaluateStage = defineStage({
+  name: 'evaluate',
+  configKey: 'evaluate',
+  configSchema: evaluateSchema,
+  dependsOn: ['world', 'ground-truth', 'irl'],
+  version: '1',
+  description: 'the recovered rewards against the ground truth on held-out texts and minimal pairs, per seed and over seeds',
+  inputs: (ctx) => [join(ctx.stageDir('irl'), IRL_SUMMARY_FILE)],
+  run(ctx) {
+    const irlDir = ctx.stageDir('irl');
+    const irl = JSON.parse(readFileSync(join(irlDir, IRL_SUMMARY_FILE), 'utf8')) as IrlSummary;
+    const runs = irl.variants.flatMap((v) => v.runs.map((run) => ({ variant: v.name, seed: run.seed, lines: readJsonl<ScoreLine>(join(irlDir, run.scores)) })));
+    const evaluated = runs.map((run) => ({ ...run, figures: evaluateRun(ctx, `${run.variant} seed ${run.seed}`, run.lines) }));
+    writeFileAtomic(join(ctx.dir, PER_SEED_FILE), evaluated.map(({ variant, seed, figures: { recovered: _r, ...figures } }) => `${JSON.stringify({ variant, seed, ...figures })}\n`).join(''));
+
+    const metrics = Object.fromEntries(irl.variants.map((v) => [v.name, summariseOverSeeds(evaluated.filter((e) => e.variant === v.name).map((e) => e.figures), EVALUATED_METRICS)]));
+    const similarity = similarityOf(evaluated, testTexts(runs[0]!.lines).groups);
+    writeFileAtomic(join(ctx.dir, SIMILARITY_FILE), `${JSON.stringify(similarity.matrices)}\n`);
+    const summary = {
+      texts: { test: evaluated[0]!.figures.texts, minimalPairs: evaluated[0]!.figures.minimalPairs },
+      groundTruth: groundTruthFigures(ctx, runs[0]!.lines),
+      variants: irl.variants.map((v) => ({ name: v.name, kind: v.kind, seeds: v.runs.length, seeded: v.seeded, note: v.note })),
+      metrics,
+      similarity: similarity.summary,
+      distillation: distillationFigures(irl, metrics, similarity),
+    };
+    writeFileAtomic(join(ctx.dir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
+    logSummary(ctx, summary);
+    return { variants: Object.fromEntries(Object.entries(metrics).map(([name, m]) => [name, { spearman: m.spearman.mean, auroc: m.auroc.mean, minimalPairAccuracy: m.minimalPairAccuracy.mean }])) };
+  },
+});
+
+type Evaluated = { variant: string; seed: number | null; figures: { recovered: number[] } };
+
+/** Pearson, Spearman and EPIC between every two recovered rewards on the test texts; summarised within and between variants. */
+function similarityOf(evaluated: readonly Evaluated[], groups: readonly string[]) {
+  const labels = evaluated.map((e) => (e.seed === null ? e.variant : `${e.variant}/seed-${e.seed}`));
+  const matrices = { labels, ...rewardSimilarity(evaluated.map((e) => e.figures.recovered), groups) };
+  const names = [...new Set(evaluated.map((e) => e.variant))];
+  const within = (name: string, matrix: (number | null)[][]) => meanOffDiagonal(matrix, (i, j) => evaluated[i]!.variant === name && evaluated[j]!.variant === name);
+  const between = (a: string, b: string) => meanOffDiagonal(matrices.pearson, (i, j) => evaluated[i]!.variant === a && evaluated[j]!.variant === b);
+  return {
+    matrices,
+    summary: {
+      file: SIMILARITY_FILE,
+      // Seed-to-seed agreement: how much of a variant's reward is determined by the data rather than the seed.
+      withinVariant: Object.fromEntries(names.map((name) => [name, { meanPearson: within(name, matrices.pearson), meanEpic: within(name, matrices.epic) }])),
+      betweenVariants: { variants: names, meanPearson: names.map((a) => names.map((b) => between(a, b))) },
+    },
+    fidelity: (variant: string, teacher: string) => {
+      const t = evaluated.findIndex((e) => e.variant === teacher);
+      return evaluated.flatMap((e, i) => (e.variant === variant && t >= 0 ? [matrices.pearson[i]![t]] : [])).filter((x): x is number => x !== null);
+    },
+  };
+}
+
+/**
+ * How much of the log-ratio's quality each distilled variant keeps: the teacher's figure, the
+ * student's mean over seeds and their difference (a ratio would blow up near chance), and the
+ * student's Pearson with the teacher on the test texts, per seed.
+ */
+function distillationFigures(irl: IrlSummary, metrics: Record<string, Record<(typeof EVALUATED_METRICS)[number], SeedSummary>>, similarity: ReturnType<typeof similarityOf>) {
+  const teacher = irl.variants.find((v) => v.kind === 'log-ratio')?.name;
+  if (teacher === undefined) return [];
+  const compared = (student: string, metric: (typeof EVALUATED_METRICS)[number]) => {
+    const [t, s] = [metrics[teacher]![metric].mean, metrics[student]![metric].mean];
+    return { teacher: t, student: s, difference: t === null || s === null ? null : s - t };
+  };
+  return irl.variants.filter((v) => v.kind === 'distilled').map((v) => ({
+    variant: v.name,
+    teacher,
+    figures: Object.fromEntries((['spearman', 'pearson', 'auroc', 'pairwiseAccuracy', 'expertAuroc', 'minimalPairAccuracy'] as const).map((m) => [m, compared(v.name, m)])),
+    fidelityPearson: summariseSeeds(similarity.fidelity(v.name, teacher)),
+  }));
+}
+
+function logSummary(ctx: StageContext, summary: { metrics: Record<string, Record<string, SeedSummary>>; groundTruth: ReturnType<typeof groundTruthFigures> }): void {
+  const fixed = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(3));
+  for (const [name, m] of Object.entries(summary.metrics)) {
+    ctx.log.info(`${name} (${m.spearman!.n} seeds): Spearman with the ground truth ${fixed(m.spearman!.mean)} ± ${fixed(m.spearman!.sd)}, AUROC ${fixed(m.auroc!.mean)}, minimal pairs right ${fixed(m.minimalPairAccuracy!.mean)}`);
+  }
+  const gt = summary.groundTruth;
+  ctx.log.info(`ground truth for scale: expert-vs-baseline AUROC ${fixed(gt.test.expertAuroc)}; minimal pairs right ${fixed(gt.minimalPairs?.pairAccuracy)}`);
+}
