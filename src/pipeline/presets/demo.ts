@@ -11,18 +11,25 @@ export const demoPreset: Preset = {
   config: {
     seed: 0,
     world: { kind: 'demo', size: 'small', vocab_size: 1024, corpus_renderings: 2 },
+    // Sized by measurement, for about a minute on 2 cores: at equal training time, this 2-layer
+    // d=64 model trained for 2200 steps (6 epochs) reaches a lower held-out loss (3.94) than wider
+    // or deeper ones trained for fewer steps; full rotary, linear decay and weight decay 0.1
+    // each took off about 0.02.
     base_model: {
       source: null,
       hidden_size: 64,
       num_layers: 2,
       num_heads: 4,
       intermediate_size: 256,
+      rotary_pct: 1,
       block_size: 64,
       batch_size: 16,
-      max_steps: 150,
+      max_steps: 2200,
       learning_rate: 5e-3,
-      warmup_steps: 15,
-      checkpoint_every: 50,
+      warmup_steps: 50,
+      schedule: 'linear',
+      weight_decay: 0.1,
+      checkpoint_every: 500,
     },
     ground_truth: {
       source: null,
