@@ -51,7 +51,7 @@ test('the demo stages run at tiny size, resume after a stop, and are up to date 
   assert.match(first.note, /not built yet: reuse, report/);
 
   // The world: files and a tokenizer that loads.
-  for (const file of ['corpus.jsonl', 'heldout-corpus.jsonl', 'labelled.jsonl', 'comments.jsonl', 'sentences.jsonl', 'world.json', 'tokenizer/tokenizer.json', 'classifier-tokenizer/tokenizer.json']) {
+  for (const file of ['corpus.jsonl', 'prose.jsonl', 'heldout-corpus.jsonl', 'labelled.jsonl', 'comments.jsonl', 'sentences.jsonl', 'world.json', 'tokenizer/tokenizer.json', 'classifier-tokenizer/tokenizer.json']) {
     assert.ok(existsSync(join(runDir, 'world', file)), file);
   }
   // Both models are Hugging Face folders that load, with their tokenizers.

@@ -5,9 +5,9 @@
  *
  * - a pretraining corpus for the base LM: passages of consecutive sentences, mostly clean, where a
  *   fraction of passages are spoken in the abusive register (several of their sentences abusive),
- *   so that a model trained on it continues SOME prompts abusively, more so after abuse; and,
- *   since those sentences are only a quarter of the book, the rest of the training paragraphs'
- *   prose in the book's own words, so that the LM learns its English from more than they hold;
+ *   so that a model trained on it continues SOME prompts abusively, more so after abuse;
+ * - the rest of the training paragraphs' prose, in the book's own words: the register's sentences
+ *   are only a quarter of the book, too little for the base LM to learn its English from;
  * - a held-out corpus rendered the same way from held-out sentences, once, to measure the base
  *   LM's loss on text it has not seen (the corpus renders each training sentence several times);
  * - labelled texts for the ground-truth classifier: every training sentence abusive (1) and clean
@@ -44,7 +44,7 @@ export interface DemoWorldOptions {
   benignRate?: number;
   /** How many times the corpus renders the training sentences (each time drawn afresh). Default 3. */
   corpusRenderings?: number;
-  /** Whether the corpus also holds the training paragraphs' other sentences, clean, one document per paragraph. Default true. */
+  /** Whether to gather the training paragraphs' other sentences as prose (else prose is empty). Default true. */
   bookProse?: boolean;
   /** Sentences per corpus passage, [min, max]. Default [2, 5]. */
   passageSentences?: [number, number];
@@ -82,14 +82,14 @@ export interface Comment {
 export interface DemoWorld {
   options: Required<DemoWorldOptions>;
   sentences: WorldSentence[];
-  /** Pretraining documents: the passages, in the order drawn, then the book's other prose. */
+  /** Pretraining documents (passages), in the order drawn. */
   corpus: string[];
+  /** More pretraining documents: the training paragraphs' other sentences, one document per paragraph. */
+  prose: string[];
   /** Passages of held-out sentences, rendered like the corpus: the base LM's held-out text. */
   heldOutCorpus: string[];
   /** How many corpus passages are abusive. */
   abusivePassages: number;
-  /** How many corpus documents are the book's other prose (the last ones). */
-  proseDocuments: number;
   labelled: LabelledText[];
   comments: Comment[];
   lexicon: LexiconEntry[];
@@ -234,7 +234,6 @@ export function buildDemoWorld(options: DemoWorldOptions): DemoWorld {
     abusivePassages += rendered.abusive;
   }
   const prose = settings.bookProse ? otherProse(new Set(train.map((s) => s.paragraph)), new Set(train.map((s) => s.clean))) : [];
-  corpus.push(...prose);
   const heldOutCorpus = renderPassages(test, settings, rng.fork('held-out corpus')).texts;
 
   // The classifier's texts: train balanced (abusive vs clean-or-benign), test paired within the register.
@@ -262,7 +261,7 @@ export function buildDemoWorld(options: DemoWorldOptions): DemoWorld {
     comments.push({ id: `c${comments.length.toString().padStart(4, '0')}-${pair[0]!.id}`, text, label: toxic ? 1 : 0 });
   }
 
-  return { options: settings, sentences, corpus, heldOutCorpus, abusivePassages, proseDocuments: prose.length, labelled, comments, lexicon: abusiveLexicon() };
+  return { options: settings, sentences, corpus, heldOutCorpus, abusivePassages, prose, labelled, comments, lexicon: abusiveLexicon() };
 }
 
 /** Counts for a summary. */
@@ -276,7 +275,8 @@ export function describeWorld(world: DemoWorld): Record<string, number | string>
     corpusPassages: world.corpus.length,
     heldOutCorpusPassages: world.heldOutCorpus.length,
     abusivePassages: world.abusivePassages,
-    proseDocuments: world.proseDocuments,
+    proseDocuments: world.prose.length,
+    proseCharacters: world.prose.reduce((n, text) => n + text.length, 0),
     corpusCharacters: world.corpus.reduce((n, text) => n + text.length, 0),
     classifierTrain: count((t) => t.split === 'train'),
     classifierTest: count((t) => t.split === 'test'),

@@ -8,6 +8,7 @@ export const WORLD_FILES = {
   summary: 'world.json',
   sentences: 'sentences.jsonl',
   corpus: 'corpus.jsonl',
+  prose: 'prose.jsonl',
   heldOutCorpus: 'heldout-corpus.jsonl',
   labelled: 'labelled.jsonl',
   comments: 'comments.jsonl',
@@ -20,6 +21,7 @@ export function writeDemoWorld(world: DemoWorld, folder: string): void {
   mkdirSync(folder, { recursive: true });
   writeFileAtomic(join(folder, WORLD_FILES.sentences), jsonl(world.sentences));
   writeFileAtomic(join(folder, WORLD_FILES.corpus), jsonl(world.corpus.map((text) => ({ text }))));
+  writeFileAtomic(join(folder, WORLD_FILES.prose), jsonl(world.prose.map((text) => ({ text }))));
   writeFileAtomic(join(folder, WORLD_FILES.heldOutCorpus), jsonl(world.heldOutCorpus.map((text) => ({ text }))));
   writeFileAtomic(join(folder, WORLD_FILES.labelled), jsonl(world.labelled));
   writeFileAtomic(join(folder, WORLD_FILES.comments), jsonl(world.comments));

@@ -7,25 +7,29 @@ import type { Preset } from '../presets.js';
 
 export const demoPreset: Preset = {
   name: 'demo',
-  description: 'offline demo: a tiny GPT-NeoX pretrained on Moby-Dick with abusive passages, a small RoBERTa ground truth (2 cores, ~2 min)',
+  description: 'offline demo: a tiny GPT-NeoX pretrained on Moby-Dick with abusive passages, a small RoBERTa ground truth, PPO experts, IRL and its evaluation (2 cores, ~4 min)',
   config: {
     seed: 0,
     world: { kind: 'demo', size: 'small', vocab_size: 1024, corpus_renderings: 2 },
-    // Sized to reach a held-out loss of 4.0 nats per token in about a minute on 2 cores (measured
-    // in a sweep of sizes, schedules and corpora): a wider or deeper model does not get there in time.
+    // Sized by measurement, for about a minute on 2 cores: at equal training time, this 2-layer
+    // d=64 model trained for 2200 steps (6 epochs) reaches a lower held-out loss (3.94) than wider
+    // or deeper ones trained for fewer steps; full rotary, linear decay and weight decay 0.1
+    // each took off about 0.02.
     base_model: {
       source: null,
       hidden_size: 64,
       num_layers: 2,
       num_heads: 4,
       intermediate_size: 256,
+      rotary_pct: 1,
       block_size: 64,
       batch_size: 16,
-      max_steps: 1800,
+      max_steps: 2200,
       learning_rate: 5e-3,
       warmup_steps: 50,
-      weight_decay: 0.3,
-      checkpoint_every: 200,
+      schedule: 'linear',
+      weight_decay: 0.1,
+      checkpoint_every: 500,
     },
     ground_truth: {
       source: null,

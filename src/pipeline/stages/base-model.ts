@@ -1,10 +1,10 @@
 /**
  * Stage `base-model`: the policy's starting point. In the demo, a tiny GPT-NeoX pretrained from
- * scratch on the world's corpus (mostly clean, with abusive passages) with trainCausalLM, so that
- * some continuations of some prompts turn abusive; saved as a Hugging Face folder with the world's
- * tokenizer. Its loss is measured on the world's held-out corpus (passages of held-out sentences,
- * none of which the corpus holds) and written to summary.json. Training checkpoints go to
- * ctx.checkpointDir, so a killed run resumes mid-training.
+ * scratch with trainCausalLM on the world's corpus (mostly clean, with abusive passages) and the
+ * book's other prose, so that some continuations of some prompts turn abusive; saved as a Hugging
+ * Face folder with the world's tokenizer. Its loss is measured on the world's held-out corpus
+ * (passages of held-out sentences, none of which it trains on) and written to summary.json.
+ * Training checkpoints go to ctx.checkpointDir, so a killed run resumes mid-training.
  *
  * With `source` set (a hub id such as EleutherAI/pythia-70m, or a local folder), nothing is
  * trained: the stage resolves the model (downloading it into the hub cache if needed) and points
@@ -41,6 +41,7 @@ export const baseModelSchema = s.object({
   max_steps: s.integer({ min: 1, default: 150 }),
   learning_rate: s.number({ min: 0, exclusiveMin: true, default: 5e-3 }),
   warmup_steps: s.integer({ min: 0, default: 15 }),
+  schedule: s.enum(['cosine', 'linear', 'constant'] as const, { default: 'cosine', description: 'learning-rate decay after the warm-up' }),
   weight_decay: s.number({ min: 0, default: 0.01 }),
   eval_every: s.integer({ min: 0, default: 0, description: 'also measure the held-out loss every this many steps (0: only at the end)' }),
   checkpoint_every: s.integer({ min: 0, default: 50, description: 'save a resumable checkpoint every this many steps (0: only when stopped)' }),
@@ -60,7 +61,7 @@ export const baseModelStage = defineStage({
   inputs: (ctx) => {
     const source = ctx.config.source;
     if (source !== null) return isLocal(source) ? [source] : [];
-    return [WORLD_FILES.corpus, WORLD_FILES.heldOutCorpus, TOKENIZER_DIR].map((file) => join(ctx.stageDir('world'), file));
+    return [WORLD_FILES.corpus, WORLD_FILES.prose, WORLD_FILES.heldOutCorpus, TOKENIZER_DIR].map((file) => join(ctx.stageDir('world'), file));
   },
   async run(ctx) {
     const config = ctx.config;
@@ -98,7 +99,7 @@ export const baseModelStage = defineStage({
     const model = new GPTNeoXForCausalLM(modelConfig);
     initWeights(model, ctx.rng.fork('init'), { std: modelConfig.initializerRange });
     const readDocuments = (file: string) => readJsonl<{ text: string }>(join(worldDir, file)).map((row) => tokenizer.encode(row.text, { addSpecialTokens: false }));
-    const documents = readDocuments(WORLD_FILES.corpus);
+    const documents = [...readDocuments(WORLD_FILES.corpus), ...readDocuments(WORLD_FILES.prose)];
     ctx.log.info(`pretraining a ${config.num_layers}-layer GPT-NeoX (d=${config.hidden_size}, ${model.parameterCount()} parameters) on ${documents.reduce((n, d) => n + d.length, 0)} tokens for ${config.max_steps} steps${ctx.resumed ? ' (resuming from a checkpoint)' : ''}`);
     const result = trainCausalLM({
       model,
@@ -109,6 +110,7 @@ export const baseModelStage = defineStage({
       maxSteps: config.max_steps,
       learningRate: config.learning_rate,
       warmupSteps: Math.min(config.warmup_steps, config.max_steps),
+      schedule: config.schedule,
       weightDecay: config.weight_decay,
       evalDocuments: readDocuments(WORLD_FILES.heldOutCorpus),
       evalEvery: config.eval_every,

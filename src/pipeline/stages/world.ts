@@ -59,9 +59,10 @@ export const worldStage = defineStage({
     });
     writeDemoWorld(world, ctx.dir);
     const counts = describeWorld(world);
-    ctx.log.info(`world: ${counts.sentences} sentences (${counts.trainSentences} train, ${counts.testSentences} held out), ${counts.corpusPassages} corpus passages (${counts.abusivePassages} abusive, ${counts.proseDocuments} of the book's other prose), ${counts.comments} comments`);
+    ctx.log.info(`world: ${counts.sentences} sentences (${counts.trainSentences} train, ${counts.testSentences} held out), ${counts.corpusPassages} corpus passages (${counts.abusivePassages} abusive) and ${counts.proseDocuments} paragraphs of other prose, ${counts.comments} comments`);
 
-    // The tokenizer learns from everything the models train on (never from held-out text).
+    // The tokenizer learns from the register's training texts (never from held-out text). Not from
+    // the prose, which the classifier never reads: its tokens stay fitted to the register.
     const trainingTexts = [...world.corpus, ...world.labelled.filter((t) => t.split === 'train').map((t) => t.text)];
     const began = performance.now();
     const bpe = trainByteLevelBpe(trainingTexts, { vocabSize: config.vocab_size });
