@@ -7,11 +7,16 @@ import { CliError } from './errors.js';
 import type { ClassifierReward, ClassifierScore } from '../reward/index.js';
 import type { Infer, ObjectSchema } from '../pipeline/schema.js';
 
-/** Each section's settings, defaults filled in, from `section.key=value` assignments (unknown sections and keys are errors). */
-export async function collectSettings<S extends Record<string, ObjectSchema<any>>>(schemas: S, assignments: readonly string[]): Promise<{ [K in keyof S]: Infer<S[K]> }> {
+/**
+ * Each section's settings, defaults filled in, from `start` (e.g. a config file's sections) overridden
+ * by `section.key=value` assignments; unknown sections and keys are errors.
+ */
+export async function collectSettings<S extends Record<string, ObjectSchema<any>>>(
+  schemas: S, assignments: readonly string[], start: Partial<Record<keyof S, Record<string, unknown>>> = {},
+): Promise<{ [K in keyof S]: Infer<S[K]> }> {
   const { parse } = await import('yaml');
   const { validateAgainst } = await import('../pipeline/schema.js');
-  const sections: Record<string, Record<string, unknown>> = Object.fromEntries(Object.keys(schemas).map((name) => [name, {}]));
+  const sections: Record<string, Record<string, unknown>> = Object.fromEntries(Object.keys(schemas).map((name) => [name, { ...start[name] }]));
   for (const assignment of assignments) {
     const match = /^([a-z_]+)\.([a-z_0-9]+)=(.*)$/s.exec(assignment);
     if (!match || !(match[1]! in sections)) throw new CliError(`--set ${assignment}: write section.key=value with a section of ${Object.keys(schemas).join(', ')}, e.g. --set ${Object.keys(schemas)[0]}.seeds=3`);

@@ -14,7 +14,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { collect, emit, modelFolder, withJson, withRevision } from '../options.js';
-import { toxicityScorer } from '../settings.js';
+import { collectSettings, toxicityScorer } from '../settings.js';
 import { loopProgress, type LoopProgress } from '../progress.js';
 
 interface RlhfFlags {
@@ -41,7 +41,7 @@ export function registerRlhf(program: Command): void {
     .option('--label <name>', 'the classifier label the reward penalises', 'toxic')
     .addOption(new Option('--reward-kind <kind>', "'shaped' against the human continuation (the paper's), 'raw', or 'auto' (shaped when every prompt has one)").choices(['shaped', 'raw', 'auto']).default('auto'))
     .option('--config <file>', "PPO settings: YAML/JSON of the pipeline's rlhf section (or a run config with an rlhf: section)")
-    .option('--set <key=value>', 'override one rlhf setting, e.g. --set total_steps=200 (repeatable)', collect)
+    .option('--set <key=value>', 'override one rlhf setting, e.g. --set total_steps=200 or rlhf.total_steps=200 (repeatable)', collect)
     .option('--seed <n>', 'seed of the value head and every random stream', (v) => Number.parseInt(v, 10), 0)
     .action((model: string, flags: RlhfFlags) => rlhfCommand(model, flags));
   withRevision(command);
@@ -52,8 +52,8 @@ async function rlhfCommand(spec: string, flags: RlhfFlags): Promise<void> {
   const started = Date.now();
   const out = resolve(flags.out);
   const checkpointDir = join(dirname(out), `${basename(out)}.checkpoints`);
-  const { rlhfSchema, ppoConfigOf } = await import('../../pipeline/stages/index.js');
-  const settings = await resolveSettings(rlhfSchema, flags);
+  const { ppoConfigOf } = await import('../../pipeline/stages/index.js');
+  const settings = await resolveSettings(flags);
   const config = ppoConfigOf(settings);
   const policyFolder = await modelFolder(spec, flags.revision);
   const rewardFolder = await modelFolder(flags.reward, flags.revision);
@@ -114,25 +114,17 @@ async function rlhfCommand(spec: string, flags: RlhfFlags): Promise<void> {
   ]);
 }
 
-/** The rlhf section from --config and --set, validated with the pipeline's schema (unknown keys are errors). */
-async function resolveSettings(schema: import('../../pipeline/schema.js').ObjectSchema<any>, flags: RlhfFlags) {
-  const { parse } = await import('yaml');
-  const { validateAgainst } = await import('../../pipeline/schema.js');
-  let section: Record<string, unknown> = {};
+/** The rlhf section from --config, then --set key=value (or rlhf.key=value), validated with the pipeline's schema. */
+async function resolveSettings(flags: RlhfFlags) {
+  const { rlhfSchema } = await import('../../pipeline/stages/index.js');
+  let fromFile: Record<string, unknown> = {};
   if (flags.config !== undefined) {
     if (!existsSync(flags.config)) throw new CliError(`--config ${flags.config}: no such file`);
-    const document = parse(readFileSync(flags.config, 'utf8')) as Record<string, unknown> | null;
-    section = (document && typeof document.rlhf === 'object' ? document.rlhf : document ?? {}) as Record<string, unknown>;
+    const document = (await import('yaml')).parse(readFileSync(flags.config, 'utf8')) as Record<string, unknown> | null;
+    fromFile = (document && typeof document.rlhf === 'object' ? document.rlhf : document ?? {}) as Record<string, unknown>;
   }
-  for (const assignment of flags.set ?? []) {
-    const at = assignment.indexOf('=');
-    if (at <= 0) throw new CliError(`--set ${assignment}: write key=value, e.g. --set total_steps=200`);
-    section[assignment.slice(0, at)] = parse(assignment.slice(at + 1));
-  }
-  const issues: { message: string }[] = [];
-  const settings = validateAgainst(schema, section, issues as never, undefined, ['rlhf']);
-  if (issues.length > 0) throw new CliError(`PPO settings: ${issues.map((issue) => issue.message).join('; ')}`);
-  return settings as import('../../pipeline/schema.js').Infer<typeof import('../../pipeline/stages/rlhf.js').rlhfSchema>;
+  const assignments = (flags.set ?? []).map((assignment) => (assignment.startsWith('rlhf.') ? assignment : `rlhf.${assignment}`));
+  return (await collectSettings({ rlhf: rlhfSchema }, assignments, { rlhf: fromFile })).rlhf;
 }
 
 /** Prompts (and their human continuations) from any file the data loaders read; of irlens's curated.jsonl, the training split. */
