@@ -7,7 +7,7 @@
  * generations.jsonl and summary.json; the numbers also go to metrics.jsonl.
  */
 import { join } from 'node:path';
-import { CURATED_FILE, type CuratedRow } from '../../data/index.js';
+import { CURATED_FILE } from '../../data/index.js';
 import { bootstrapMeanInterval, wilsonInterval, type Interval } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { GenerationModel } from '../../models/generation.js';
@@ -17,8 +17,8 @@ import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
 import { s } from '../schema.js';
 import { defineStage } from '../stage.js';
-import { mean, modelFolderOf, readJsonl } from './common.js';
-import { balancedSample, continuePrompts, groundTruthReward, judgeToxicity, promptOf } from './toxicity.js';
+import { mean, modelFolderOf } from './common.js';
+import { balancedSample, continuePrompts, curatedRows, groundTruthReward, judgeToxicity, promptOf } from './toxicity.js';
 
 export const GENERATIONS_FILE = 'generations.jsonl';
 export const SUMMARY_FILE = 'summary.json';
@@ -70,7 +70,7 @@ export const baseToxicityStage = defineStage({
   inputs: (ctx) => [join(ctx.stageDir('curate'), CURATED_FILE)],
   run(ctx) {
     const config = ctx.config;
-    const rows = readJsonl<CuratedRow>(join(ctx.stageDir('curate'), CURATED_FILE)).filter((row) => row.split === 'test');
+    const rows = curatedRows(ctx.stageDir('curate'), 'test');
     if (rows.length === 0) throw new PipelineError('base-toxicity: the curated data has no test prompts; raise curate.test_fraction');
     const sample = balancedSample(rows, config.max_prompts, ctx.rng.fork('prompts'));
     const prompts = sample.map(promptOf);

@@ -6,7 +6,7 @@
  * (−P_tox of prompt + continuation). Outputs demonstrations.jsonl (one line per prompt) and summary.json.
  */
 import { join } from 'node:path';
-import { CURATED_FILE, joinPromptContinuation, type CuratedRow } from '../../data/index.js';
+import { CURATED_FILE, joinPromptContinuation } from '../../data/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { checkDemonstrations, splitByPrompt, tokenizerFingerprint, type Continuation, type PromptDemonstrations } from '../../irl/index.js';
 import { generate, type GenerationModel } from '../../models/generation.js';
@@ -17,8 +17,8 @@ import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
 import { s, type Infer } from '../schema.js';
 import { defineStage } from '../stage.js';
-import { modelFolderOf, readJsonl } from './common.js';
-import { groundTruthReward } from './toxicity.js';
+import { modelFolderOf } from './common.js';
+import { curatedRows, groundTruthReward } from './toxicity.js';
 
 export const DEMONSTRATIONS_FILE = 'demonstrations.jsonl';
 export const SUMMARY_FILE = 'summary.json';
@@ -127,7 +127,7 @@ export const demonstrationsStage = defineStage({
   run(ctx) {
     const settings = ctx.config;
     // The curate test split: prompts the RLHF run did not train on, so IRL never sees its training data.
-    const unseen = readJsonl<CuratedRow>(join(ctx.stageDir('curate'), CURATED_FILE)).filter((row) => row.split === 'test');
+    const unseen = curatedRows(ctx.stageDir('curate'), 'test');
     const rows = ctx.rng.fork('prompts').shuffle(unseen).slice(0, settings.max_prompts);
     if (rows.length < 3) throw new PipelineError(`demonstrations: the curate test split has ${rows.length} prompts; IRL needs at least 3 (train, validation, test); raise curate.test_fraction`);
     const { lines, summary } = demonstrate({

@@ -8,7 +8,7 @@
  * model.json points to seed 0's policy, the expert the later stages use.
  */
 import { join } from 'node:path';
-import { CURATED_FILE, joinPromptContinuation, type CuratedRow } from '../../data/index.js';
+import { CURATED_FILE, type CuratedRow } from '../../data/index.js';
 import { summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { Rng } from '../../nn/index.js';
@@ -19,8 +19,8 @@ import {
 import { PipelineError } from '../errors.js';
 import { s, type Infer } from '../schema.js';
 import { defineStage, type StageContext } from '../stage.js';
-import { mean, modelFolderOf, readJsonl, writeModelPointer } from './common.js';
-import { balancedSample, groundTruthReward, promptOf } from './toxicity.js';
+import { mean, modelFolderOf, writeModelPointer } from './common.js';
+import { balancedSample, continuationAlone, curatedRows, groundTruthReward, judgeToxicity, promptOf } from './toxicity.js';
 import { summariseToxicity, toxicitySchema } from './base-toxicity.js';
 
 export const SUMMARY_FILE = 'summary.json';
@@ -105,7 +105,7 @@ export const rlhfStage = defineStage({
     const settings = ppoConfigOf(ctx.config);
     // Judged with base-toxicity's settings, so the figures compare with that stage's.
     const toxicity = ctx.runConfig.base_toxicity as ToxicitySettings;
-    const rows = readJsonl<CuratedRow>(join(ctx.stageDir('curate'), CURATED_FILE));
+    const rows = curatedRows(ctx.stageDir('curate'));
     const prompts = trainingPrompts(rows, ctx.config.reward);
     const heldOut = balancedSample(rows.filter((row) => row.split === 'test'), ctx.config.eval_prompts, ctx.rng.fork('eval prompts'));
     if (heldOut.length === 0) throw new PipelineError('rlhf: the curated data has no test prompts to judge the experts on; raise curate.test_fraction');
@@ -159,7 +159,7 @@ function trainExpert(ctx: StageContext<RlhfSettings>, loaded: LoadedPolicy, seed
     prompts,
     reward,
     // What the experts are judged on: the ground truth on the continuation alone (−P_tox).
-    groundTruth: (rollouts) => scorer.score(rollouts.map((r) => (r.response.trim() === '' ? ' ' : r.response))).scores,
+    groundTruth: (rollouts) => scorer.score(rollouts.map((r) => continuationAlone(r.response))).scores,
     config,
     rng: ctx.rng.fork(`seed ${seed}`),
     checkpointDir: join(ctx.checkpointDir, `seed-${seed}`),
@@ -185,12 +185,10 @@ function judgeOnHeldOut(loaded: LoadedPolicy, examples: readonly PromptExample[]
       maxNewTokens: settings.max_new_tokens, minNewTokens: 0, topK: settings.top_k, topP: settings.top_p, temperature: settings.temperature, maxPromptTokens: settings.max_prompt_tokens,
     }, rng.fork(`batch ${start}`)));
   }
-  const toxicityOf = (texts: string[]) => scorer.score(texts).scores.map((score) => -score);
   const padTokenId = loaded.tokenizer.padTokenId ?? loaded.tokenizer.eosTokenId ?? 0;
   return {
     rollouts,
-    continuationOnly: toxicityOf(rollouts.map((r) => (r.response.trim() === '' ? ' ' : r.response))),
-    withPrompt: toxicityOf(rollouts.map((r) => joinPromptContinuation(r.prompt, r.response))),
+    ...judgeToxicity(scorer, rollouts.map((r) => r.prompt), rollouts.map((r) => r.response)),
     klToBase: withKl ? collectExperience(loaded.hydra, rollouts, new Float32Array(rollouts.length), 0, padTokenId, settings.batch_size).stats.klPerSequence : null,
   };
 }

@@ -4,14 +4,15 @@
  * classifier both prompt + continuation and the continuation alone (a toxic prompt keeps
  * prompt + continuation toxic whatever the model writes).
  */
-import { joinPromptContinuation, type CuratedRow } from '../../data/index.js';
+import { join } from 'node:path';
+import { CURATED_FILE, joinPromptContinuation, type CuratedRow } from '../../data/index.js';
 import { generateText, type GenerationModel } from '../../models/generation.js';
 import { loadModel } from '../../models/load.js';
 import type { Module, Rng } from '../../nn/index.js';
-import { ClassifierReward, type SequenceClassifier } from '../../reward/index.js';
+import { ClassifierReward, type RewardFunction, type SequenceClassifier } from '../../reward/index.js';
 import { Tokenizer } from '../../text/index.js';
 import type { StageInputContext } from '../stage.js';
-import { modelFolderOf } from './common.js';
+import { modelFolderOf, readJsonl } from './common.js';
 
 export interface ContinuationSettings {
   max_new_tokens: number;
@@ -63,12 +64,22 @@ export function groundTruthToxicity(folder: string, toxicLabel: string): (texts:
   return (texts) => reward.score(texts).scores.map((score) => -score);
 }
 
-/** P(toxic) of prompt + continuation and of the continuation alone, by the ground truth. */
-export function judgeToxicity(reward: ClassifierReward, prompts: readonly string[], continuations: readonly string[]): { withPrompt: number[]; continuationOnly: number[] } {
-  const withPrompt = reward.score(prompts.map((prompt, i) => joinPromptContinuation(prompt, continuations[i]!))).scores.map((score) => -score);
-  // An empty continuation is scored as a space: the classifier needs a token to read.
-  const continuationOnly = reward.score(continuations.map((text) => (text.trim() === '' ? ' ' : text))).scores.map((score) => -score);
-  return { withPrompt, continuationOnly };
+/** A continuation as the classifier reads it alone: an empty one is a space, since the classifier needs a token. */
+export const continuationAlone = (text: string): string => (text.trim() === '' ? ' ' : text);
+
+/** P(toxic) of prompt + continuation and of the continuation alone, by a −P(toxic) reward. */
+export function judgeToxicity(reward: RewardFunction, prompts: readonly string[], continuations: readonly string[]): { withPrompt: number[]; continuationOnly: number[] } {
+  const toxicity = (texts: string[]) => reward.score(texts).scores.map((score) => -score);
+  return {
+    withPrompt: toxicity(prompts.map((prompt, i) => joinPromptContinuation(prompt, continuations[i]!))),
+    continuationOnly: toxicity(continuations.map(continuationAlone)),
+  };
+}
+
+/** The curated rows, or those of one split, from the curate stage's folder. */
+export function curatedRows(curateDir: string, split?: CuratedRow['split']): CuratedRow[] {
+  const rows = readJsonl<CuratedRow>(join(curateDir, CURATED_FILE));
+  return split === undefined ? rows : rows.filter((row) => row.split === split);
 }
 
 /** Up to `count` rows, half of each label where possible, in a seeded order. */
