@@ -6,11 +6,10 @@
  */
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { GPTNeoXForCausalLM } from '../src/models/gpt-neox.js';
 import { RobertaForSequenceClassification } from '../src/models/roberta.js';
 import { AdamW, Rng, initWeights } from '../src/nn/index.js';
 import * as T from '../src/tensor/index.js';
-import { pythia70mConfig, robertaBaseConfig } from './shapes.js';
+import { randomPythia70m, robertaBaseConfig } from './shapes.js';
 
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '5' }, only: { type: 'string', default: '' } } });
 const reps = Number(values.reps);
@@ -31,8 +30,6 @@ function timed(fn: () => void, count = reps): number {
   return times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
 }
 
-const pythia70m = pythia70mConfig();
-
 const backend = T.currentBackend();
 const out: Record<string, number | string> = { backend: backend.name };
 const rng = new Rng(0);
@@ -46,8 +43,7 @@ if (want('matmul_gflops')) {
 }
 
 if (want('train_step_s') || want('forward_s')) {
-  const model = new GPTNeoXForCausalLM(pythia70m);
-  initWeights(model, rng, { std: pythia70m.initializerRange });
+  const model = randomPythia70m(rng);
   const ids = T.idTensor(Int32Array.from({ length: 8 * 64 }, () => rng.int(50304)), [8, 64]);
   // The causal-LM loss: each position predicts the next token.
   const inputs = T.idTensor(ids.ids, [8, 64]);

@@ -8,9 +8,8 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { generate } from '../src/models/generation.js';
-import { GPTNeoXForCausalLM } from '../src/models/gpt-neox.js';
-import { Rng, initWeights } from '../src/nn/index.js';
-import { pythia70mConfig } from './shapes.js';
+import { Rng } from '../src/nn/index.js';
+import { randomPythia70m } from './shapes.js';
 
 const BATCH = 16;
 const PROMPT_TOKENS = 32;
@@ -18,10 +17,8 @@ const NEW_TOKENS = 64;
 
 /** New tokens per second: the median of `reps` timed generations after one warm-up (the peer times max(1, reps // 2)). */
 export function measureGenerate(reps: number): number {
-  const config = pythia70mConfig();
   const rng = new Rng(0);
-  const model = new GPTNeoXForCausalLM(config);
-  initWeights(model, rng, { std: config.initializerRange });
+  const model = randomPythia70m(rng);
   model.eval();
   const prompts = Array.from({ length: BATCH }, () => Array.from({ length: PROMPT_TOKENS }, () => 2 + rng.int(50304 - 2)));
   const options = { maxNewTokens: NEW_TOKENS, minNewTokens: NEW_TOKENS, doSample: true, topK: 30, padTokenId: 1, rng };

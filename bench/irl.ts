@@ -4,21 +4,19 @@
  * token: 4 (expert, baseline) pairs, 8 texts of 96 tokens, forward, backward, Adam. It runs
  * irlens's own RewardModel and maxMarginLoss.
  */
-import { GPTNeoXForCausalLM } from '../src/models/gpt-neox.js';
 import { RewardModel, maxMarginLoss, padRows } from '../src/irl/index.js';
-import { AdamW, Rng, initWeights } from '../src/nn/index.js';
+import { AdamW, Rng } from '../src/nn/index.js';
 import * as T from '../src/tensor/index.js';
-import { pythia70mConfig } from './shapes.js';
+import { randomPythia70m } from './shapes.js';
 
 const PAIRS = 4;
 const TOKENS = 96;
 
 /** A function that runs one IRL step, and a release for its model. */
 export function irlStep(): { step: () => void; dispose: () => void } {
-  const config = pythia70mConfig();
   const rng = new Rng(0);
-  const lm = new GPTNeoXForCausalLM(config);
-  initWeights(lm, rng, { std: config.initializerRange });
+  const lm = randomPythia70m(rng);
+  const { config } = lm;
   const reward = RewardModel.fromCausalLM(lm, { pooling: 'last', rng: rng.fork('head') });
   lm.dispose(); // the reward model holds its own copy of the backbone
   reward.setTrainingMode({ kind: 'full' });

@@ -8,11 +8,10 @@
  * code (rollouts, collectExperience, minibatchLoss); the reward model is not included.
  */
 import { generate } from '../src/models/generation.js';
-import { GPTNeoXForCausalLM } from '../src/models/gpt-neox.js';
-import { AdamW, Rng, initWeights } from '../src/nn/index.js';
+import { AdamW, Rng } from '../src/nn/index.js';
 import { DEFAULT_PPO_CONFIG, HydraPolicy, ValueHead, collectExperience, minibatchLoss, type PpoConfig } from '../src/rlhf/index.js';
 import * as T from '../src/tensor/index.js';
-import { pythia70mConfig } from './shapes.js';
+import { randomPythia70m } from './shapes.js';
 
 const ROLLOUTS = 16;
 const PROMPT_TOKENS = 32;
@@ -21,11 +20,9 @@ const PAD = 1;
 
 /** A function that runs one PPO iteration, and a release for its models. */
 export function ppoIteration(): { iterate: () => void; dispose: () => void } {
-  const modelConfig = pythia70mConfig();
   const rng = new Rng(0);
-  const policy = new GPTNeoXForCausalLM(modelConfig);
-  initWeights(policy, rng, { std: modelConfig.initializerRange });
-  const hydra = new HydraPolicy(policy, new ValueHead(modelConfig.hiddenSize, rng.fork('value head')), -1);
+  const policy = randomPythia70m(rng);
+  const hydra = new HydraPolicy(policy, new ValueHead(policy.config.hiddenSize, rng.fork('value head')), -1);
   const optimizer = new AdamW(hydra.trainable.parameters(), { lr: 1e-6, betas: [0.9, 0.95] });
   const config: PpoConfig = { ...DEFAULT_PPO_CONFIG, gamma: 1, lam: 0.95, cliprange: 0.2, cliprangeValue: 0.2, vfCoef: 1 };
   const prompts = Array.from({ length: ROLLOUTS }, () => Array.from({ length: PROMPT_TOKENS }, () => 2 + rng.int(50304 - 2)));
