@@ -115,10 +115,28 @@ class PpoRun {
     return { steps: this.state.step, rounds: this.state.round, resumedFromStep, last: this.last, klCoef: this.kl.value };
   }
 
-  /** One round: rollouts, experience, ppo_epochs passes of minibatch updates, a checkpoint. */
+  /** One round: rollouts and their experience, ppo_epochs passes of minibatch updates, a checkpoint. */
   private round(): void {
-    const { config, rng } = this.options;
+    const { config } = this.options;
     const round = this.state.round;
+    const { experience, metrics } = this.collect(round);
+    if (config.klCeiling !== null && experience.stats.klPerSequence > config.klCeiling) {
+      throw new KlCeilingError(this.state.step, experience.stats.klPerSequence, config.klCeiling, this.lastCheckpoint);
+    }
+    this.warnOnCollapse(metrics['rollout/response_length']!);
+    const stepMetrics = this.optimise(round, experience);
+    if (stepMetrics['ppo/policy/entropy'] !== undefined && stepMetrics['ppo/policy/entropy'] < 0.05) {
+      this.options.onWarning?.(`round ${round}: the policy's entropy fell to ${stepMetrics['ppo/policy/entropy'].toFixed(4)} nats per token; it may have collapsed onto a few continuations`);
+    }
+    this.last = { ...metrics, ...stepMetrics };
+    this.state.round += 1;
+    const finished = this.state.step >= this.totalSteps || this.state.round >= config.epochs;
+    if (this.options.checkpointDir && (finished || this.state.round % config.checkpointEveryRounds === 0)) this.checkpoint();
+  }
+
+  /** make_experience: rollouts, their scores clipped and scaled, the experience; logs the round's figures. */
+  private collect(round: number): { experience: ReturnType<typeof collectExperience>; metrics: PpoMetrics } {
+    const { config } = this.options;
     const began = performance.now();
     const rollouts = this.rollouts(round);
     const generationSeconds = (performance.now() - began) / 1000;
@@ -128,7 +146,7 @@ class PpoRun {
     const shaped = clipAndScaleScores(Float32Array.from(raw), { scaleReward: config.scaleReward, cliprangeReward: config.cliprangeReward }, this.moments, this.state.refStd);
     this.state.refStd = shaped.refStd;
     const experience = collectExperience(this.options.hydra, rollouts, shaped.scores, this.kl.value, this.padTokenId, config.chunkSize);
-    const roundMetrics = {
+    const metrics = {
       'rollout/reward/mean': mean(raw), 'rollout/reward/std': std(raw),
       'rollout/reward/scaled_mean': mean(shaped.scores), 'rollout/reward/scaled_std': std(shaped.scores),
       'rollout/reward/running_mean': shaped.stats.runningMean, 'rollout/reward/running_std': shaped.stats.runningStd,
@@ -140,15 +158,16 @@ class PpoRun {
       'time/rollout_s': (performance.now() - began) / 1000, 'time/generate_s': generationSeconds,
     };
     // Recorded at the round's first step, so a run resumed from the checkpoint before it drops them with the steps.
-    this.options.onMetrics?.(roundMetrics, this.state.step + 1);
+    this.options.onMetrics?.(metrics, this.state.step + 1);
     if (round % config.logSamplesEvery === 0) {
       this.options.onSamples?.(rollouts.slice(0, SAMPLES_PER_LOG).map((r, i) => ({ prompt: r.prompt, response: r.response, reward: raw[i]!, groundTruth: groundTruth?.[i] ?? null })), this.state.step + 1);
     }
-    if (config.klCeiling !== null && experience.stats.klPerSequence > config.klCeiling) {
-      throw new KlCeilingError(this.state.step, experience.stats.klPerSequence, config.klCeiling, this.lastCheckpoint);
-    }
-    this.warnOnCollapse(roundMetrics['rollout/response_length']);
+    return { experience, metrics };
+  }
 
+  /** ppo_epochs shuffled passes of batch_size minibatches, one AdamW step each; returns the last step's figures. */
+  private optimise(round: number, experience: ReturnType<typeof collectExperience>): PpoMetrics {
+    const { config, rng } = this.options;
     let stepMetrics: PpoMetrics = {};
     for (let epoch = 0; epoch < config.ppoEpochs && this.state.step < this.totalSteps; epoch++) {
       const order = rng.fork(`minibatches ${round} ${epoch}`).shuffle(experience.rows.map((_, i) => i));
@@ -160,13 +179,7 @@ class PpoRun {
       // trlx's post_backward_callback: after each pass, with the KL measured at collection.
       this.kl.update(experience.stats.klPerSequence, config.batchSize);
     }
-    if (stepMetrics['ppo/policy/entropy'] !== undefined && stepMetrics['ppo/policy/entropy'] < 0.05) {
-      this.options.onWarning?.(`round ${round}: the policy's entropy fell to ${stepMetrics['ppo/policy/entropy'].toFixed(4)} nats per token; it may have collapsed onto a few continuations`);
-    }
-    this.last = { ...roundMetrics, ...stepMetrics };
-    this.state.round += 1;
-    const finished = this.state.step >= this.totalSteps || this.state.round >= config.epochs;
-    if (this.options.checkpointDir && (finished || this.state.round % config.checkpointEveryRounds === 0)) this.checkpoint();
+    return stepMetrics;
   }
 
   /** num_rollouts continuations of prompts taken in a seeded order, pass after pass, chunk_size at a time. */
