@@ -71,8 +71,8 @@ export const demoTinyPreset: Preset = {
     base_model: { hidden_size: 32, intermediate_size: 128, block_size: 32, batch_size: 8, max_steps: 30, warmup_steps: 5, checkpoint_every: 10 },
     ground_truth: { hidden_size: 32, intermediate_size: 64, batch_size: 16, epochs: 3, learning_rate: 3e-3, min_accuracy: 0.7 },
     base_toxicity: { max_prompts: 16, max_new_tokens: 12, batch_size: 8 },
-    // Ten one-step rounds, so a killed run has round checkpoints to resume from.
-    rlhf: { seeds: 1, total_steps: 10, num_rollouts: 8, chunk_size: 8, batch_size: 8, ppo_epochs: 1, max_new_tokens: 8, max_prompt_tokens: 24, eval_prompts: 16 },
+    // Twenty one-step rounds, so a killed run has round checkpoints to resume from.
+    rlhf: { seeds: 1, total_steps: 20, num_rollouts: 8, chunk_size: 8, batch_size: 8, ppo_epochs: 1, max_new_tokens: 8, max_prompt_tokens: 24, eval_prompts: 16 },
     demonstrations: { max_prompts: 12, samples_per_prompt: 2, max_new_tokens: 8, max_prompt_tokens: 20, batch_size: 16 },
     irl: { seeds: 2, epochs: 2 },
     evaluate: { bootstrap_resamples: 50 },
