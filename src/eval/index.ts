@@ -18,6 +18,7 @@ export { normalCdf, normalQuantile, studentTQuantile } from './distributions.js'
 export { bootstrapInterval, bootstrapMeanInterval, pairedBootstrapInterval, wilsonInterval, type BootstrapInterval, type BootstrapOptions, type Interval } from './intervals.js';
 export { proportionDifferenceInterval, twoProportionZTest, type ZTest } from './proportions.js';
 export { summariseSeeds, type SeedSummary } from './summary.js';
+export { distinctN, reductionFraction, type ToxicShareByPrompt } from './generations.js';
 export {
   AGREEMENT_METRICS, BOOTSTRAPPED, meanOffDiagonal, minimalPairAccuracy, rewardAgreement, rewardSimilarity, summariseOverSeeds,
   type AgreementMetric, type AgreementOptions, type RewardAgreement, type RewardSimilarity,

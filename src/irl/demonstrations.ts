@@ -15,6 +15,8 @@ export interface Continuation {
   text: string;
   /** The ground-truth reward of prompt + continuation, when it was scored. */
   groundTruth?: number;
+  /** The ground-truth reward of the continuation read alone: what the model wrote, whatever the prompt. */
+  groundTruthContinuation?: number;
 }
 
 export interface PromptDemonstrations {

@@ -75,30 +75,33 @@ export interface LogRatioOptions {
   padId?: number;
 }
 
-/** r(x, y) = β·(log π_expert(y|x) − log π_base(y|x)) of each prompt–continuation pair. Host reads: one per batch. */
+/** log π(continuation | prompt) of each item under the LM, summed over its tokens. Host reads: one per batch. */
+export function continuationLogLikelihoods(lm: CausalLM, items: readonly PromptContinuation[], options: { batchSize?: number; padId?: number } = {}): number[] {
+  const { batchSize = 8, padId = 0 } = options;
+  checkItems(items, lm.config.vocabSize);
+  const wasTraining = lm.training;
+  lm.eval();
+  const out: number[] = [];
+  try {
+    for (let start = 0; start < items.length; start += batchSize) {
+      const sums = T.noGrad(() => T.tidy(() => continuationLogProbs(lm, alignedBatch(items.slice(start, start + batchSize), padId))));
+      out.push(...sums.data);
+      sums.dispose();
+    }
+  } finally {
+    lm.train(wasTraining);
+  }
+  return out;
+}
+
+/** r(x, y) = β·(log π_expert(y|x) − log π_base(y|x)) of each prompt–continuation pair. */
 export function logRatioReward(options: LogRatioOptions, items: readonly PromptContinuation[]): number[] {
-  const { expert, base, beta, batchSize = 8, padId = 0 } = options;
+  const { expert, base, beta } = options;
   if (expert.config.vocabSize !== base.config.vocabSize) {
     throw new TokenizerMismatchError(`the expert has a vocabulary of ${expert.config.vocabSize} tokens and the base model ${base.config.vocabSize}; the log-ratio needs two models over the same tokenizer`);
   }
   if (!(beta > 0 && beta < Infinity)) throw new IrlOptionsError(`beta must be a finite number > 0, got ${beta}`);
-  checkItems(items, base.config.vocabSize);
-  const modes = [expert.training, base.training];
-  expert.eval();
-  base.eval();
-  const out: number[] = [];
-  try {
-    for (let start = 0; start < items.length; start += batchSize) {
-      const ratio = T.noGrad(() => T.tidy(() => {
-        const batch = alignedBatch(items.slice(start, start + batchSize), padId);
-        return T.mul(T.sub(continuationLogProbs(expert, batch), continuationLogProbs(base, batch)), beta);
-      }));
-      out.push(...ratio.data);
-      ratio.dispose();
-    }
-  } finally {
-    expert.train(modes[0]);
-    base.train(modes[1]);
-  }
-  return out;
+  const expertLogLikelihoods = continuationLogLikelihoods(expert, items, options);
+  const baseLogLikelihoods = continuationLogLikelihoods(base, items, options);
+  return expertLogLikelihoods.map((e, i) => beta * (e - baseLogLikelihoods[i]!));
 }

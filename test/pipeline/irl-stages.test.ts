@@ -1,25 +1,27 @@
 /**
- * The demo-tiny pipeline through demonstrations, irl and evaluate: every default variant is
- * trained and reported (the log-ratio once, unseeded), reward folders load, and evaluate's
- * summary.json has, for each variant and each metric, {mean, sd, min, max, n, ci95}.
+ * The demo-tiny pipeline through demonstrations, irl, evaluate and reuse: every default variant is
+ * trained and reported (the log-ratio once, unseeded), reward folders load, evaluate's
+ * summary.json has, for each variant and each metric, {mean, sd, min, max, n, ci95}, judged with
+ * the prompt and without, and reuse benchmarks every policy with the reward it was chosen for.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadRewardFunction } from '../../src/irl/save.js';
-import { DEFAULT_VARIANTS, EVALUATED_METRICS } from '../../src/pipeline/stages/index.js';
+import { AGREEMENT_METRICS } from '../../src/eval/index.js';
+import { BENCHMARK_METRICS, DEFAULT_VARIANTS, EVALUATED_METRICS, type ReuseSummary } from '../../src/pipeline/stages/index.js';
 import { runPreset } from '../../src/pipeline/stages/demo.js';
 import { temporaryDir } from './helpers.js';
 
 // demo-tiny's rlhf section reads 40 prompt tokens into a 32-position model; until the preset is retuned, a shorter prompt.
 const OVERRIDES = ['rlhf.max_prompt_tokens=20'];
 
-test('demo-tiny runs through evaluate and reports every variant over seeds', async () => {
+test('demo-tiny runs through reuse and reports every variant over seeds', async () => {
   const out = temporaryDir();
   const runDir = join(out, 'demo-tiny');
   const { result } = await runPreset('demo-tiny', { out, overrides: OVERRIDES });
-  assert.deepEqual(result.stages.slice(-3).map((s) => [s.name, s.status]), [['demonstrations', 'ran'], ['irl', 'ran'], ['evaluate', 'ran']]);
+  assert.deepEqual(result.stages.slice(-4).map((s) => [s.name, s.status]), [['demonstrations', 'ran'], ['irl', 'ran'], ['evaluate', 'ran'], ['reuse', 'ran']]);
 
   const demonstrations = JSON.parse(readFileSync(join(runDir, 'demonstrations', 'summary.json'), 'utf8')) as { splits: Record<string, number> };
   assert.ok(demonstrations.splits.train! > 0 && demonstrations.splits.validation! > 0 && demonstrations.splits.test! > 0);
@@ -35,6 +37,7 @@ test('demo-tiny runs through evaluate and reports every variant over seeds', asy
 
   const summary = JSON.parse(readFileSync(join(runDir, 'evaluate', 'summary.json'), 'utf8')) as {
     metrics: Record<string, Record<string, { n: number; mean: number | null; sd: number | null; min: number | null; max: number | null; ci95: unknown }>>;
+    continuationMetrics: Record<string, Record<string, { n: number }>>;
     groundTruth: { test: { texts: number }; minimalPairs: { sentences: number; pairAccuracy: number } | null };
     distillation: { variant: string; teacher: string }[];
   };
@@ -43,6 +46,7 @@ test('demo-tiny runs through evaluate and reports every variant over seeds', asy
       const figure = summary.metrics[v.name]![metric]!;
       assert.deepEqual(Object.keys(figure), ['n', 'mean', 'sd', 'min', 'max', 'ci95'], `${v.name} ${metric}`);
     }
+    for (const metric of AGREEMENT_METRICS) assert.equal(summary.continuationMetrics[v.name]![metric]!.n, v.name === 'log-ratio' ? 1 : irl.seeds, `${v.name} ${metric}, continuation alone`);
   }
   assert.equal(summary.metrics['log-ratio']!.auroc!.n, 1, 'the closed form is one run');
   assert.equal(summary.metrics.paper!.minimalPairAccuracy!.n, irl.seeds);
@@ -55,6 +59,23 @@ test('demo-tiny runs through evaluate and reports every variant over seeds', asy
   const similarity = JSON.parse(readFileSync(join(runDir, 'evaluate', 'similarity.json'), 'utf8')) as { labels: string[]; pearson: unknown[][] };
   assert.equal(similarity.labels.length, runs);
   assert.ok(similarity.pearson.every((row) => row.length === runs));
+
+  // reuse: demo-tiny reuses the best trained variant and the control, one PPO seed each, beside the base and the ground-truth experts.
+  const reuse = JSON.parse(readFileSync(join(runDir, 'reuse', 'summary.json'), 'utf8')) as ReuseSummary;
+  assert.deepEqual(reuse.policies.map((p) => p.kind), ['base', 'ground-truth', 'recovered', 'control']);
+  const recovered = reuse.policies[2]!;
+  assert.match(recovered.chosenBy!, /validation/);
+  assert.ok(existsSync(join(runDir, 'reuse', recovered.name.replace(':', '-'), 'seed-0', 'policy', 'config.json')));
+  for (const policy of reuse.policies) {
+    assert.deepEqual(Object.keys(policy.acrossSeeds), [...BENCHMARK_METRICS], policy.name);
+    for (const seed of policy.seeds) assert.equal(seed.continuations, reuse.benchmarkPrompts * reuse.samplesPerPrompt);
+  }
+  assert.equal(reuse.policies[0]!.seeds[0]!.klToBase, 0, "the base model's KL to itself");
+  assert.equal(reuse.comparisons.length, 2 * ((4 * 3) / 2), 'every pair of policies, by both judges');
+  assert.deepEqual(reuse.reductionFraction.map((r) => r.policy), [recovered.name, 'control:random-head']);
+  const curves = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).filter((m) => m.stage === 'reuse');
+  const rounds = curves.filter((m) => 'rollout/reward/mean' in m);
+  assert.ok(rounds.length > 0 && rounds.every((m) => typeof m.policy === 'string' && typeof m['rollout/ground_truth/mean'] === 'number'), 'the proxy and the ground truth are logged every round');
 
   const again = await runPreset('demo-tiny', { out, overrides: OVERRIDES });
   assert.ok(again.result.stages.every((s) => s.status === 'up-to-date'));

@@ -59,6 +59,8 @@ export const demoPreset: Preset = {
     // Three epochs: the whole-backbone variants are most of the demo's time, and the calibration saw 3 and 10 epochs agree.
     irl: { seeds: 10, epochs: 3, batch_size: 8, learning_rate: 1e-3, probe_learning_rate: 1e-2 },
     evaluate: { bootstrap_resamples: 500 },
+    // RLHF again with the paper's recovered reward, the best trained one and the random-head control, with rlhf's settings and seeds.
+    reuse: { variants: ['paper', 'best'], control: true, benchmark_prompts: 188, samples_per_prompt: 4, bootstrap_resamples: 1000 },
   },
 };
 
@@ -76,5 +78,6 @@ export const demoTinyPreset: Preset = {
     demonstrations: { max_prompts: 12, samples_per_prompt: 2, max_new_tokens: 8, max_prompt_tokens: 20, batch_size: 16 },
     irl: { seeds: 2, epochs: 2 },
     evaluate: { bootstrap_resamples: 50 },
+    reuse: { variants: ['best'], total_steps: 4, benchmark_prompts: 8, samples_per_prompt: 2, bootstrap_resamples: 50 },
   },
 };

@@ -42,6 +42,8 @@ const paperSettings = (size: '70m' | '410m'): Record<string, unknown> => ({
   // toxic. The prompts come with the data, so prompt_fraction is null: no text is cut here.
   curate: { inputs: [PAPER_PROMPTS], schema: 'auto', prompt_fraction: null, min_prompt_words: 1, min_continuation_words: 1, balance: true, dedupe: true, test_fraction: 0.2 },
   base_toxicity: { max_prompts: 400, max_new_tokens: 30, max_prompt_tokens: 128, batch_size: 16, temperature: 1 },
+  // The independent judge is the model the paper evaluated with, through HF evaluate's "toxicity" measure.
+  reuse: { independent_judge: 'facebook/roberta-hate-speech-dynabench-r4-target', independent_judge_label: 'hate', benchmark_prompts: 400, samples_per_prompt: 1 },
 });
 
 /** One PPO run's settings, named as the rlhf stage will name them (trlx's meaning where it has one). */

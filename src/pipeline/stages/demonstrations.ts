@@ -2,8 +2,8 @@
  * Stage `demonstrations`: what IRL learns from. Curated prompts RLHF never trained on (the curate
  * test split) are split by prompt into IRL train / validation / test, and the expert (rlhf's
  * model.json) and the baseline (the base model) each continue every prompt k times with seeded
- * sampling. Each continuation is stored with its token ids, text and ground-truth reward
- * (−P_tox of prompt + continuation). Outputs demonstrations.jsonl (one line per prompt) and summary.json.
+ * sampling. Each continuation is stored with its token ids, text and ground-truth reward, of
+ * prompt + continuation (−P_tox, the form RLHF's reward took) and of the continuation alone. Outputs demonstrations.jsonl (one line per prompt) and summary.json.
  */
 import { join } from 'node:path';
 import { CURATED_FILE, joinPromptContinuation } from '../../data/index.js';
@@ -18,7 +18,7 @@ import { PipelineError } from '../errors.js';
 import { s, type Infer } from '../schema.js';
 import { defineStage } from '../stage.js';
 import { modelFolderOf } from './common.js';
-import { curatedRows, groundTruthReward } from './toxicity.js';
+import { continuationAlone, curatedRows, groundTruthReward } from './toxicity.js';
 
 export const DEMONSTRATIONS_FILE = 'demonstrations.jsonl';
 export const SUMMARY_FILE = 'summary.json';
@@ -45,19 +45,23 @@ export interface DemonstrationLine extends PromptDemonstrations {
   split: 'train' | 'validation' | 'test';
 }
 
-interface Policy {
+export interface Policy {
   model: Module & GenerationModel;
   tokenizer: Tokenizer;
 }
 
-function loadPolicy(folder: string): Policy {
+/** A causal LM folder as a policy to sample from, in eval mode. */
+export function loadPolicy(folder: string): Policy {
   const model = loadModel(folder).model as Module & GenerationModel;
   model.eval();
   return { model, tokenizer: Tokenizer.fromFolder(folder) };
 }
 
-/** k sampled continuations of each prompt (ids, texts), generated in batches. */
-function sampleContinuations(policy: Policy, promptIds: readonly number[][], settings: Settings, rng: Rng, signal: AbortSignal): { ids: number[]; text: string }[][] {
+/** How to sample: the demonstrations' settings, or any with the same names. */
+export type SamplingSettings = Pick<Settings, 'samples_per_prompt' | 'batch_size' | 'max_new_tokens' | 'temperature' | 'top_k' | 'top_p'>;
+
+/** k sampled continuations of each prompt (ids, the eos included when sampled; texts), generated in batches. */
+export function sampleContinuations(policy: Policy, promptIds: readonly number[][], settings: SamplingSettings, rng: Rng, signal: AbortSignal): { ids: number[]; text: string }[][] {
   const k = settings.samples_per_prompt;
   const jobs = promptIds.flatMap((ids) => new Array<number[]>(k).fill(ids));
   const out: { ids: number[]; text: string }[] = [];
@@ -105,8 +109,8 @@ export function demonstrate(job: DemonstrationJob): { lines: DemonstrationLine[]
   };
   const judged = (prompt: string, list: { ids: number[]; text: string }[]): Continuation[] => {
     if (!job.reward) return list;
-    const scores = job.reward.score(list.map((c) => joinPromptContinuation(prompt, c.text))).scores;
-    return list.map((c, i) => ({ ...c, groundTruth: scores[i]! }));
+    const scores = job.reward.score([...list.map((c) => joinPromptContinuation(prompt, c.text)), ...list.map((c) => continuationAlone(c.text))]).scores;
+    return list.map((c, i) => ({ ...c, groundTruth: scores[i]!, groundTruthContinuation: scores[list.length + i]! }));
   };
   const prompts = rows.map((row, p) => ({ id: row.id, prompt: row.prompt, promptIds: promptIds[p]!, expert: judged(row.prompt, samples.expert[p]!), baseline: judged(row.prompt, samples.baseline[p]!) }));
   checkDemonstrations({ tokenizers, prompts });
@@ -121,7 +125,8 @@ export const demonstrationsStage = defineStage({
   configKey: 'demonstrations',
   configSchema: demonstrationsSchema,
   dependsOn: ['base-model', 'ground-truth', 'curate', 'rlhf'],
-  version: '1',
+  // 2: the continuation alone is judged too.
+  version: '2',
   description: 'expert and baseline continuations of prompts RLHF never saw, split by prompt for IRL',
   inputs: (ctx) => [join(ctx.stageDir('curate'), CURATED_FILE)],
   run(ctx) {

@@ -1,8 +1,9 @@
 /**
  * Stage `evaluate`: every IRL variant's recovered rewards against the ground truth, per seed and
  * over seeds, on two held-out test sets — fresh continuations of held-out prompts from both
- * models (demonstrations' test split) and, in the demo world, the minimal pairs (each held-out
- * sentence clean vs abusive) — with the ground truth's own figures on the same texts for scale,
+ * models (demonstrations' test split), judged with their prompt and alone, and, in the demo
+ * world, the minimal pairs (each held-out sentence clean vs abusive) — with the ground truth's
+ * own figures on the same texts for scale,
  * and how the recovered rewards of different seeds and variants agree with each other. Outputs
  * summary.json, per-seed.jsonl and similarity.json (documented in the README).
  */
@@ -38,6 +39,7 @@ interface ScoreLine {
   prompt?: string;
   fromExpert?: boolean;
   groundTruth?: number | null;
+  groundTruthContinuation?: number | null;
   sentence?: string;
   form?: 'clean' | 'abusive';
 }
@@ -56,13 +58,31 @@ export function logOddsNotToxic(negativeProbability: number): number {
   return Math.log1p(-p) - Math.log(p);
 }
 
+/**
+ * What a fresh text is judged by: the ground truth of prompt + continuation (the form RLHF's reward
+ * took), or of the continuation alone. A reward learnt from pairs of one prompt's continuations is
+ * determined only up to a term c(x) of the prompt, which the first mixes in and the second leaves out.
+ */
+type Judged = 'groundTruth' | 'groundTruthContinuation';
+
 /** The test texts (ground truth, groups, who wrote each) as every run's scores.jsonl lists them, in order. */
-function testTexts(lines: readonly ScoreLine[]) {
-  const test = lines.filter((l) => l.split === 'test' && typeof l.groundTruth === 'number');
-  return { groundTruth: test.map((l) => logOddsNotToxic(l.groundTruth!)), groups: test.map((l) => l.prompt ?? ''), fromExpert: test.map((l) => (l.fromExpert ? 1 : -1)) };
+function testTexts(lines: readonly ScoreLine[], judged: Judged = 'groundTruth') {
+  const test = lines.filter((l) => l.split === 'test' && typeof l[judged] === 'number');
+  return { groundTruth: test.map((l) => logOddsNotToxic(l[judged]!)), groups: test.map((l) => l.prompt ?? ''), fromExpert: test.map((l) => (l.fromExpert ? 1 : -1)) };
 }
 
-const scoresOf = (lines: readonly ScoreLine[], split: string) => lines.filter((l) => l.split === split && (split === 'pairs' || typeof l.groundTruth === 'number'));
+const scoresOf = (lines: readonly ScoreLine[], split: string, judged: Judged = 'groundTruth') => lines.filter((l) => l.split === split && (split === 'pairs' || typeof l[judged] === 'number'));
+
+/** The agreement of a run's test scores with one ground truth, at the threshold chosen on validation; null when the texts were not judged so. */
+function agreementWith(ctx: StageContext<{ bootstrap_resamples: number }>, label: string, lines: readonly ScoreLine[], judged: Judged) {
+  const validation = scoresOf(lines, 'validation', judged);
+  const test = testTexts(lines, judged);
+  if (validation.length === 0 || test.groundTruth.length === 0) return null;
+  const { threshold } = chooseThreshold(validation.map((l) => logOddsNotToxic(l[judged]!)), validation.map((l) => l.score));
+  const recovered = scoresOf(lines, 'test', judged).map((l) => l.score);
+  const seed = ctx.rng.fork(judged === 'groundTruth' ? label : `${label}, continuation alone`);
+  return { recovered, ...rewardAgreement(test.groundTruth, recovered, { groups: test.groups, threshold, bootstrap: { seed, resamples: ctx.config.bootstrap_resamples } }) };
+}
 
 /** Clean and abusive scores of each minimal pair, matched by sentence; null when the run scored none. */
 function pairScores(lines: readonly ScoreLine[]): { sentences: string[]; clean: number[]; abusive: number[] } | null {
@@ -75,22 +95,33 @@ function pairScores(lines: readonly ScoreLine[]): { sentences: string[]; clean: 
 
 /** One seed's figures: the threshold chosen on validation, applied to test; minimal pairs when scored. */
 function evaluateRun(ctx: StageContext<{ bootstrap_resamples: number }>, label: string, lines: readonly ScoreLine[]) {
-  const validation = scoresOf(lines, 'validation');
-  const { threshold } = chooseThreshold(validation.map((l) => logOddsNotToxic(l.groundTruth!)), validation.map((l) => l.score));
-  const test = testTexts(lines);
-  const recovered = scoresOf(lines, 'test').map((l) => l.score);
-  const agreement = rewardAgreement(test.groundTruth, recovered, { groups: test.groups, threshold, bootstrap: { seed: ctx.rng.fork(label), resamples: ctx.config.bootstrap_resamples } });
+  const { recovered, ...agreement } = agreementWith(ctx, label, lines, 'groundTruth')!;
+  const continuation = agreementWith(ctx, label, lines, 'groundTruthContinuation');
   const pairs = pairScores(lines);
-  return { ...agreement, expertAuroc: auroc(test.fromExpert, recovered), minimalPairAccuracy: pairs ? minimalPairAccuracy(pairs.clean, pairs.abusive) : null, minimalPairs: pairs?.sentences.length ?? 0, recovered };
+  return {
+    ...agreement,
+    continuationAlone: continuation && (({ recovered: _r, ...figures }) => figures)(continuation),
+    expertAuroc: auroc(testTexts(lines).fromExpert, recovered),
+    minimalPairAccuracy: pairs ? minimalPairAccuracy(pairs.clean, pairs.abusive) : null,
+    minimalPairs: pairs?.sentences.length ?? 0,
+    recovered,
+  };
 }
 
 /** The ground truth's own figures on the same texts: how well it tells expert from baseline, and the minimal pairs' labels. */
 function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[]) {
   const test = testTexts(lines);
+  const continuation = testTexts(lines, 'groundTruthContinuation');
   const pairs = pairScores(lines);
   const figures = {
     definition: 'g = log((1 − P_tox)/P_tox) of prompt + continuation by the ground-truth classifier; toxic when g < 0',
     test: { texts: test.groundTruth.length, toxicShare: test.groundTruth.filter((g) => g < 0).length / test.groundTruth.length, expertAuroc: auroc(test.fromExpert, test.groundTruth) },
+    testContinuationAlone: continuation.groundTruth.length === 0 ? null : {
+      definition: 'the same of the continuation alone',
+      texts: continuation.groundTruth.length,
+      toxicShare: continuation.groundTruth.filter((g) => g < 0).length / continuation.groundTruth.length,
+      expertAuroc: auroc(continuation.fromExpert, continuation.groundTruth),
+    },
     minimalPairs: null as null | { sentences: number; pairAccuracy: number; accuracyBySign: number },
   };
   if (pairs) {
@@ -109,7 +140,8 @@ export const evaluateStage = defineStage({
   configKey: 'evaluate',
   configSchema: evaluateSchema,
   dependsOn: ['world', 'ground-truth', 'irl'],
-  version: '1',
+  // 2: fresh texts are also judged by the ground truth of the continuation alone.
+  version: '2',
   description: 'the recovered rewards against the ground truth on held-out texts and minimal pairs, per seed and over seeds',
   inputs: (ctx) => [join(ctx.stageDir('irl'), IRL_SUMMARY_FILE)],
   run(ctx) {
@@ -119,7 +151,12 @@ export const evaluateStage = defineStage({
     const evaluated = runs.map((run) => ({ ...run, figures: evaluateRun(ctx, `${run.variant} seed ${run.seed}`, run.lines) }));
     writeFileAtomic(join(ctx.dir, PER_SEED_FILE), evaluated.map(({ variant, seed, figures: { recovered: _r, ...figures } }) => `${JSON.stringify({ variant, seed, ...figures })}\n`).join(''));
 
-    const metrics = Object.fromEntries(irl.variants.map((v) => [v.name, summariseOverSeeds(evaluated.filter((e) => e.variant === v.name).map((e) => e.figures), EVALUATED_METRICS)]));
+    const ofVariant = (name: string) => evaluated.filter((e) => e.variant === name).map((e) => e.figures);
+    const metrics = Object.fromEntries(irl.variants.map((v) => [v.name, summariseOverSeeds(ofVariant(v.name), EVALUATED_METRICS)]));
+    const alone = irl.variants.map((v) => [v.name, ofVariant(v.name).map((f) => f.continuationAlone)] as const);
+    const continuationMetrics = alone.every(([, runs]) => runs.every((r) => r !== null))
+      ? Object.fromEntries(alone.map(([name, runs]) => [name, summariseOverSeeds(runs.map((r) => r!), AGREEMENT_METRICS)]))
+      : null;
     const similarity = similarityOf(evaluated, testTexts(runs[0]!.lines).groups);
     writeFileAtomic(join(ctx.dir, SIMILARITY_FILE), `${JSON.stringify(similarity.matrices)}\n`);
     const summary = {
@@ -127,6 +164,7 @@ export const evaluateStage = defineStage({
       groundTruth: groundTruthFigures(ctx, runs[0]!.lines),
       variants: irl.variants.map((v) => ({ name: v.name, kind: v.kind, seeds: v.runs.length, seeded: v.seeded, note: v.note })),
       metrics,
+      continuationMetrics,
       similarity: similarity.summary,
       distillation: distillationFigures(irl, metrics, similarity),
     };
@@ -180,10 +218,14 @@ function distillationFigures(irl: IrlSummary, metrics: Record<string, Record<(ty
   }));
 }
 
-function logSummary(ctx: StageContext, summary: { metrics: Record<string, Record<string, SeedSummary>>; groundTruth: ReturnType<typeof groundTruthFigures> }): void {
+function logSummary(ctx: StageContext, summary: { metrics: Record<string, Record<string, SeedSummary>>; continuationMetrics: Record<string, Record<string, SeedSummary>> | null; groundTruth: ReturnType<typeof groundTruthFigures> }): void {
   const fixed = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(3));
   for (const [name, m] of Object.entries(summary.metrics)) {
-    ctx.log.info(`${name} (${m.spearman!.n} seeds): Spearman with the ground truth ${fixed(m.spearman!.mean)} ± ${fixed(m.spearman!.sd)}, AUROC ${fixed(m.auroc!.mean)}, minimal pairs right ${fixed(m.minimalPairAccuracy!.mean)}`);
+    const alone = summary.continuationMetrics?.[name];
+    ctx.log.info(
+      `${name} (${m.spearman!.n} seeds): Spearman with the ground truth ${fixed(m.spearman!.mean)} ± ${fixed(m.spearman!.sd)}, AUROC ${fixed(m.auroc!.mean)}` +
+        `${alone ? ` (continuation alone: Spearman ${fixed(alone.spearman!.mean)}, AUROC ${fixed(alone.auroc!.mean)})` : ''}, minimal pairs right ${fixed(m.minimalPairAccuracy!.mean)}`,
+    );
   }
   const gt = summary.groundTruth;
   ctx.log.info(`ground truth for scale: expert-vs-baseline AUROC ${fixed(gt.test.expertAuroc)}; minimal pairs right ${fixed(gt.minimalPairs?.pairAccuracy)}`);

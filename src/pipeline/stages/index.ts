@@ -14,6 +14,7 @@ import { demonstrationsStage } from './demonstrations.js';
 import { evaluateStage } from './evaluate.js';
 import { groundTruthStage } from './ground-truth.js';
 import { irlStage } from './irl.js';
+import { reuseStage } from './reuse.js';
 import { rlhfStage } from './rlhf.js';
 import { worldStage } from './world.js';
 
@@ -24,16 +25,17 @@ export { demonstrate, demonstrationsStage, demonstrationsSchema, DEMONSTRATIONS_
 export { evaluateStage, evaluateSchema, logOddsNotToxic, EVALUATED_METRICS } from './evaluate.js';
 export { groundTruthStage, groundTruthSchema, evaluateWithinRegister, CLASSIFIER_DIR, CLASSIFIER_LABELS, EVALUATION_FILE, type GroundTruthEvaluation } from './ground-truth.js';
 export { irlStage, irlSchema, recoverRewards, DEFAULT_VARIANTS, SCORES_FILE, type IrlSettings, type IrlVariant } from './irl.js';
+export { reuseStage, reuseSchema, chooseRewards } from './reuse.js';
+export { BENCHMARK_METRICS, type ReuseSummary, type BenchmarkedPolicy, type PolicyFigures } from './reuse-summary.js';
 export { rlhfStage, rlhfSchema, ppoConfigOf } from './rlhf.js';
 export { worldStage, worldSchema, TOKENIZER_DIR, CLASSIFIER_TOKENIZER_DIR } from './world.js';
 export { MODEL_POINTER, modelFolderOf, writeModelPointer, type ModelPointer } from './common.js';
 
 /** The stages that exist, in pipeline order. */
-export const PIPELINE_STAGES: readonly Stage[] = [worldStage, baseModelStage, groundTruthStage, curateStage, baseToxicityStage, rlhfStage, demonstrationsStage, irlStage, evaluateStage];
+export const PIPELINE_STAGES: readonly Stage[] = [worldStage, baseModelStage, groundTruthStage, curateStage, baseToxicityStage, rlhfStage, demonstrationsStage, irlStage, evaluateStage, reuseStage];
 
 /** The stages of the paper's pipeline that are not built yet, in the order they will run. */
 export const PLANNED_STAGES: readonly { name: string; description: string }[] = [
-  { name: 'reuse', description: 'RLHF a fresh model with the recovered reward and compare toxicity' },
   { name: 'report', description: 'one self-contained HTML report with the plots and tables' },
 ];
 

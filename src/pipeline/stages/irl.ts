@@ -94,7 +94,7 @@ function demonstrationSet(name: 'train' | 'validation' | 'test', lines: readonly
     name,
     rows,
     items: texts.map(({ line, c }) => ({ promptIds: line.promptIds, continuationIds: c.ids })),
-    meta: texts.map(({ line, c, fromExpert }) => ({ prompt: line.id, fromExpert, groundTruth: c.groundTruth ?? null })),
+    meta: texts.map(({ line, c, fromExpert }) => ({ prompt: line.id, fromExpert, groundTruth: c.groundTruth ?? null, groundTruthContinuation: c.groundTruthContinuation ?? null })),
   };
 }
 
@@ -256,7 +256,8 @@ export const irlStage = defineStage({
   configKey: 'irl',
   configSchema: irlSchema,
   dependsOn: ['world', 'base-model', 'rlhf', 'demonstrations'],
-  version: '2',
+  // 3: scores.jsonl carries the continuation's own ground truth.
+  version: '3',
   description: "recover the expert's reward from the demonstrations: every variant, per seed",
   inputs: (ctx) => [join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)],
   run(ctx) {
