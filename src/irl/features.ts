@@ -6,7 +6,7 @@
 import type { Linear } from '../nn/index.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
-import { padRows, scoreFeatures, type Pooling, type RewardModel, type RowScorer, type TokenBatch } from './reward-model.js';
+import { isTokenPooling, padRows, scoreFeatures, type Pooling, type RewardModel, type RowScorer, type TokenBatch } from './reward-model.js';
 
 /** poolFeatures of each text under a frozen backbone: a [hidden] vector per text, or [length, hidden] for the token poolings. */
 export class FeatureCache {
@@ -21,7 +21,7 @@ export class FeatureCache {
   static build(model: RewardModel, rows: readonly (readonly number[])[], batchSize = 16): FeatureCache {
     const { pooling } = model;
     const size = model.classifier.config.hiddenSize;
-    const perToken = pooling === 'token-mean' || pooling === 'token-min';
+    const perToken = isTokenPooling(pooling);
     const features: Float32Array[] = [];
     const wasTraining = model.classifier.training;
     model.classifier.eval();
@@ -49,7 +49,7 @@ export class FeatureCache {
     const size = this.hiddenSize;
     const lengths = indices.map((i) => this.lengths[i]!);
     const batch = padRows(lengths.map((n) => new Array<number>(n).fill(0)), 0);
-    if (this.pooling !== 'token-mean' && this.pooling !== 'token-min') {
+    if (!isTokenPooling(this.pooling)) {
       const data = new Float32Array(indices.length * size);
       indices.forEach((i, r) => data.set(this.features[i]!, r * size));
       return { features: T.tensor(data, [indices.length, size]), batch };

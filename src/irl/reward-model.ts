@@ -9,7 +9,11 @@
  *   'mean'       score(mean of h);
  *   'token-mean' mean of score(h) per token — the same function as 'mean', since the score head
  *                is linear without bias, kept so that runs name what they compute;
- *   'token-min'  minimum of score(h) per token: a text is as good as its worst token.
+ *   'token-min'  minimum of score(h) per token: a text is as good as its worst token;
+ *   'token-sum'  sum of score(h) per token: the form of the log-ratio reward, Σ_t log π_e/π_b of
+ *                each token, so a distilled log-ratio can be matched term by term. With the
+ *                prompt read too, the prompt's tokens add a term of the prompt alone (causal
+ *                attention: they never see the continuation), which pair comparisons ignore.
  */
 import type { GPTNeoXForCausalLM } from '../models/gpt-neox.js';
 import type { LlamaForCausalLM } from '../models/llama.js';
@@ -19,7 +23,7 @@ import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { DemonstrationsError, IrlOptionsError } from './errors.js';
 
-export const POOLINGS = ['last', 'mean', 'token-mean', 'token-min'] as const;
+export const POOLINGS = ['last', 'mean', 'token-mean', 'token-min', 'token-sum'] as const;
 export type Pooling = (typeof POOLINGS)[number];
 
 export type SequenceRewardClassifier = GPTNeoXForSequenceClassification | LlamaForSequenceClassification;
@@ -48,7 +52,8 @@ export function padRows(rows: readonly (readonly number[])[], padId: number): To
   return { inputIds: T.idTensor(ids, shape), attentionMask: T.idTensor(mask, shape), lengths: rows.map((row) => row.length) };
 }
 
-const isTokenPooling = (pooling: Pooling): boolean => pooling === 'token-mean' || pooling === 'token-min';
+/** Whether the pooling scores every token (the head reads [batch, t, hidden]). */
+export const isTokenPooling = (pooling: Pooling): boolean => pooling === 'token-mean' || pooling === 'token-min' || pooling === 'token-sum';
 
 /** The attention mask as float32 [batch, t]. */
 const floatMask = (mask: Tensor): Tensor => T.tensor(Float32Array.from(mask.ids), mask.shape);
@@ -75,6 +80,7 @@ export function scoreFeatures(features: Tensor, batch: TokenBatch, pooling: Pool
   const t = features.shape[1]!;
   const perToken = T.reshape(head.forward(features), [rows, t]);
   const mask = floatMask(batch.attentionMask);
+  if (pooling === 'token-sum') return T.sum(T.mul(perToken, mask), 1);
   if (pooling === 'token-mean') return T.div(T.sum(T.mul(perToken, mask), 1), T.tensor(Float32Array.from(batch.lengths), [rows]));
   // The minimum over real tokens: padding is filled with +∞ so that it never wins.
   const padding = T.tensor(Float32Array.from(batch.attentionMask.ids, (m) => (m === 0 ? 1 : 0)), [rows, t]);

@@ -9,6 +9,7 @@
  *   'mean'        score · mean_t(h_t)
  *   'token-mean'  mean_t(score · h_t)   (equal to 'mean')
  *   'token-min'   min_t(score · h_t)
+ *   'token-sum'   Σ_t score · h_t
  * where score is the bias-free `score.weight` row. "irlens_reward_input" says whether the model
  * was trained on prompt + continuation or on the continuation alone; score texts the same way.
  */

@@ -31,6 +31,8 @@ function direct(reward: RewardModel, row: number[]): number {
       return scores.reduce((s, v) => s + v, 0) / scores.length;
     case 'token-min':
       return Math.min(...scores);
+    case 'token-sum':
+      return scores.reduce((s, v) => s + v, 0);
   }
 }
 

@@ -14,6 +14,7 @@ import { CliError } from '../errors.js';
 import { collect, emit, withJson } from '../options.js';
 import type { RunWorkerData, RunWorkerMessage, RunWorkerStage } from '../run-worker.js';
 import { createStopFlag, stopOnInterrupt } from '../signals.js';
+import { runHeadline } from '../../pipeline/headline.js';
 
 interface RunFlags {
   preset?: string;
@@ -148,5 +149,6 @@ async function runCommand(flags: RunFlags): Promise<void> {
     }),
     `${ran.length} stage${ran.length === 1 ? '' : 's'} ran, ${upToDate.length} up to date, in ${formatSeconds(result.seconds * 1000)}`,
     ...(outcome.planned.length > 0 ? [`not built yet: ${result.planned.join(', ')}`] : []),
+    ...runHeadline(outcome.runDir),
   ]);
 }

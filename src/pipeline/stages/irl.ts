@@ -12,7 +12,7 @@ import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js'
 import { auroc, spearman, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
-  IrlOptionsError, RewardModel, distilReward, logRatioReward, rewardRows, saveRewardModel, trainRewardSeeds,
+  IrlOptionsError, POOLINGS, RewardModel, distilReward, logRatioReward, rewardRows, saveRewardModel, trainRewardSeeds,
   type FitResult, type PromptContinuation, type RewardInput, type TrainingMode,
 } from '../../irl/index.js';
 import type { GPTNeoXForCausalLM } from '../../models/gpt-neox.js';
@@ -34,19 +34,20 @@ const variantSchema = s.object({
     default: 'preference',
     description: "'preference': trained on (expert, baseline) pairs; 'log-ratio': β·log π_expert/π_base, no training; 'distilled': a reward model regressed onto the log-ratio; 'random': an untrained head (the control)",
   }),
-  pooling: s.enum(['last', 'mean', 'token-mean', 'token-min'] as const, { default: 'last' }),
+  pooling: s.enum(POOLINGS, { default: 'last' }),
   mode: s.enum(['full', 'top', 'probe'] as const, { default: 'full', description: "'top' trains top_layers layers and the head; 'probe' the head on cached features" }),
   top_layers: s.integer({ min: 0, default: 1 }),
   objective: s.enum(['max-margin', 'hinge', 'logistic', 'squared'] as const, { default: 'max-margin' }),
   margin: s.number({ min: 0, default: 1 }),
   l2: s.number({ min: 0, default: 0 }),
   centring: s.number({ min: 0, default: 0 }),
+  epochs: s.nullable(s.integer({ min: 1 }), { default: null, description: "null: irl.epochs; a probe's epochs are cheap, so it can take more" }),
 });
 
 export type IrlVariant = Infer<typeof variantSchema>;
 
 const variant = (name: string, fields: Partial<IrlVariant> = {}): IrlVariant => ({
-  name, kind: 'preference', pooling: 'last', mode: 'full', top_layers: 1, objective: 'max-margin', margin: 1, l2: 0, centring: 0, ...fields,
+  name, kind: 'preference', pooling: 'last', mode: 'full', top_layers: 1, objective: 'max-margin', margin: 1, l2: 0, centring: 0, epochs: null, ...fields,
 });
 
 /** Every variant irlens reports by default; the first is the paper's (last token, whole backbone, max-margin). */
@@ -54,9 +55,12 @@ export const DEFAULT_VARIANTS: readonly IrlVariant[] = [
   variant('paper'),
   variant('probe-last', { mode: 'probe' }),
   variant('bradley-terry-probe-mean', { pooling: 'mean', mode: 'probe', objective: 'logistic' }),
+  // The log-ratio is a sum of per-token terms; a head summed over tokens has its form.
+  variant('bradley-terry-probe-token-sum', { pooling: 'token-sum', mode: 'probe', objective: 'logistic', epochs: 10 }),
   variant('token-min', { pooling: 'token-min' }),
   variant('log-ratio', { kind: 'log-ratio' }),
   variant('log-ratio-distilled', { kind: 'distilled' }),
+  variant('log-ratio-distilled-token-sum', { kind: 'distilled', pooling: 'token-sum' }),
   variant('random-head', { kind: 'random' }),
 ];
 
@@ -146,7 +150,7 @@ interface TrainingData {
 /** Trains (or, for 'random', only draws) each seed's reward model of a variant, handing each to onSeed. */
 function seedModels(settings: Settings, v: IrlVariant, base: LanguageModel, data: TrainingData, rng: Rng, onSeed: (run: SeedModel) => void): void {
   const mode = modeOf(v);
-  const fit = { epochs: settings.epochs, batchSize: settings.batch_size, learningRate: mode.kind === 'probe' ? settings.probe_learning_rate : settings.learning_rate, weightDecay: settings.weight_decay };
+  const fit = { epochs: v.epochs ?? settings.epochs, batchSize: settings.batch_size, learningRate: mode.kind === 'probe' ? settings.probe_learning_rate : settings.learning_rate, weightDecay: settings.weight_decay };
   const newModel = (seed: number) => newRewardModel(base, v, rng, seed);
   if (v.kind === 'preference') {
     const objective = { name: v.objective, margin: v.margin, l2: v.l2, centring: v.centring };
@@ -167,13 +171,20 @@ function seedModels(settings: Settings, v: IrlVariant, base: LanguageModel, data
 
 /** How a reward tells, on the validation texts, expert from baseline and agrees with the ground truth: what the log shows. */
 function validationFigures(set: ScoreSet, scores: number[]) {
-  const known = set.meta.flatMap((m, i) => (typeof m.groundTruth === 'number' ? [i] : []));
+  const spearmanWith = (key: 'groundTruth' | 'groundTruthContinuation') => {
+    const known = set.meta.flatMap((m, i) => (typeof m[key] === 'number' ? [i] : []));
+    return known.length > 1 ? spearman(known.map((i) => set.meta[i]![key] as number), known.map((i) => scores[i]!)) : null;
+  };
   return {
     // Expert texts as the positive ("non-toxic") side: P(a baseline text scores below an expert text).
     expertAuroc: auroc(set.meta.map((m) => (m.fromExpert ? 1 : -1)), scores),
-    spearman: known.length > 1 ? spearman(known.map((i) => set.meta[i]!.groundTruth as number), known.map((i) => scores[i]!)) : null,
+    spearman: spearmanWith('groundTruth'),
+    // Free of the prompt's term c(x), which no reward learnt from same-prompt pairs can know: what reuse chooses by.
+    spearmanContinuation: spearmanWith('groundTruthContinuation'),
   };
 }
+
+const fixed = (x: number | null) => x?.toFixed(3) ?? 'n/a';
 
 const scoreLines = (sets: readonly ScoreSet[], scores: Record<string, number[]>) =>
   sets.flatMap((set) => set.meta.map((meta, row) => `${JSON.stringify({ split: set.name, row, ...meta, score: scores[set.name]![row] })}\n`)).join('');
@@ -227,8 +238,8 @@ export function recoverRewards(job: RecoveryJob) {
       writeFileAtomic(join(outDir, folder, SCORES_FILE), scoreLines(sets, scores));
       const figures = validationFigures(sets[0]!, scores.validation!);
       runs.push({ seed, scores: join(folder, SCORES_FILE), ...extra, validation: figures });
-      job.metrics?.({ seed: seed ?? -1, validation_expert_auroc: figures.expertAuroc ?? NaN, validation_spearman: figures.spearman ?? NaN });
-      job.log(`${v.name}${seed === null ? '' : ` seed ${seed}`}: validation expert-vs-baseline AUROC ${figures.expertAuroc?.toFixed(3) ?? 'n/a'}, Spearman with the ground truth ${figures.spearman?.toFixed(3) ?? 'n/a'}`);
+      job.metrics?.({ seed: seed ?? -1, validation_expert_auroc: figures.expertAuroc ?? NaN, validation_spearman: figures.spearman ?? NaN, validation_spearman_continuation: figures.spearmanContinuation ?? NaN });
+      job.log(`${v.name}${seed === null ? '' : ` seed ${seed}`}: validation expert-vs-baseline AUROC ${fixed(figures.expertAuroc)}, Spearman with the ground truth ${fixed(figures.spearman)} (continuation alone ${fixed(figures.spearmanContinuation)})`);
     };
     if (v.kind === 'log-ratio') {
       record(null, Object.fromEntries(sets.map((set) => [set.name, logRatioScores(models, set.items)])), { reward: null });

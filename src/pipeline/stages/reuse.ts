@@ -61,8 +61,11 @@ type ToxicitySettings = Infer<typeof toxicitySchema>;
 /** What irl/summary.json says of each variant and seed. */
 interface IrlSummary {
   rewardInput: RewardInput;
-  variants: { name: string; kind: string; trained: boolean; runs: { seed: number | null; reward: string | null; validation: { spearman: number | null } }[] }[];
+  variants: { name: string; kind: string; trained: boolean; runs: { seed: number | null; reward: string | null; validation: { spearman: number | null; spearmanContinuation?: number | null } }[] }[];
 }
+
+/** The validation figure rewards are chosen by: Spearman with the ground truth of the continuation alone (with the prompt, for runs judged only so). */
+const validationSpearman = (run: IrlSummary['variants'][number]['runs'][number]) => run.validation.spearmanContinuation ?? run.validation.spearman ?? -Infinity;
 
 /** A reward a fresh policy is trained against. */
 interface ChosenReward {
@@ -74,7 +77,7 @@ interface ChosenReward {
   chosenBy: string;
 }
 
-const meanSpearman = (v: IrlSummary['variants'][number]) => mean(v.runs.map((r) => r.validation.spearman ?? -Infinity));
+const meanSpearman = (v: IrlSummary['variants'][number]) => mean(v.runs.map(validationSpearman));
 
 /** The variants and seeds to reuse, chosen on the validation split only. */
 export function chooseRewards(irl: IrlSummary, irlDir: string, settings: Pick<Settings, 'variants' | 'control'>): ChosenReward[] {
@@ -91,10 +94,10 @@ export function chooseRewards(irl: IrlSummary, irlDir: string, settings: Pick<Se
   });
   const unique = named.filter((n, i) => named.findIndex((m) => m.variant.name === n.variant.name) === i);
   const chosen: ChosenReward[] = unique.map(({ variant, why }) => {
-    const run = [...variant.runs].sort((a, b) => (b.validation.spearman ?? -Infinity) - (a.validation.spearman ?? -Infinity))[0]!;
+    const run = [...variant.runs].sort((a, b) => validationSpearman(b) - validationSpearman(a))[0]!;
     return {
       policy: `irl:${variant.name}`, kind: 'recovered', variant: variant.name, rewardSeed: run.seed!, folder: join(irlDir, run.reward!),
-      chosenBy: `${why}seed ${run.seed} of ${variant.runs.length}: the highest Spearman with the ground truth on the validation split (${run.validation.spearman?.toFixed(3) ?? 'n/a'})`,
+      chosenBy: `${why}seed ${run.seed} of ${variant.runs.length}: the highest Spearman with the ground truth on the validation split (${validationSpearman(run).toFixed(3)})`,
     };
   });
   if (settings.control) {
