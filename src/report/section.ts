@@ -14,10 +14,11 @@ export interface Section {
   render(run: RunModel): Promise<Html> | Html;
 }
 
-/** A table; `numeric` columns are right-aligned. */
-export function table(header: readonly HtmlValue[], rows: readonly (readonly HtmlValue[])[], numeric: readonly number[] = []): Html {
-  const align = (i: number) => (numeric.includes(i) ? 'num' : null);
-  return html`<table><thead><tr>${header.map((cell, i) => html`<th class="${align(i)}">${cell}</th>`)}</tr></thead><tbody>${rows.map(
-    (row) => html`<tr>${row.map((cell, i) => html`<td class="${align(i)}">${cell}</td>`)}</tr>`,
+/** A table; `numeric` columns are right-aligned; a null header leaves the head out (a table of names and values). */
+export function table(header: readonly HtmlValue[] | null, rows: readonly (readonly HtmlValue[])[], numeric: readonly number[] = []): Html {
+  const cell = (tag: 'th' | 'td', value: HtmlValue, i: number) =>
+    numeric.includes(i) ? html`<${tag} class="num">${value}</${tag}>` : html`<${tag}>${value}</${tag}>`;
+  return html`<table>${header ? html`<thead><tr>${header.map((value, i) => cell('th', value, i))}</tr></thead>` : ''}<tbody>${rows.map(
+    (row) => html`<tr>${row.map((value, i) => cell('td', value, i))}</tr>`,
   )}</tbody></table>`;
 }

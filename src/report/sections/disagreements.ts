@@ -18,7 +18,7 @@ interface Disagreement {
   byReward: number;
 }
 
-export function largestDisagreements(scores: VariantTestScores, count: number): Disagreement[] {
+function largestDisagreements(scores: VariantTestScores, count: number): Disagreement[] {
   const n = scores.texts.length;
   if (n < 2) return [];
   const place = (ranks: Float64Array, i: number) => (ranks[i]! - 1) / (n - 1);

@@ -11,7 +11,7 @@ import { table, type Section } from '../section.js';
 import { stripSpec, type StripSeed, type StripSummary } from './strip.js';
 
 /** The metrics in reading order, each with its name on the page and where chance (or no relation) lies. */
-export const METRICS: readonly { name: string; label: string; chance: number | null }[] = [
+const METRICS: readonly { name: string; label: string; chance: number | null }[] = [
   { name: 'minimalPairAccuracy', label: 'minimal pairs right', chance: 0.5 },
   { name: 'auroc', label: 'AUROC (toxic by the ground truth)', chance: 0.5 },
   { name: 'pairwiseAccuracy', label: 'pairwise accuracy', chance: 0.5 },

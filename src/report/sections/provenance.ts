@@ -47,7 +47,7 @@ export const provenanceSection: Section = {
   render(run) {
     const preset = run.config?.values.preset;
     return html`
-      ${table(['', ''], [
+      ${table(null, [
         ['run folder', html`<code>${run.dir}</code>`],
         ['preset', typeof preset === 'string' ? preset : '—'],
         ...seedsLine(run),

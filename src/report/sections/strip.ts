@@ -39,7 +39,7 @@ function panelSpec(options: StripOptions, panel: string): PanelSpec {
   // Every panel lists every row, in the same order, even where a row has no figure.
   const y = { field: 'row', type: 'nominal' as const, title: null, scale: { domain: [...options.rows] } };
   return {
-    width: 170,
+    width: 190,
     height: { step: 16 },
     layer: [
       { data: { values: mine(options.references) }, mark: { type: 'rule', color: '#888', strokeDash: [4, 3] }, encoding: { x: { field: 'value', type: 'quantitative', title: null } } },
