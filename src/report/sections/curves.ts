@@ -23,7 +23,8 @@ export function curvesSpec(points: readonly CurvePoint[], measures: readonly Cur
     data: { values },
     facet: {
       column: { field: 'measure', type: 'nominal', title: null, sort: titles },
-      ...(byPolicy ? { row: { field: 'policy', type: 'nominal' as const, title: null } } : {}),
+      // Policies in the order they were trained, which is the order reuse/summary.json lists them.
+      ...(byPolicy ? { row: { field: 'policy', type: 'nominal' as const, title: null, sort: [...new Set(points.map((p) => p.policy ?? ''))] } } : {}),
     },
     spec: {
       width: byPolicy ? 300 : 210,
