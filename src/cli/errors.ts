@@ -17,6 +17,7 @@ import { TrainError } from '../train/errors.js';
 import { RlhfError } from '../rlhf/errors.js';
 import { IrlError } from '../irl/errors.js';
 import { MetricInputError } from '../eval/errors.js';
+import { ReportError } from '../report/errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
@@ -50,6 +51,7 @@ const USER_ERRORS: Array<abstract new (...args: never[]) => Error> = [
   WriteFailedError,
   IrlError,
   MetricInputError,
+  ReportError,
 ];
 
 /** Marks a further error class (e.g. a layer's own) as one a user causes and can fix. */

@@ -6,6 +6,7 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerIrl } from './commands/irl.js';
+import { registerReport } from './commands/report.js';
 import { registerRlhf } from './commands/rlhf.js';
 import { registerRun } from './commands/run.js';
 import { registerScore } from './commands/score.js';
@@ -36,5 +37,6 @@ export function buildProgram(): Command {
   registerIrl(program);
   registerEvaluate(program);
   registerRun(program);
+  registerReport(program);
   return program;
 }

@@ -45,11 +45,12 @@ test('the demo stages run at tiny size, resume after a stop, and are up to date 
     ['irl', 'ran'],
     ['evaluate', 'ran'],
     ['reuse', 'ran'],
+    ['report', 'ran'],
   ]);
   const summaries = Object.fromEntries(first.result.stages.map((s) => [s.name, s.marker.summary as Record<string, unknown>]));
   assert.ok((summaries['base-model']!.resumedFromStep as number) >= 12, `resumed from ${summaries['base-model']!.resumedFromStep}`);
   assert.deepEqual(first.planned.map((s) => s.name), PLANNED_STAGES.map((s) => s.name));
-  assert.match(first.note, /not built yet: report/);
+  assert.equal(first.note, 'every stage of the pipeline is built');
 
   // The world: files and a tokenizer that loads.
   for (const file of ['corpus.jsonl', 'prose.jsonl', 'heldout-corpus.jsonl', 'labelled.jsonl', 'comments.jsonl', 'sentences.jsonl', 'world.json', 'tokenizer/tokenizer.json', 'classifier-tokenizer/tokenizer.json']) {
@@ -87,6 +88,14 @@ test('the demo stages run at tiny size, resume after a stop, and are up to date 
   assert.equal(generations.length, 16);
   const [metric] = readMetrics(join(runDir, 'metrics.jsonl'), { stage: 'base-toxicity' });
   assert.equal(metric!.toxic_ratio, toxicity.all.toxicRatio);
+
+  // The report: the page at the top of the run folder, the same as the stage's copy, and what it holds.
+  const page = readFileSync(join(runDir, 'report.html'), 'utf8');
+  assert.equal(page, readFileSync(join(runDir, 'report', 'report.html'), 'utf8'));
+  const report = JSON.parse(readFileSync(join(runDir, 'report', 'summary.json'), 'utf8'));
+  assert.equal(report.bytes, Buffer.byteLength(page));
+  assert.ok(report.sections.includes('irl-metrics') && report.sections.includes('rlhf'), report.sections.join(', '));
+  assert.deepEqual(report.missing.map((m: { section: string }) => m.section), ['reuse-benchmark', 'reuse-curves']);
 
   const second = await runDemo(out, { size: 'tiny' });
   assert.deepEqual(second.result.stages.map((s) => s.status), PIPELINE_STAGES.map(() => 'up-to-date'));
