@@ -21,7 +21,7 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
   const out = temporaryDir();
   const runDir = join(out, 'demo-tiny');
   const { result } = await runPreset('demo-tiny', { out, overrides: OVERRIDES });
-  assert.deepEqual(result.stages.slice(-4).map((s) => [s.name, s.status]), [['demonstrations', 'ran'], ['irl', 'ran'], ['evaluate', 'ran'], ['reuse', 'ran']]);
+  assert.deepEqual(result.stages.slice(-5).map((s) => [s.name, s.status]), [['demonstrations', 'ran'], ['irl', 'ran'], ['evaluate', 'ran'], ['reuse', 'ran'], ['report', 'ran']]);
 
   const demonstrations = JSON.parse(readFileSync(join(runDir, 'demonstrations', 'summary.json'), 'utf8')) as { splits: Record<string, number> };
   assert.ok(demonstrations.splits.train! > 0 && demonstrations.splits.validation! > 0 && demonstrations.splits.test! > 0);
@@ -51,7 +51,7 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
   assert.equal(summary.metrics['log-ratio']!.auroc!.n, 1, 'the closed form is one run');
   assert.equal(summary.metrics.paper!.minimalPairAccuracy!.n, irl.seeds);
   assert.ok(summary.groundTruth.minimalPairs !== null && summary.groundTruth.minimalPairs.sentences > 0);
-  assert.deepEqual(summary.distillation.map((d) => [d.variant, d.teacher]), [['log-ratio-distilled', 'log-ratio']]);
+  assert.deepEqual(summary.distillation.map((d) => [d.variant, d.teacher]), [['log-ratio-distilled', 'log-ratio'], ['log-ratio-distilled-token-sum', 'log-ratio']]);
 
   const perSeed = readFileSync(join(runDir, 'evaluate', 'per-seed.jsonl'), 'utf8').trim().split('\n');
   const runs = irl.variants.reduce((n, v) => n + v.runs.length, 0);
