@@ -23,9 +23,11 @@ export interface StageMetrics {
   write(values: Record<string, MetricValue>, step?: number): void;
   /**
    * Drops this stage's records with a step above `step` (a stage resuming from a checkpoint at
-   * `step` calls this, so the steps it redoes are not recorded twice).
+   * `step` calls this, so the steps it redoes are not recorded twice), up to `upTo` when given: a
+   * stage that runs several trainings one after another gives each its own range of steps, and a
+   * training resumed at its end must not drop the ranges of those after it.
    */
-  discardAfter(step: number): void;
+  discardAfter(step: number, upTo?: number): void;
 }
 
 const RESERVED = new Set(['stage', 'step', 'time']);
@@ -81,7 +83,7 @@ export class MetricsWriter {
   forStage(stage: string): StageMetrics {
     return {
       write: (values, step) => this.write(stage, values, step),
-      discardAfter: (step) => this.rewriteWithout((record) => record.stage === stage && record.step !== undefined && record.step > step),
+      discardAfter: (step, upTo = Infinity) => this.rewriteWithout((record) => record.stage === stage && record.step !== undefined && record.step > step && record.step <= upTo),
     };
   }
 

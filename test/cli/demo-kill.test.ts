@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Rng } from '../../src/nn/index.js';
 import { projectRoot } from '../helpers/fixtures.js';
 import { irlens, temporaryDir } from './helpers.js';
 
-const STAGES = ['world', 'base-model', 'ground-truth', 'curate', 'base-toxicity', 'rlhf'];
+const STAGES = ['world', 'base-model', 'ground-truth', 'curate', 'base-toxicity', 'rlhf', 'demonstrations', 'irl', 'evaluate', 'reuse', 'report'];
 const tsx = import.meta.resolve('tsx');
 
 /**
@@ -35,22 +36,81 @@ function runAndKill(out: string, ms: number, ready: () => boolean = () => true):
   });
 }
 
-test('the demo killed with SIGKILL at random moments finishes on rerun without redoing completed stages', { timeout: 300_000 }, async (t) => {
-  const out = join(temporaryDir(), 'demo');
-  const rng = new Rng('demo-kill');
-  // Each attempt resumes the last, so kills land while the process starts, while stages train,
-  // and between stages.
-  for (let attempt = 0; attempt < 4; attempt++) await runAndKill(out, 1200 + rng.int(2500));
+const logSize = (run: string) => (existsSync(join(run, 'run.log')) ? statSync(join(run, 'run.log')).size : 0);
 
-  const completedBefore = STAGES.filter((stage) => existsSync(join(out, stage, 'stage.json')));
-  t.diagnostic(`complete after the kills: ${completedBefore.join(', ') || 'none'}`);
-  const final = await irlens(['run', '--preset', 'demo-tiny', '--out', out], { timeoutMs: 240_000 });
-  assert.equal(final.code, 0, final.stderr);
-  for (const stage of STAGES) assert.ok(existsSync(join(out, stage, 'stage.json')), `${stage} finished`);
-  for (const stage of completedBefore) {
-    assert.match(final.stderr, new RegExp(`stage ${stage}: up to date, not run again`), `${stage} was complete before the last run`);
+/** Fields that say how a run went (wall clock, where it resumed), not what it computed: no two runs share them. */
+const HISTORY_KEYS = new Set(['time', 'seconds', 'durationMs', 'startedAt', 'finishedAt', 'tokens_per_second', 'ppo/tokens_per_s', 'resumedFromStep']);
+
+/** A JSON value without its history fields. */
+function withoutHistory(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutHistory);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !HISTORY_KEYS.has(key) && !key.startsWith('time/')).map(([key, v]) => [key, withoutHistory(v)]));
+}
+
+/** Every file of a finished run, relative path → content (JSON and JSONL without history fields, the run's own path as <run>); logs and the report, which print times, left out. */
+function runOutputs(run: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const text = (file: string) => readFileSync(file, 'utf8').replaceAll(run, '<run>');
+  for (const relative of readdirSync(run, { recursive: true, encoding: 'utf8' }).sort()) {
+    const file = join(run, relative);
+    if (relative.startsWith('.') || !statSync(file).isFile() || /(^|\/)(run\.log|report\.html|stage\.json|config\.yaml)$/.test(relative) || relative.startsWith('report/')) continue;
+    if (relative.endsWith('.jsonl')) out.set(relative, text(file).trim().split('\n').map((line) => JSON.stringify(withoutHistory(JSON.parse(line)))).join('\n'));
+    else if (relative.endsWith('.json')) out.set(relative, JSON.stringify(withoutHistory(JSON.parse(text(file)))));
+    else out.set(relative, createHash('sha256').update(readFileSync(file)).digest('hex'));
   }
-  const again = await irlens(['run', '--preset', 'demo-tiny', '--out', out], { timeoutMs: 120_000 });
+  return out;
+}
+
+/** Files a kill may not leave broken: every JSON file parses, every finished stage's outputs have the hashes stage.json records. */
+function assertNothingHalfWritten(run: string): void {
+  if (!existsSync(run)) return;
+  for (const relative of readdirSync(run, { recursive: true, encoding: 'utf8' })) {
+    const file = join(run, relative);
+    if (relative.endsWith('.json') && statSync(file).isFile()) assert.doesNotThrow(() => JSON.parse(readFileSync(file, 'utf8')), `${relative} is half-written`);
+  }
+  for (const stage of readdirSync(run)) {
+    const marker = join(run, stage, 'stage.json');
+    if (!existsSync(marker)) continue;
+    for (const output of (JSON.parse(readFileSync(marker, 'utf8')) as { outputs: { path: string; sha256: string }[] }).outputs) {
+      assert.equal(createHash('sha256').update(readFileSync(join(run, stage, output.path))).digest('hex'), output.sha256, `${stage}/${output.path} differs from what stage.json records`);
+    }
+  }
+}
+
+test('the demo killed 20 times or more, in every stage, at random moments ends with the outputs of an uninterrupted run, and no kill leaves a half-written file', { timeout: 600_000 }, async (t) => {
+  const whole = join(temporaryDir(), 'whole');
+  const killed = join(temporaryDir(), 'killed');
+  assert.equal((await irlens(['run', '--preset', 'demo-tiny', '--out', whole], { timeoutMs: 240_000 })).code, 0);
+  const rng = new Rng('demo-kill');
+  const reached: string[] = [];
+  const killsIn = new Map<string, number>();
+  const complete = () => STAGES.filter((name) => existsSync(join(killed, name, 'stage.json')));
+  // Each attempt resumes the last and is killed a random moment after it starts the first stage not
+  // yet complete (up to three times per stage, then the one after it), so kills land while stages
+  // train, write checkpoints and save models, and between stages, from the first to the last.
+  while (reached.length < 22 && complete().length < STAGES.length) {
+    const pending = STAGES.filter((name) => !complete().includes(name));
+    const target = pending.find((name) => (killsIn.get(name) ?? 0) < 3) ?? pending[0]!;
+    killsIn.set(target, (killsIn.get(target) ?? 0) + 1);
+    const logged = logSize(killed);
+    const started = () => logSize(killed) > logged && readFileSync(join(killed, 'run.log'), 'utf8').slice(logged).includes(`stage ${target}: running`);
+    await runAndKill(killed, rng.int(800), started);
+    assertNothingHalfWritten(killed);
+    reached.push(`${target}→${complete().length}`);
+  }
+  assert.ok(reached.length >= 20, `only ${reached.length} kills before the run completed`);
+  t.diagnostic(`${reached.length} kills (stage aimed at → stages complete after it): ${reached.join(' ')}`);
+  const final = await irlens(['run', '--preset', 'demo-tiny', '--out', killed], { timeoutMs: 240_000 });
+  assert.equal(final.code, 0, final.stderr);
+  const [expected, actual] = [runOutputs(whole), runOutputs(killed)];
+  assert.deepEqual([...actual.keys()], [...expected.keys()]);
+  for (const [file, content] of expected) {
+    const [want, got] = [content.split('\n'), (actual.get(file) ?? '').split('\n')];
+    const line = want.findIndex((w, i) => w !== got[i]);
+    assert.ok(line === -1 && want.length === got.length, `${file} differs from the uninterrupted run's at line ${line + 1} of ${want.length} (${got.length} after the kills): ${want[line]?.slice(0, 200)} vs ${got[line]?.slice(0, 200)}`);
+  }
+  const again = await irlens(['run', '--preset', 'demo-tiny', '--out', killed], { timeoutMs: 120_000 });
   assert.equal(again.code, 0, again.stderr);
   for (const stage of STAGES) assert.match(again.stderr, new RegExp(`stage ${stage}: up to date, not run again`));
 });

@@ -39,6 +39,14 @@ test('metrics.jsonl: records read back; a torn last line is skipped, and cut off
     [3, 2],
   ]);
 
+  // A stage of two trainings (steps 1-3, then 4-6): the first, resumed at its end, keeps the second's.
+  const two = new MetricsWriter(path);
+  for (const step of [4, 5]) two.write('rlhf', { reward: step }, step);
+  two.forStage('rlhf').discardAfter(3, 3);
+  two.forStage('rlhf').discardAfter(4, 6);
+  two.close();
+  assert.deepEqual(readMetrics(path, { stage: 'rlhf' }).map((r) => r.step), [1, 2, 3, 4]);
+
   writeFileSync(path, '{"stage":"a"}\nnot json\n{"stage":"b"}\n');
   assert.throws(() => readMetrics(path), (error: unknown) => error instanceof PipelineError && /metrics\.jsonl:2: /.test(error.message));
 });

@@ -242,7 +242,7 @@ function trainOnReward(ctx: StageContext<Settings>, run: ReuseRun): void {
     rng: ctx.rng.fork(`${reward.policy} seed ${seed}`),
     checkpointDir: join(ctx.checkpointDir, folderOf(reward.policy), `seed-${seed}`),
     signal: ctx.signal,
-    onResume: (step) => ctx.metrics.discardAfter(offset + step),
+    onResume: (step) => ctx.metrics.discardAfter(offset + step, offset + run.config.totalSteps),
     onMetrics: (metrics, step) => ctx.metrics.write({ policy: reward.policy, seed, ppo_step: step, ...metrics }, offset + step),
     onWarning: (message) => ctx.log.warn(`${reward.policy} seed ${seed}: ${message}`),
   });

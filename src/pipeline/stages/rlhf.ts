@@ -164,7 +164,7 @@ function trainExpert(ctx: StageContext<RlhfSettings>, loaded: LoadedPolicy, seed
     rng: ctx.rng.fork(`seed ${seed}`),
     checkpointDir: join(ctx.checkpointDir, `seed-${seed}`),
     signal: ctx.signal,
-    onResume: (step) => ctx.metrics.discardAfter(offset + step),
+    onResume: (step) => ctx.metrics.discardAfter(offset + step, offset + config.totalSteps),
     onMetrics: (metrics, step) => ctx.metrics.write({ seed, ppo_step: step, ...metrics }, offset + step),
     onSamples: (samples, step) => {
       for (const sample of samples.slice(0, 2)) ctx.log.info(`seed ${seed} step ${step}: ${JSON.stringify(sample.prompt.slice(-60))} → ${JSON.stringify(sample.response)} (reward ${sample.reward.toFixed(3)})`);
