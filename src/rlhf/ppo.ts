@@ -7,12 +7,12 @@
  * continue bit for bit: weights, optimizer, schedule, KL controller, reward scaling; the random
  * streams are forked from the run's generator by round, so they need no saving.
  */
-import { LrScheduler, NonFiniteGradientError, clipGradNorm, cosineAnnealing, type Rng } from '../nn/index.js';
+import { LrScheduler, cosineAnnealing, type Rng } from '../nn/index.js';
 import * as T from '../tensor/index.js';
 import type { Tokenizer } from '../text/index.js';
 import { firstNonFiniteParameter } from '../train/checkpoint.js';
 import type { CheckpointPlace } from '../train/errors.js';
-import { GroupedAdamW } from '../train/optimizer.js';
+import { GroupedAdamW, clipGradNormOrDiverge } from '../train/optimizer.js';
 import { generalizedAdvantageEstimate, whiten } from './advantages.js';
 import { plannedSteps, validatePpoConfig, type PpoConfig } from './config.js';
 import { KlCeilingError, PpoDivergedError, RlhfConfigError } from './errors.js';
@@ -226,13 +226,7 @@ class PpoRun {
       loss.backward();
       return stats;
     });
-    let gradNorm: number;
-    try {
-      gradNorm = clipGradNorm(this.optimizer.parameters.values(), config.maxGradNorm ?? Infinity);
-    } catch (error) {
-      if (error instanceof NonFiniteGradientError) throw this.diverged(step, 'the gradient norm', error.parameter === undefined ? 'gradients' : `${error.parameter}.grad`, error.totalNorm);
-      throw error;
-    }
+    const gradNorm = clipGradNormOrDiverge(this.optimizer.parameters.values(), config.maxGradNorm, (...found) => this.diverged(step, ...found));
     this.optimizer.step();
     this.optimizer.zeroGrad();
     this.scheduler.step();

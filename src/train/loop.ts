@@ -6,14 +6,14 @@
  * or killed run continue bit for bit where it left off.
  */
 import {
-  LrScheduler, NonFiniteGradientError, Rng, clipGradNorm, constant, linearWarmup, linearWarmupCosineDecay, linearWarmupLinearDecay,
+  LrScheduler, Rng, constant, linearWarmup, linearWarmupCosineDecay, linearWarmupLinearDecay,
   type LrSchedule, type Module, type RngState,
 } from '../nn/index.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { firstNonFiniteParameter, loadLatestTrainingCheckpoint, restoreWeights, saveTrainingCheckpoint, type SavedCheckpoint } from './checkpoint.js';
 import { TrainCheckpointError, TrainOptionsError, TrainingDivergedError, type CheckpointPlace } from './errors.js';
-import { GroupedAdamW } from './optimizer.js';
+import { GroupedAdamW, clipGradNormOrDiverge } from './optimizer.js';
 
 export type ScheduleName = 'cosine' | 'linear' | 'constant';
 
@@ -330,13 +330,7 @@ class TrainingRun {
       out.loss.backward();
       return { loss: value, tokens: out.tokens };
     });
-    let gradNorm: number;
-    try {
-      gradNorm = clipGradNorm(this.optimizer.parameters.values(), (this.plan.settings.maxGradNorm as number | null) ?? Infinity);
-    } catch (error) {
-      if (error instanceof NonFiniteGradientError) throw this.diverged(this.step + 1, 'the gradient norm', error.parameter === undefined ? 'gradients' : `${error.parameter}.grad`, error.totalNorm);
-      throw error;
-    }
+    const gradNorm = clipGradNormOrDiverge(this.optimizer.parameters.values(), this.plan.settings.maxGradNorm as number | null, (...found) => this.diverged(this.step + 1, ...found));
     this.optimizer.step();
     this.optimizer.zeroGrad();
     this.scheduler.step();
