@@ -15,6 +15,8 @@
  *   remove-old   delete the old version
  * A step that fails before the commit point undoes what was done (the old X is renamed back, the
  * temporary removed) and throws WriteFailedError naming X; a crash leaves what recovery expects.
+ * Files that grow a line at a time (run.log, metrics.jsonl) are appended to with appendToFile,
+ * which reports a failure the same way.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -31,11 +33,16 @@ export interface AtomicWriteFaults {
   afterStep?(step: AtomicWriteStep): void;
 }
 
-/** A folder being written: fill `dir`, then `commit()` it into place, or `discard()` it. */
+/** A folder being written: fill `dir`, then `commit()` it into place, or `abandon()` it. */
 export interface StagedFolder {
   readonly dir: string;
   commit(): void;
-  discard(): void;
+  /**
+   * Removes the unfinished folder after `error` stopped its filling, and returns the error to throw:
+   * a file-system error (a full disk ...) as a WriteFailedError naming the destination, not the
+   * hidden folder, and saying what is left there; any other error unchanged.
+   */
+  abandon(error: unknown): unknown;
 }
 
 /** What `recoverInterruptedWrites` did about one leftover of an interrupted write. */
@@ -88,8 +95,7 @@ export function writeFolderAtomic(folder: string, fill: (dir: string) => void, f
     faults?.beforeStep?.('write');
     fill(staged.dir);
   } catch (error) {
-    staged.discard();
-    throw failure(folder, existsSync(folder), error);
+    throw staged.abandon(error);
   }
   faults?.afterStep?.('write');
   staged.commit();
@@ -107,8 +113,11 @@ export function stageFolder(folder: string, faults?: AtomicWriteFaults): StagedF
   mkdirSync(dir);
   return {
     dir,
-    discard: () => rmSync(dir, { recursive: true, force: true }),
     commit: () => commitFolder(dir, folder, faults),
+    abandon: (error) => {
+      rmSync(dir, { recursive: true, force: true });
+      return failure(folder, existsSync(folder), error);
+    },
   };
 }
 
@@ -169,6 +178,19 @@ function failure(target: string, replacing: boolean, error: unknown, renamed = f
   if (error instanceof WriteFailedError) return new WriteFailedError(target, error.code, outcome, error);
   const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
   return typeof code === 'string' && typeof syscall === 'string' ? new WriteFailedError(target, code, outcome, error) : error;
+}
+
+/**
+ * Appends `text` to the file `path`, open as `fd` (run.log, metrics.jsonl: files that grow a line
+ * at a time and whose readers skip a torn last line). Writes every byte, or throws a
+ * WriteFailedError naming the file; the lines before stay as they were.
+ */
+export function appendToFile(fd: number, path: string, text: string): void {
+  try {
+    writeAll(fd, Buffer.from(text, 'utf8'));
+  } catch (error) {
+    throw failure(path, true, error);
+  }
 }
 
 function writeAll(fd: number, chunk: Uint8Array): void {

@@ -46,8 +46,8 @@ export class ConfigError extends Error {
 export type WriteOutcome = 'previous' | 'nothing' | 'new';
 
 const WRITE_HINTS: Record<string, string> = {
-  ENOSPC: 'free some disk space (or write somewhere else) and run again',
-  EDQUOT: 'free some of your disk quota (or write somewhere else) and run again',
+  ENOSPC: 'the disk is full: free some space on it (or write somewhere else) and run again',
+  EDQUOT: 'your disk quota is used up: free some of it (or write somewhere else) and run again',
   EACCES: 'check that you may write to that folder, or write somewhere else',
   EPERM: 'check that you may write to that folder, or write somewhere else',
   EROFS: 'the disk is read-only: write somewhere else',

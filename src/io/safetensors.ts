@@ -260,10 +260,5 @@ export function writeSafetensors(
   const headerBytes = Buffer.from(json, 'utf8');
   const lengthField = Buffer.alloc(8);
   lengthField.writeBigUInt64LE(BigInt(headerBytes.byteLength));
-  try {
-    writeFileAtomic(file, [lengthField, headerBytes, ...bodies]);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new CheckpointError(file, `cannot write the file (${code}); nothing was written`, 'check that the folder exists, is writable and has space');
-  }
+  writeFileAtomic(file, [lengthField, headerBytes, ...bodies]);
 }

@@ -4,11 +4,13 @@
  * and model selection on the validation split only (the parameters of the epoch with the lowest
  * validation loss are kept). Test data never enters here.
  */
-import { AdamW, Rng, clipGradNorm, type Module } from '../nn/index.js';
+import { AdamW, Rng, type Module } from '../nn/index.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
+import { TrainingDivergedError } from '../train/errors.js';
+import { clipGradNormOrDiverge } from '../train/optimizer.js';
 import type { RewardRows } from './demonstrations.js';
-import { IrlError, IrlOptionsError, TooFewDemonstrationsError } from './errors.js';
+import { IrlOptionsError, TooFewDemonstrationsError } from './errors.js';
 import { FeatureCache, LinearProbe } from './features.js';
 import { preferenceLoss, type Objective } from './objectives.js';
 import { liveScorer, type RewardModel, type RowScorer, type TrainingMode } from './reward-model.js';
@@ -66,15 +68,17 @@ export function fitByEpochs(task: FitTask, options: FitOptions): FitResult {
   checkFitOptions(options);
   const parameters = task.module.parameters().filter((p) => p.requiresGrad);
   const optimizer = new AdamW(parameters, { lr: options.learningRate, weightDecay: options.weightDecay ?? 0 });
-  const maxGradNorm = options.maxGradNorm === undefined ? 1 : options.maxGradNorm;
   const shuffle = new Rng(options.seed).fork('irl-shuffle');
+  const stepsPerEpoch = Math.ceil(task.trainSize / options.batchSize);
   const epochs: EpochRecord[] = [];
   let best: { epoch: number; loss: number; values: Float32Array[] } | null = null;
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     const began = performance.now();
-    const trainLoss = trainEpoch(task, optimizer, shuffle, options.batchSize, maxGradNorm);
+    const trainLoss = trainEpoch(task, optimizer, shuffle, options, (epoch - 1) * stepsPerEpoch);
     const seconds = (performance.now() - began) / 1000;
     const validationLoss = validate(task);
+    // NaN weights give a NaN validation loss (rather than a NaN loss at a next step that may never come): never keep them.
+    if (!Number.isFinite(validationLoss)) throw diverged(options, epoch * stepsPerEpoch, 'the validation loss', 'validationLoss', validationLoss);
     const record = { epoch, trainLoss, validationLoss, seconds };
     epochs.push(record);
     options.onEpoch?.(record);
@@ -84,22 +88,35 @@ export function fitByEpochs(task: FitTask, options: FitOptions): FitResult {
   return { epochs, bestEpoch: best!.epoch, bestValidationLoss: best!.loss };
 }
 
-/** One shuffled pass; returns the mean loss of its steps. Host reads: one per step (the loss). */
-function trainEpoch(task: FitTask, optimizer: AdamW, shuffle: Rng, batchSize: number, maxGradNorm: number | null): number {
+/** A value that turned NaN or infinite at `step`; reward-model training keeps no checkpoints to name. */
+function diverged(options: FitOptions, step: number, quantity: string, tensor: string, value: number): TrainingDivergedError {
+  return new TrainingDivergedError({
+    run: 'reward-model training', step, quantity, tensor, value, learningRate: options.learningRate, lastCheckpoint: null,
+    advice: 'Lower the learning rate or add an l2 penalty, and check the demonstrations for NaN.',
+  });
+}
+
+/**
+ * One shuffled pass; returns the mean loss of its steps, numbered on from `stepsBefore`. Host reads:
+ * one per step (the loss), where a NaN loss or gradient norm stops the run.
+ */
+function trainEpoch(task: FitTask, optimizer: AdamW, shuffle: Rng, options: FitOptions, stepsBefore: number): number {
+  const { batchSize, maxGradNorm = 1 } = options;
   const order = shuffle.shuffle(Array.from({ length: task.trainSize }, (_, i) => i));
   task.module.train();
   let total = 0;
   let steps = 0;
   for (let start = 0; start < order.length; start += batchSize) {
+    const step = stepsBefore + steps + 1;
     optimizer.zeroGrad();
     const loss = T.tidy(() => {
       const value = task.batchLoss(order.slice(start, start + batchSize));
       const number = value.item();
-      if (!Number.isFinite(number)) throw new IrlError(`the training loss became ${number} at step ${steps + 1}; lower the learning rate or add an l2 penalty`);
+      if (!Number.isFinite(number)) throw diverged(options, step, 'the training loss', 'loss', number);
       value.backward();
       return number;
     });
-    if (maxGradNorm !== null) clipGradNorm(optimizer.params, maxGradNorm);
+    clipGradNormOrDiverge(optimizer.params, maxGradNorm, (...found) => diverged(options, step, ...found));
     optimizer.step();
     total += loss;
     steps += 1;

@@ -51,4 +51,9 @@ export class NonFiniteGradientError extends NnError {
         'training has probably diverged. Lower the learning rate (or clip gradients harder), and check the loss and inputs for NaN.',
     );
   }
+
+  /** The first non-finite gradient, as '<parameter>.grad' ('gradients' when the sum alone overflowed). */
+  get gradient(): string {
+    return this.parameter === undefined ? 'gradients' : `${this.parameter}.grad`;
+  }
 }

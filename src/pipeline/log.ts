@@ -2,7 +2,8 @@
  * run.log: one timestamped, human-readable line per event, appended with a write per line so a
  * killed run keeps everything it logged. `onLine` lets the command line echo the lines.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { appendToFile } from '../io/atomic.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -39,7 +40,7 @@ export class RunLog implements Logger {
     const prefix = `${time.toISOString()}${tag}${stage === undefined ? '' : ` [${stage}]`} `;
     // Continuation lines are indented so every line of run.log still starts with a timestamp or spaces.
     const text = prefix + message.replace(/\r?\n/g, '\n' + ' '.repeat(prefix.length));
-    if (this.fd !== undefined) writeSync(this.fd, text + '\n');
+    if (this.fd !== undefined) appendToFile(this.fd, this.path, text + '\n');
     this.onLine?.({ time, level, stage, message, text });
   }
 

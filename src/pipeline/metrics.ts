@@ -3,8 +3,8 @@
  * write per line. A run killed mid-write leaves a torn last line: the reader skips it, and the
  * writer cuts it off before appending, so it never merges with the next record.
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { writeFileAtomic } from '../io/atomic.js';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync } from 'node:fs';
+import { appendToFile, writeFileAtomic } from '../io/atomic.js';
 import { PipelineError } from './errors.js';
 
 export type MetricValue = number | string | boolean | null | readonly number[];
@@ -68,7 +68,7 @@ export class MetricsWriter {
     if (step !== undefined) record.step = step;
     record.time = new Date().toISOString();
     Object.assign(record, values);
-    writeSync(this.fd, JSON.stringify(record) + '\n');
+    appendToFile(this.fd, this.path, JSON.stringify(record) + '\n');
   }
 
   /** Rewrites the file without the records `drop` selects (atomically). */

@@ -320,11 +320,15 @@ export async function runPipeline(stages: readonly Stage[], config: RunConfig, r
         };
         writeFileAtomic(join(workDir, MARKER_FILE), JSON.stringify(marker, null, 2) + '\n');
       } catch (error) {
-        staged.discard();
+        const cause = staged.abandon(error);
         const seconds = formatDuration(Date.now() - startedAt.getTime());
-        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        log.error(`stage ${stage.name}: ${signal.aborted ? 'stopped' : 'failed'} after ${seconds}: ${message}`);
-        throw new StageFailedError(stage.name, error);
+        const message = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+        try {
+          log.error(`stage ${stage.name}: ${signal.aborted ? 'stopped' : 'failed'} after ${seconds}: ${message}`);
+        } catch {
+          // On a full disk run.log cannot grow either; the error thrown below is the one to report.
+        }
+        throw new StageFailedError(stage.name, cause);
       }
       // The finished folder replaces the previous one only now; a kill before this point leaves
       // the previous completion (or none) in place and this attempt to be redone.

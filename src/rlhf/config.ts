@@ -125,7 +125,7 @@ export function validatePpoConfig(config: PpoConfig): void {
     if (!Number.isSafeInteger(config[key]) || config[key] < 1) fail(`${key} must be a whole number ≥ 1, got ${config[key]}`);
   }
   if (config.batchSize > config.numRollouts) fail(`batchSize (${config.batchSize}) cannot exceed numRollouts (${config.numRollouts}): a step needs that many rollouts`);
-  if (!(config.learningRate > 0)) fail(`learningRate must be > 0, got ${config.learningRate}`);
+  if (!(config.learningRate > 0 && config.learningRate < Infinity)) fail(`learningRate must be a finite number > 0, got ${config.learningRate}`);
   if (!(config.initKlCoef >= 0)) fail(`initKlCoef must be ≥ 0, got ${config.initKlCoef}`);
   if (config.klTarget !== null && !(config.klTarget > 0)) fail(`klTarget must be > 0 or null (a fixed coefficient), got ${config.klTarget}`);
   if (!(config.gamma >= 0 && config.gamma <= 1) || !(config.lam >= 0 && config.lam <= 1)) fail(`gamma and lam must be in [0, 1], got ${config.gamma} and ${config.lam}`);

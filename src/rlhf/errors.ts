@@ -1,8 +1,10 @@
 /**
  * Errors of RLHF that a caller can fix — arrays whose sizes do not match, a mask that is not a
- * right-padded 0/1 mask, a setting that cannot work, a run that diverged or drifted too far from
- * its reference — each saying what was wrong and what to do.
+ * right-padded 0/1 mask, a setting that cannot work, a run that drifted too far from its
+ * reference — each saying what was wrong and what to do. A run that diverged raises PpoDivergedError,
+ * a TrainingDivergedError like the other training loops'.
  */
+import { TrainingDivergedError, type Divergence } from '../train/errors.js';
 
 export class RlhfError extends Error {
   override name = 'RlhfError';
@@ -13,14 +15,14 @@ export class RlhfConfigError extends RlhfError {
   override name = 'RlhfConfigError';
 }
 
-/** A loss, gradient or reward became NaN or infinite; the last good checkpoint is kept. */
-export class PpoDivergedError extends RlhfError {
+/**
+ * A reward, loss, gradient or weight became NaN or infinite: the supervised loops' divergence
+ * (caught as TrainingDivergedError with them), with PPO's own advice. The last good checkpoint is kept.
+ */
+export class PpoDivergedError extends TrainingDivergedError {
   override name = 'PpoDivergedError';
-  constructor(readonly step: number, readonly tensor: string, readonly value: number, lastCheckpoint: string | null) {
-    super(
-      `PPO diverged at step ${step}: ${tensor} is ${value}. Lower the learning rate, clip gradients (max_grad_norm), ` +
-        'or check the reward for NaN.' + (lastCheckpoint ? ` The last good checkpoint is ${lastCheckpoint}.` : ''),
-    );
+  constructor(divergence: Omit<Divergence, 'run' | 'advice'>) {
+    super({ ...divergence, run: 'PPO', advice: 'Lower the learning rate, clip gradients (max_grad_norm), or check the reward for NaN.' });
   }
 }
 

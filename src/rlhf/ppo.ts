@@ -7,10 +7,12 @@
  * continue bit for bit: weights, optimizer, schedule, KL controller, reward scaling; the random
  * streams are forked from the run's generator by round, so they need no saving.
  */
-import { LrScheduler, NonFiniteGradientError, clipGradNorm, cosineAnnealing, type Rng } from '../nn/index.js';
+import { LrScheduler, cosineAnnealing, type Rng } from '../nn/index.js';
 import * as T from '../tensor/index.js';
 import type { Tokenizer } from '../text/index.js';
-import { GroupedAdamW } from '../train/optimizer.js';
+import { firstNonFiniteParameter } from '../train/checkpoint.js';
+import type { CheckpointPlace } from '../train/errors.js';
+import { GroupedAdamW, clipGradNormOrDiverge } from '../train/optimizer.js';
 import { generalizedAdvantageEstimate, whiten } from './advantages.js';
 import { plannedSteps, validatePpoConfig, type PpoConfig } from './config.js';
 import { KlCeilingError, PpoDivergedError, RlhfConfigError } from './errors.js';
@@ -89,7 +91,7 @@ class PpoRun {
   private readonly padTokenId: number;
   private readonly totalSteps: number;
   private state: Pick<PpoTrainerState, 'round' | 'step' | 'refStd'> = { round: 0, step: 0, refStd: null };
-  private lastCheckpoint: string | null = null;
+  private lastCheckpoint: CheckpointPlace | null = null;
   private last: PpoMetrics = {};
   private readonly passOrders = new Map<number, number[]>();
 
@@ -121,7 +123,7 @@ class PpoRun {
     const round = this.state.round;
     const { experience, metrics } = this.collect(round);
     if (config.klCeiling !== null && experience.stats.klPerSequence > config.klCeiling) {
-      throw new KlCeilingError(this.state.step, experience.stats.klPerSequence, config.klCeiling, this.lastCheckpoint);
+      throw new KlCeilingError(this.state.step, experience.stats.klPerSequence, config.klCeiling, this.lastCheckpoint?.dir ?? null);
     }
     this.warnOnCollapse(metrics['rollout/response_length']!);
     const stepMetrics = this.optimise(round, experience);
@@ -130,6 +132,9 @@ class PpoRun {
     }
     this.last = { ...metrics, ...stepMetrics };
     this.state.round += 1;
+    // Every round, not only those that save: the policy a finished run hands back is saved by its caller.
+    const bad = firstNonFiniteParameter(this.options.hydra.trainable);
+    if (bad) throw this.diverged(this.state.step, 'a weight', bad.name, bad.value);
     const finished = this.state.step >= this.totalSteps || this.state.round >= config.epochs;
     if (this.options.checkpointDir && (finished || this.state.round % config.checkpointEveryRounds === 0)) this.checkpoint();
   }
@@ -141,7 +146,8 @@ class PpoRun {
     const rollouts = this.rollouts(round);
     const generationSeconds = (performance.now() - began) / 1000;
     const raw = this.options.reward(rollouts);
-    this.checkFinite(raw, 'the reward');
+    const badReward = raw.find((r) => !Number.isFinite(r));
+    if (badReward !== undefined) throw this.diverged(this.state.step + 1, 'the reward', 'reward', badReward);
     const groundTruth = this.options.groundTruth?.(rollouts) ?? null;
     const shaped = clipAndScaleScores(Float32Array.from(raw), { scaleReward: config.scaleReward, cliprangeReward: config.cliprangeReward }, this.moments, this.state.refStd);
     this.state.refStd = shaped.refStd;
@@ -216,17 +222,11 @@ class PpoRun {
     const stats = T.tidy(() => {
       const { loss, stats } = minibatchLoss(hydra, rows, config, this.padTokenId);
       const lossValue = loss.item();
-      if (!Number.isFinite(lossValue)) throw new PpoDivergedError(step, 'the PPO loss', lossValue, this.lastCheckpoint);
+      if (!Number.isFinite(lossValue)) throw this.diverged(step, 'the loss', 'ppo/loss/total', lossValue);
       loss.backward();
       return stats;
     });
-    let gradNorm: number;
-    try {
-      gradNorm = clipGradNorm(this.optimizer.parameters.values(), config.maxGradNorm ?? Infinity);
-    } catch (error) {
-      if (error instanceof NonFiniteGradientError) throw new PpoDivergedError(step, `the gradient of ${error.parameter ?? 'a parameter'}`, error.totalNorm, this.lastCheckpoint);
-      throw error;
-    }
+    const gradNorm = clipGradNormOrDiverge(this.optimizer.parameters.values(), config.maxGradNorm, (...found) => this.diverged(step, ...found));
     this.optimizer.step();
     this.optimizer.zeroGrad();
     this.scheduler.step();
@@ -241,17 +241,18 @@ class PpoRun {
     }
   }
 
-  private checkFinite(values: readonly number[], what: string): void {
-    const bad = values.find((v) => !Number.isFinite(v));
-    if (bad !== undefined) throw new PpoDivergedError(this.state.step, what, bad, this.lastCheckpoint);
+  /** `step` is the one the value belongs to: the update that made it, or the one it was to feed. */
+  private diverged(step: number, quantity: string, tensor: string, value: number): PpoDivergedError {
+    return new PpoDivergedError({ step, quantity, tensor, value, learningRate: this.config.learningRate, lastCheckpoint: this.lastCheckpoint });
   }
 
   private checkpoint(): void {
-    this.lastCheckpoint = savePpoCheckpoint(this.options.checkpointDir!, {
+    const dir = savePpoCheckpoint(this.options.checkpointDir!, {
       model: this.options.hydra.trainable,
       optimizer: this.optimizer.stateDict(),
       trainer: { ...this.state, scheduler: this.scheduler.stateDict(), kl: this.kl.state(), moments: this.moments.state(), settings: settingsFingerprint(this.config) },
     });
+    this.lastCheckpoint = { step: this.state.step, dir };
   }
 
   /** Continues from the newest checkpoint, if any; returns its step, or null. */
@@ -264,7 +265,7 @@ class PpoRun {
     this.kl.restore(saved.trainer.kl);
     this.moments.restore(saved.trainer.moments);
     this.state = { round: saved.trainer.round, step: saved.trainer.step, refStd: saved.trainer.refStd };
-    this.lastCheckpoint = saved.dir;
+    this.lastCheckpoint = { step: saved.trainer.step, dir: saved.dir };
     return saved.trainer.step;
   }
 }

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { recoverInterruptedWrites, writeFileAtomic, writeFolderAtomic } from '../io/atomic.js';
 import { readSafetensors, writeSafetensors, type TensorMap, type TensorRecord } from '../io/index.js';
 import type { AdamParamState, Module } from '../nn/index.js';
+import { currentBackend } from '../tensor/index.js';
 import { TrainCheckpointError } from './errors.js';
 import type { NamedOptimizerState } from './optimizer.js';
 
@@ -58,6 +59,20 @@ function optimizerTensors(state: NamedOptimizerState): { tensors: [string, Tenso
     tensors.push([`exp_avg_sq.${name}`, { dtype: 'float32', shape: [s.expAvgSq.length], data: s.expAvgSq }]);
   }
   return { tensors, steps };
+}
+
+/**
+ * The first of the model's parameters that holds NaN or ±Inf, with its sum of squares (NaN or
+ * Infinity), or null. Loops call it before they save a checkpoint or finish, so that no saved
+ * model holds such values: one reduction per parameter, read on the host at that step boundary.
+ */
+export function firstNonFiniteParameter(model: Module): { name: string; value: number } | null {
+  const backend = currentBackend();
+  for (const [name, p] of model.namedParameters()) {
+    const sumOfSquares = backend.sumSquares(p.data);
+    if (!Number.isFinite(sumOfSquares)) return { name, value: sumOfSquares };
+  }
+  return null;
 }
 
 /**

@@ -18,23 +18,58 @@ export class TrainDataError extends TrainError {
   override name = 'TrainDataError';
 }
 
-/** The loss or the gradients became NaN or infinite: training diverged. Nothing was updated at this step. */
+/** Where a run's newest complete checkpoint is. */
+export interface CheckpointPlace {
+  step: number;
+  dir: string;
+}
+
+/** What turned NaN or infinite, where, and what the run had saved before it. */
+export interface Divergence {
+  /** The run, as its user knows it: 'causal-lm training', 'PPO', 'reward-model training'. */
+  run: string;
+  /** The step (1-based, as in the metrics) that produced the value. */
+  step: number;
+  /** The value's name: 'loss', a parameter's dotted name, a gradient ('<parameter>.grad'), 'reward'. */
+  tensor: string;
+  /** What it is, in words, for the message: 'the loss', 'the gradient norm', 'a weight'. */
+  quantity: string;
+  value: number;
+  /** The run's configured (peak) learning rate: the setting the advice asks to lower. */
+  learningRate: number;
+  /** The newest checkpoint saved before it (left as it was), or null when there is none. */
+  lastCheckpoint: CheckpointPlace | null;
+  /** What to try; defaults to advice for supervised training. */
+  advice?: string;
+}
+
+const SUPERVISED_ADVICE = 'Lower the learning rate (try a tenth of it), lengthen the warm-up or clip gradients harder, and check the data and the starting weights for NaN.';
+
+/**
+ * A loss, gradient, reward or weight became NaN or infinite: training diverged. Every loop finds
+ * it at a step boundary (in the values it reads anyway) and stops before saving anything from that
+ * step, so the last good checkpoint stays as it was.
+ */
 export class TrainingDivergedError extends TrainError {
   override name = 'TrainingDivergedError';
-  constructor(
-    /** The step (1-based, as in the metrics) whose loss or gradient was not finite. */
-    readonly step: number,
-    readonly quantity: 'loss' | 'gradient norm',
-    readonly value: number,
-    readonly learningRate: number,
-    lastCheckpoint?: { step: number; dir: string },
-  ) {
+  readonly run: string;
+  readonly step: number;
+  readonly tensor: string;
+  readonly value: number;
+  readonly lastCheckpoint: CheckpointPlace | null;
+
+  constructor(divergence: Divergence) {
+    const { run, step, tensor, quantity, value, learningRate, lastCheckpoint, advice = SUPERVISED_ADVICE } = divergence;
     super(
-      `training diverged at step ${step}: the ${quantity} is ${value} (learning rate ${learningRate.toPrecision(3)}). ` +
-        'Lower the learning rate (try a tenth of it), lengthen the warm-up or clip gradients harder, and check the data and ' +
-        'the starting weights for NaN.' +
-        (lastCheckpoint ? ` The last checkpoint, at step ${lastCheckpoint.step}, is in ${lastCheckpoint.dir}.` : ''),
+      `${quantity} is ${value} at step ${step} of ${run} (tensor '${tensor}'; learning rate ${learningRate.toPrecision(3)} at its peak): training diverged and ` +
+        `stopped without saving this step. ${advice}` +
+        (lastCheckpoint ? ` The last good checkpoint, from step ${lastCheckpoint.step}, is ${lastCheckpoint.dir}.` : ''),
     );
+    this.run = run;
+    this.step = step;
+    this.tensor = tensor;
+    this.value = value;
+    this.lastCheckpoint = lastCheckpoint;
   }
 }
 

@@ -7,7 +7,9 @@ export {
 } from './loop.js';
 export { blockBatch, fingerprint, packDocuments, splitHeldOut, type PackedBlocks } from './data.js';
 export {
-  loadLatestTrainingCheckpoint, restoreWeights, saveTrainingCheckpoint, type SavedCheckpoint,
+  firstNonFiniteParameter, loadLatestTrainingCheckpoint, restoreWeights, saveTrainingCheckpoint, type SavedCheckpoint,
 } from './checkpoint.js';
 export { GroupedAdamW, type AdamWSettings, type NamedOptimizerState } from './optimizer.js';
-export { TrainError, TrainOptionsError, TrainDataError, TrainingDivergedError, TrainCheckpointError } from './errors.js';
+export {
+  TrainError, TrainOptionsError, TrainDataError, TrainingDivergedError, TrainCheckpointError, type CheckpointPlace, type Divergence,
+} from './errors.js';

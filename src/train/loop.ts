@@ -6,14 +6,14 @@
  * or killed run continue bit for bit where it left off.
  */
 import {
-  LrScheduler, NonFiniteGradientError, Rng, clipGradNorm, constant, linearWarmup, linearWarmupCosineDecay, linearWarmupLinearDecay,
+  LrScheduler, Rng, constant, linearWarmup, linearWarmupCosineDecay, linearWarmupLinearDecay,
   type LrSchedule, type Module, type RngState,
 } from '../nn/index.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
-import { loadLatestTrainingCheckpoint, restoreWeights, saveTrainingCheckpoint, type SavedCheckpoint } from './checkpoint.js';
-import { TrainCheckpointError, TrainOptionsError, TrainingDivergedError } from './errors.js';
-import { GroupedAdamW } from './optimizer.js';
+import { firstNonFiniteParameter, loadLatestTrainingCheckpoint, restoreWeights, saveTrainingCheckpoint, type SavedCheckpoint } from './checkpoint.js';
+import { TrainCheckpointError, TrainOptionsError, TrainingDivergedError, type CheckpointPlace } from './errors.js';
+import { GroupedAdamW, clipGradNormOrDiverge } from './optimizer.js';
 
 export type ScheduleName = 'cosine' | 'linear' | 'constant';
 
@@ -221,7 +221,7 @@ class TrainingRun {
   private tokensSeen = 0;
   private position: DataPosition;
   private order: number[];
-  private lastCheckpoint: { step: number; dir: string } | undefined;
+  private lastCheckpoint: CheckpointPlace | null = null;
   private resumedFromStep: number | null = null;
 
   constructor(
@@ -316,24 +316,21 @@ class TrainingRun {
     return this.order.slice(start, start + this.options.batchSize);
   }
 
-  /** One update: loss, backward, clipping, AdamW, schedule. Nothing changes if the loss or gradients are not finite. */
+  /**
+   * One update: loss, backward, clipping, AdamW, schedule. Nothing changes if the loss or gradients
+   * are not finite; both are checked in values read anyway (the loss for the metrics, the norm for clipping).
+   */
   private update(indices: readonly number[]): TrainMetrics {
     const lr = this.optimizer.lr;
     const began = performance.now();
     const { loss, tokens } = T.tidy(() => {
       const out = this.task.batchLoss(indices);
       const value = out.loss.item();
-      if (!Number.isFinite(value)) throw new TrainingDivergedError(this.step + 1, 'loss', value, lr, this.lastCheckpoint);
+      if (!Number.isFinite(value)) throw this.diverged(this.step + 1, 'the loss', 'loss', value);
       out.loss.backward();
       return { loss: value, tokens: out.tokens };
     });
-    let gradNorm: number;
-    try {
-      gradNorm = clipGradNorm(this.optimizer.parameters.values(), (this.plan.settings.maxGradNorm as number | null) ?? Infinity);
-    } catch (error) {
-      if (error instanceof NonFiniteGradientError) throw new TrainingDivergedError(this.step + 1, 'gradient norm', error.totalNorm, lr, this.lastCheckpoint);
-      throw error;
-    }
+    const gradNorm = clipGradNormOrDiverge(this.optimizer.parameters.values(), this.plan.settings.maxGradNorm as number | null, (...found) => this.diverged(this.step + 1, ...found));
     this.optimizer.step();
     this.optimizer.zeroGrad();
     this.scheduler.step();
@@ -357,7 +354,18 @@ class TrainingRun {
     }
   }
 
+  private diverged(step: number, quantity: string, tensor: string, value: number): TrainingDivergedError {
+    return new TrainingDivergedError({ run: `${this.task.kind} training`, step, quantity, tensor, value, learningRate: this.options.learningRate, lastCheckpoint: this.lastCheckpoint });
+  }
+
+  /**
+   * Saves a checkpoint (with checkpointDir). It runs at the end of every run too, so its check that
+   * no weight is NaN or infinite (an update can make them so with a finite loss) also guards the
+   * trained model a caller saves.
+   */
   private checkpoint(): void {
+    const bad = firstNonFiniteParameter(this.model);
+    if (bad) throw this.diverged(this.step, 'a weight', bad.name, bad.value);
     if (!this.options.checkpointDir) return;
     const trainer: TrainerState = {
       settings: this.plan.settings, position: this.position, shuffleRng: this.shuffleRng.getState(),

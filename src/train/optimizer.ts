@@ -2,9 +2,10 @@
  * AdamW over a model's trainable parameters in two groups, as GPT-style training does: weight
  * matrices and embeddings (rank ≥ 2) decay, biases and norm gains (rank 1) do not. Both groups
  * share one learning rate, so a single LrScheduler drives them. Its state is keyed by parameter
- * name, so a checkpoint says which moments belong to which weight.
+ * name, so a checkpoint says which moments belong to which weight. Beside it, the gradient
+ * clipping every training loop shares, which stops a run whose gradients are NaN.
  */
-import { AdamW, type AdamParamState, type AdamStateDict, type Module } from '../nn/index.js';
+import { AdamW, NonFiniteGradientError, clipGradNorm, type AdamParamState, type AdamStateDict, type Module } from '../nn/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { TrainOptionsError } from './errors.js';
 
@@ -79,5 +80,18 @@ export class GroupedAdamW {
       const dict: AdamStateDict = { lr: state.lr, state: g.names.map((name) => state.params.get(name) ?? null) };
       g.optimizer.loadStateDict(dict);
     }
+  }
+}
+
+/**
+ * clipGradNorm (maxNorm null: measure only), with a NaN or infinite norm handed to `diverged` to
+ * become the run's own divergence error: the norm is read on the host anyway, so checking it is free.
+ */
+export function clipGradNormOrDiverge(params: Iterable<Tensor>, maxNorm: number | null, diverged: (quantity: string, tensor: string, value: number) => Error): number {
+  try {
+    return clipGradNorm(params, maxNorm ?? Infinity);
+  } catch (error) {
+    if (error instanceof NonFiniteGradientError) throw diverged('the gradient norm', error.gradient, error.totalNorm);
+    throw error;
   }
 }

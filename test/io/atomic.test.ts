@@ -73,7 +73,7 @@ function assertWriteFailed(run: () => void, path: string, outcome: WriteFailedEr
     assert.equal(error.outcome, outcome);
     assert.match(error.message, new RegExp(`^cannot write ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(ENOSPC: no space left on device, write\\)`));
     assert.match(error.message, outcome === 'previous' ? /the previous version was kept unchanged/ : /nothing was written there/);
-    assert.match(error.message, /free some disk space/);
+    assert.match(error.message, /the disk is full: free some space on it/);
     return true;
   });
 }

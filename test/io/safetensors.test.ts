@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CheckpointError } from '../../src/io/errors.js';
+import { CheckpointError, WriteFailedError } from '../../src/io/errors.js';
 import type { TensorMap, TensorRecord } from '../../src/io/record.js';
 import { MAX_HEADER_BYTES, readSafetensors, readSafetensorsHeader, writeSafetensors } from '../../src/io/safetensors.js';
 import { bytesOf, fixture, rawSafetensors, scratch } from './helpers.js';
@@ -204,11 +204,12 @@ describe('safetensors writing', () => {
     }
   });
 
-  it('reports a folder that does not exist as a CheckpointError', () => {
+  it('reports a folder that does not exist as a WriteFailedError naming the file, as every write does', () => {
     const { dir, cleanup } = scratch();
     try {
       const file = join(dir, 'missing', 'model.safetensors');
-      assertCheckpointError(() => writeSafetensors(file, sample()), file, /cannot write the file \(ENOENT\)/);
+      assert.throws(() => writeSafetensors(file, sample()), (error: unknown) =>
+        error instanceof WriteFailedError && error.path === file && error.code === 'ENOENT' && error.message.startsWith(`cannot write ${file} (ENOENT`));
     } finally {
       cleanup();
     }

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { auroc } from '../../src/eval/index.js';
 import { FeatureCache, IrlOptionsError, RewardModel, TooFewDemonstrationsError, trainReward, trainRewardSeeds, type Pooling, type RewardRows, type TrainRewardOptions } from '../../src/irl/index.js';
 import { Rng } from '../../src/nn/index.js';
+import { TrainingDivergedError } from '../../src/train/index.js';
 import { seededModel, tinyConfig } from '../helpers/tiny-gpt.js';
 import { markerSplits } from './marker-task.js';
 
@@ -74,6 +75,29 @@ describe('reward learning on a marker task', () => {
     assert.deepEqual(seen, [0, 1, 2]);
     assert.equal(results.length, 3);
     assert.throws(() => trainRewardSeeds(0, (seed) => newModel('mean', seed), options({}), () => {}), IrlOptionsError);
+  });
+
+  it('stops at the step whose loss is NaN, numbering steps across epochs, and names the tensor', () => {
+    const model = newModel('last', 4);
+    const stepsPerEpoch = Math.ceil(data.train.pairs.length / 8);
+    assert.throws(() => trainReward(model, options({ epochs: 3, onEpoch: (e) => e.epoch === 1 && model.head.weight.data.fill(NaN) })), (error: unknown) => {
+      assert.ok(error instanceof TrainingDivergedError);
+      assert.deepEqual([error.step, error.tensor, error.lastCheckpoint], [stepsPerEpoch + 1, 'loss', null]);
+      assert.match(error.message, new RegExp(`^the training loss is NaN at step ${stepsPerEpoch + 1} of reward-model training \\(tensor 'loss'; learning rate 0\\.0100 at its peak\\)`));
+      assert.match(error.message, /add an l2 penalty/);
+      return true;
+    });
+  });
+
+  it('an absurd learning rate whose one step leaves NaN weights stops the run rather than keeping them as the best epoch', () => {
+    // One epoch of one step: its loss is finite, and the NaN it leaves shows only in the validation loss.
+    const oneStep = options({ mode: { kind: 'probe' }, learningRate: 1e38, maxGradNorm: null, epochs: 1, batchSize: data.train.pairs.length });
+    assert.throws(() => trainReward(newModel('last', 5), oneStep), (error: unknown) => {
+      assert.ok(error instanceof TrainingDivergedError, String(error));
+      assert.deepEqual([error.step, error.tensor], [1, 'validationLoss']);
+      assert.match(error.message, /^the validation loss is (NaN|Infinity) at step 1 of reward-model training \(tensor 'validationLoss'; learning rate 1\.00e\+38 at its peak\)/);
+      return true;
+    });
   });
 
   it('refuses a split without pairs', () => {

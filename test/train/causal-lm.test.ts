@@ -3,11 +3,11 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  TrainCheckpointError, TrainDataError, TrainOptionsError, TrainingDivergedError, trainCausalLM,
-  type TrainCausalLMOptions, type TrainMetrics,
+  TrainCheckpointError, TrainDataError, TrainOptionsError, TrainingDivergedError, loadLatestTrainingCheckpoint, trainCausalLM,
+  type CheckpointPlace, type TrainCausalLMOptions, type TrainMetrics,
 } from '../../src/train/index.js';
 import { seededModel, tinyConfig } from '../helpers/tiny-gpt.js';
-import { gptTokenizer, sameBits, temporaryDir, weightsOf, withoutTiming } from './helpers.js';
+import { assertOnlyCheckpoint, gptTokenizer, sameBits, temporaryDir, weightsOf, withoutTiming } from './helpers.js';
 
 const tokenizer = gptTokenizer();
 const config = tinyConfig({ vocab_size: tokenizer.vocabSize });
@@ -105,21 +105,87 @@ describe('trainCausalLM', () => {
     );
   });
 
-  it('stops with a typed error naming the step and suggesting a lower learning rate when the loss turns NaN', () => {
+  it('stops with a typed error naming the step, the tensor and the learning rate when the loss turns NaN', () => {
     const poisoned = options();
     poisoned.model.namedParameters().find(([name]) => name.endsWith('embed_out.weight'))![1].data[7] = NaN;
-    assert.throws(
-      () => trainCausalLM(poisoned),
-      (error: unknown) => error instanceof TrainingDivergedError && error.step === 1 && error.quantity === 'loss' && /step 1/.test(error.message) && /Lower the learning rate/.test(error.message),
-    );
+    assert.throws(() => trainCausalLM(poisoned), (error: unknown) => {
+      assert.ok(error instanceof TrainingDivergedError);
+      assert.equal(error.step, 1);
+      assert.equal(error.tensor, 'loss');
+      assert.match(error.message, /^the loss is NaN at step 1 of causal-lm training \(tensor 'loss'; learning rate 0\.0100 at its peak\): training diverged/);
+      assert.match(error.message, /Lower the learning rate/);
+      assert.equal(error.lastCheckpoint, null);
+      return true;
+    });
+  });
 
+  describe('a parameter turned NaN mid-run (as a bad kernel or memory fault would)', () => {
+    const poison = (model: TrainCausalLMOptions['model']) => (model.namedParameters().find(([name]) => name.endsWith('.dense.weight'))![1].data[0] = NaN);
+
+    it('after a checkpoint: the next loss stops the run, and that checkpoint is kept as it was and resumes', () => {
+      const dir = temporaryDir();
+      const run = options({ maxSteps: 6, warmupSteps: 0, checkpointDir: dir, checkpointEvery: 1 });
+      let atStep3 = new Map<string, Float32Array>();
+      run.onProgress = (p) => {
+        if (p.step !== 3) return;
+        atStep3 = weightsOf(run.model);
+        poison(run.model);
+      };
+      assert.throws(() => trainCausalLM(run), (error: unknown) => {
+        assert.ok(error instanceof TrainingDivergedError);
+        assert.deepEqual([error.step, error.tensor, error.value], [4, 'loss', NaN]);
+        assert.match(error.message, /^the loss is NaN at step 4 of causal-lm training \(tensor 'loss'/);
+        assert.ok(error.message.endsWith(`The last good checkpoint, from step 3, is ${join(dir, 'step-00000003')}.`), error.message);
+        return true;
+      });
+      assertOnlyCheckpoint(dir, 3, atStep3);
+      const resumed = trainCausalLM(options({ maxSteps: 6, warmupSteps: 0, checkpointDir: dir, checkpointEvery: 1 }));
+      assert.equal(resumed.resumedFromStep, 3);
+      assert.ok(Number.isFinite(resumed.loss));
+    });
+
+    it('before a checkpoint: the weights are checked first, so no checkpoint holding NaN is written', () => {
+      const dir = temporaryDir();
+      const run = options({ maxSteps: 6, warmupSteps: 0, checkpointDir: dir, checkpointEvery: 1 });
+      let atStep2 = new Map<string, Float32Array>();
+      run.onMetrics = (m) => {
+        if (m.step === 2) atStep2 = weightsOf(run.model);
+        if (m.step === 3) poison(run.model);
+      };
+      assert.throws(() => trainCausalLM(run), (error: unknown) => {
+        assert.ok(error instanceof TrainingDivergedError);
+        assert.deepEqual([error.step, error.tensor], [3, 'gpt_neox.layers.0.attention.dense.weight']);
+        assert.match(error.message, /^a weight is NaN at step 3 of causal-lm training \(tensor 'gpt_neox\.layers\.0\.attention\.dense\.weight'/);
+        assert.equal(error.lastCheckpoint?.step, 2);
+        return true;
+      });
+      assertOnlyCheckpoint(dir, 2, atStep2);
+    });
+
+    it('without a checkpoint folder, the run still refuses to finish with NaN weights', () => {
+      const run = options({ maxSteps: 3, evalEvery: 0 });
+      run.onMetrics = (m) => m.step === 3 && poison(run.model);
+      assert.throws(() => trainCausalLM(run), (error: unknown) => error instanceof TrainingDivergedError && error.step === 3 && /^a weight is NaN/.test(error.message));
+    });
+  });
+
+  it('an absurd learning rate diverges after its warm-up begins, and the checkpoint before it is the only one left, with finite weights', () => {
     const dir = temporaryDir();
-    const huge = options({ learningRate: 1e38, warmupSteps: 0, maxGradNorm: null, checkpointDir: dir, checkpointEvery: 1 });
-    assert.throws(
-      () => trainCausalLM(huge),
-      (error: unknown) => error instanceof TrainingDivergedError && error.step > 1 && error.message.includes(join(dir, `step-${String(error.step - 1).padStart(8, '0')}`)),
-      'a huge learning rate diverges within a few steps; the message points at the last good checkpoint',
-    );
+    const huge = options({ learningRate: 1e38, warmupSteps: 3, maxGradNorm: null, checkpointDir: dir, checkpointEvery: 1 });
+    let lastGood: CheckpointPlace | null = null;
+    assert.throws(() => trainCausalLM(huge), (error: unknown) => {
+      assert.ok(error instanceof TrainingDivergedError, String(error));
+      assert.ok(error.step > 1, 'the warm-up begins at a learning rate of 0');
+      assert.match(error.message, new RegExp(`at step ${error.step} of causal-lm training \\(tensor '[^']+'; learning rate 1\\.00e\\+38 at its peak\\)`));
+      lastGood = error.lastCheckpoint;
+      assert.equal(lastGood?.step, error.step - 1);
+      assert.ok(error.message.includes(lastGood!.dir), 'the message points at the last good checkpoint');
+      return true;
+    });
+    const saved = loadLatestTrainingCheckpoint(dir)!;
+    assert.deepEqual({ step: saved.step, dir: saved.dir }, lastGood);
+    assert.equal(readdirSync(dir).length, 1);
+    for (const [name, record] of saved.weights) assert.ok((record.data as Float32Array).every(Number.isFinite), `${name} is finite`);
   });
 
   it('says what is wrong with unusable data and options', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../../src/nn/index.js';
-import { TrainDataError, trainSequenceClassifier, type TrainMetrics, type TrainSequenceClassifierOptions } from '../../src/train/index.js';
-import { robertaTokenizer, sameBits, temporaryDir, tinyRoberta, twoKindsOfText, weightsOf, withoutTiming } from './helpers.js';
+import { TrainDataError, TrainingDivergedError, trainSequenceClassifier, type TrainMetrics, type TrainSequenceClassifierOptions } from '../../src/train/index.js';
+import { assertOnlyCheckpoint, robertaTokenizer, sameBits, temporaryDir, tinyRoberta, twoKindsOfText, weightsOf, withoutTiming } from './helpers.js';
 
 const tokenizer = robertaTokenizer();
 const rows = twoKindsOfText(200, 5);
@@ -45,6 +45,27 @@ describe('trainSequenceClassifier', () => {
     assert.ok(sameBits(weightsOf(resumed.model), weightsOf(reference.model)));
     assert.deepEqual(seen.map(withoutTiming), straight.map(withoutTiming));
     assert.deepEqual(resumed.dropoutRng!.getState(), reference.dropoutRng!.getState());
+  });
+
+  it('stops at the step whose loss is NaN, naming it, and keeps the checkpoint before it as it was', () => {
+    const dir = temporaryDir();
+    const model = tinyRoberta(tokenizer, 1);
+    let atStep2 = new Map<string, Float32Array>();
+    const poisonAfterStep2 = (step: number) => {
+      if (step !== 2) return;
+      atStep2 = weightsOf(model);
+      model.namedParameters().find(([name]) => name === 'classifier.dense.weight')![1].data.fill(NaN);
+    };
+    assert.throws(() => trainSequenceClassifier({
+      model, tokenizer, rows: rows.slice(0, 48), batchSize: 8, maxSteps: 6, learningRate: 3e-3, seed: 2, checkpointDir: dir, checkpointEvery: 1,
+      onProgress: (p) => poisonAfterStep2(p.step),
+    }), (error: unknown) => {
+      assert.ok(error instanceof TrainingDivergedError);
+      assert.match(error.message, /^the loss is NaN at step 3 of sequence-classifier training \(tensor 'loss'; learning rate 0\.00300 at its peak\)/);
+      assert.equal(error.lastCheckpoint?.step, 2);
+      return true;
+    });
+    assertOnlyCheckpoint(dir, 2, atStep2);
   });
 
   it('says which row has a label the model does not know', () => {

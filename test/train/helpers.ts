@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -6,7 +7,7 @@ import { parseConfig, type RobertaConfig } from '../../src/io/index.js';
 import { RobertaForSequenceClassification } from '../../src/models/roberta.js';
 import { Rng, initWeights, type Module } from '../../src/nn/index.js';
 import { Tokenizer } from '../../src/text/index.js';
-import type { TrainMetrics } from '../../src/train/index.js';
+import { loadLatestTrainingCheckpoint, type TrainMetrics } from '../../src/train/index.js';
 import { fixture } from '../helpers/fixtures.js';
 
 /** A fresh temporary folder, removed after the test file. */
@@ -57,3 +58,15 @@ export function sameBits(a: Map<string, Float32Array>, b: Map<string, Float32Arr
 
 /** Metrics without the timing, which differs from run to run. */
 export const withoutTiming = ({ tokensPerSecond: _, ...rest }: TrainMetrics): Omit<TrainMetrics, 'tokensPerSecond'> => rest;
+
+/**
+ * Asserts that `dir` holds one checkpoint, of `step`, whose weights are `expected` bit for bit,
+ * and nothing else (no newer folder, no temporary): what a run that diverged after it must leave.
+ */
+export function assertOnlyCheckpoint(dir: string, step: number, expected: Map<string, Float32Array>): void {
+  const name = `step-${String(step).padStart(8, '0')}`;
+  assert.deepEqual(readdirSync(dir), [name]);
+  const saved = loadLatestTrainingCheckpoint(dir)!;
+  assert.equal(saved.step, step);
+  assert.ok(sameBits(new Map([...saved.weights].map(([key, record]) => [key, record.data as Float32Array])), expected), `the weights saved at step ${step} are unchanged`);
+}
