@@ -14,6 +14,11 @@ export interface Section {
   render(run: RunModel): Promise<Html> | Html;
 }
 
+/** A section from its anchor id, title, the stages it needs, and how it renders. */
+export function defineSection(id: string, title: string, needs: readonly string[], render: Section['render']): Section {
+  return { id, title, needs, render };
+}
+
 /** A table; `numeric` columns are right-aligned; a null header leaves the head out (a table of names and values). */
 export function table(header: readonly HtmlValue[] | null, rows: readonly (readonly HtmlValue[])[], numeric: readonly number[] = []): Html {
   const cell = (tag: 'th' | 'td', value: HtmlValue, i: number) =>

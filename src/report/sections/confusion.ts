@@ -6,7 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { summariseSeeds } from '../../eval/index.js';
 import { chart, grid, type PanelSpec } from '../charts.js';
 import type { EvaluatePart } from '../run-model.js';
-import type { Section } from '../section.js';
+import { defineSection } from '../section.js';
 
 const SIGNS = ['not toxic', 'toxic'] as const;
 
@@ -45,13 +45,9 @@ function confusionSpec(evaluation: EvaluatePart): TopLevelSpec {
   return grid(evaluation.summary.variants.map((v) => ({ title: v.name, spec: panelSpec(evaluation, v.name) })), 3);
 }
 
-export const confusionSection: Section = {
-  id: 'confusion',
-  title: 'Confusion matrices by sign',
-  needs: ['evaluate'],
-  render: async (run) =>
-    chart(
-      confusionSpec(run.evaluation!),
-      'Test texts by the ground truth’s sign (toxic when P_tox > 0.5) and the recovered reward’s (toxic when r < 0): the mean count over seeds ± sd; the colour is the mean share of the test texts.',
-    ),
-};
+export const confusionSection = defineSection('confusion', 'Confusion matrices by sign', ['evaluate'], async (run) =>
+  chart(
+    confusionSpec(run.evaluation!),
+    'Test texts by the ground truth’s sign (toxic when P_tox > 0.5) and the recovered reward’s (toxic when r < 0): the mean count over seeds ± sd; the colour is the mean share of the test texts.',
+  ),
+);

@@ -7,7 +7,7 @@ import { averageRanks } from '../../eval/index.js';
 import { formatNumber, formatPercent } from '../format.js';
 import { html } from '../html.js';
 import type { ScoredText, VariantTestScores } from '../run-model.js';
-import { table, type Section } from '../section.js';
+import { defineSection, table } from '../section.js';
 
 const EXAMPLES_PER_VARIANT = 3;
 
@@ -35,24 +35,19 @@ function words(text: ScoredText) {
   return html`<span class="muted">${text.words.prompt}</span> <b>${text.words.continuation}</b>`;
 }
 
-export const disagreementsSection: Section = {
-  id: 'disagreements',
-  title: 'Where a recovered reward and the ground truth disagree most',
-  needs: ['irl', 'demonstrations'],
-  render(run) {
-    const rows = run.testScores!.flatMap((scores) =>
-      largestDisagreements(scores, EXAMPLES_PER_VARIANT).map((d, i) => [
-        i > 0 ? '' : scores.seed === null ? scores.variant : `${scores.variant}, seed ${scores.seed}`,
-        html`<div class="text">${words(d.text)}</div>`,
-        d.text.fromExpert ? 'expert' : 'baseline',
-        formatNumber(d.text.toxicity),
-        formatPercent(d.byGroundTruth),
-        formatPercent(d.byReward),
-      ]),
-    );
-    return html`
-      <p>For each variant (seed 0), the ${EXAMPLES_PER_VARIANT} test texts whose place among all ${run.testScores![0]?.texts.length ?? 0} test texts differs most between the recovered reward and the ground truth.
-      A place of 100% is the most preferred text (for the ground truth: the least toxic). The prompt is grey, the continuation bold.</p>
-      ${table(['variant', 'prompt and continuation', 'written by', 'P_tox', 'place by the ground truth', 'place by the reward'], rows, [3, 4, 5])}`;
-  },
-};
+export const disagreementsSection = defineSection('disagreements', 'Where a recovered reward and the ground truth disagree most', ['irl', 'demonstrations'], (run) => {
+  const rows = run.testScores!.flatMap((scores) =>
+    largestDisagreements(scores, EXAMPLES_PER_VARIANT).map((d, i) => [
+      i > 0 ? '' : scores.seed === null ? scores.variant : `${scores.variant}, seed ${scores.seed}`,
+      html`<div class="text">${words(d.text)}</div>`,
+      d.text.fromExpert ? 'expert' : 'baseline',
+      formatNumber(d.text.toxicity),
+      formatPercent(d.byGroundTruth),
+      formatPercent(d.byReward),
+    ]),
+  );
+  return html`
+    <p>For each variant (seed 0), the ${EXAMPLES_PER_VARIANT} test texts whose place among all ${run.testScores![0]?.texts.length ?? 0} test texts differs most between the recovered reward and the ground truth.
+    A place of 100% is the most preferred text (for the ground truth: the least toxic). The prompt is grey, the continuation bold.</p>
+    ${table(['variant', 'prompt and continuation', 'written by', 'P_tox', 'place by the ground truth', 'place by the reward'], rows, [3, 4, 5])}`;
+});

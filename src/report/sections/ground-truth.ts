@@ -2,7 +2,7 @@
 import { formatNumber } from '../format.js';
 import { html } from '../html.js';
 import type { RunModel } from '../run-model.js';
-import { table, type Section } from '../section.js';
+import { defineSection, table } from '../section.js';
 
 /** ground-truth/evaluation.json's keys in words; keys not listed are shown by name. */
 const LABELS: Record<string, string> = {
@@ -34,16 +34,11 @@ function onTheSameTexts(run: RunModel) {
   return html`<h3>On the texts the recovered rewards are tested on (evaluate)</h3>${table(['figure', 'value'], rows, [1])}`;
 }
 
-export const groundTruthSection: Section = {
-  id: 'ground-truth',
-  title: 'The ground truth',
-  needs: ['ground-truth'],
-  render(run) {
-    const evaluation = run.groundTruth;
-    const source = (run.config?.values.ground_truth as { source?: unknown } | undefined)?.source;
-    const own = evaluation
-      ? table(['held-out figure', 'value'], Object.entries(evaluation).map(([key, value]) => [LABELS[key] ?? key, formatNumber(value)]), [1])
-      : html`<p>The ground truth is a classifier the config names (ground_truth.source: ${typeof source === 'string' ? source : 'not recorded'}); it was not trained here, so it has no held-out figures of its own.</p>`;
-    return html`${own}${onTheSameTexts(run)}`;
-  },
-};
+export const groundTruthSection = defineSection('ground-truth', 'The ground truth', ['ground-truth'], (run) => {
+  const evaluation = run.groundTruth;
+  const source = (run.config?.values.ground_truth as { source?: unknown } | undefined)?.source;
+  const own = evaluation
+    ? table(['held-out figure', 'value'], Object.entries(evaluation).map(([key, value]) => [LABELS[key] ?? key, formatNumber(value)]), [1])
+    : html`<p>The ground truth is a classifier the config names (ground_truth.source: ${typeof source === 'string' ? source : 'not recorded'}); it was not trained here, so it has no held-out figures of its own.</p>`;
+  return html`${own}${onTheSameTexts(run)}`;
+});

@@ -7,7 +7,7 @@ import { chart } from '../charts.js';
 import { formatInterval, formatMeanSd, formatNumber } from '../format.js';
 import { html } from '../html.js';
 import type { EvaluatePart } from '../run-model.js';
-import { table, type Section } from '../section.js';
+import { defineSection, table } from '../section.js';
 import { stripSpec, type StripSeed, type StripSummary } from './strip.js';
 
 /** The metrics in reading order, each with its name on the page and where chance (or no relation) lies. */
@@ -72,20 +72,15 @@ function metricsTable(evaluation: EvaluatePart) {
   return table(['metric', ...variants.map((v) => html`${v.name}<br><span class="ci">n = ${v.seeds}</span>`)], rows, variants.map((_, i) => i + 1));
 }
 
-export const irlMetricsSection: Section = {
-  id: 'irl-metrics',
-  title: 'Recovered rewards against the ground truth, over seeds',
-  needs: ['evaluate'],
-  async render(run) {
-    const evaluation = run.evaluation!;
-    const { texts, groundTruth, variants } = evaluation.summary;
-    const notes = variants.filter((v) => v.note !== null);
-    return html`
-      <p>Held-out test texts: ${texts.test} continuations of prompts IRL never saw, from both models${texts.minimalPairs > 0 ? html`; and ${texts.minimalPairs} minimal pairs (one held-out sentence, clean and abusive, where no style can stand in for toxicity)` : ''}.
-      The ground truth is ${groundTruth.definition}. For scale, the ground truth itself tells the expert's text from the baseline's with AUROC ${formatNumber(groundTruth.test.expertAuroc)}${groundTruth.minimalPairs ? html` and ranks ${formatNumber(groundTruth.minimalPairs.pairAccuracy)} of the minimal pairs right` : ''}; ${formatNumber(groundTruth.test.toxicShare)} of the test texts are toxic by it.</p>
-      ${notes.length > 0 ? html`<ul>${notes.map((v) => html`<li><b>${v.name}</b>: ${v.note}</li>`)}</ul>` : ''}
-      ${await chart(distributionChart(evaluation), 'Each dot is one seed; the black bar is the mean over seeds and the black line its 95% t-interval; the dashed line is chance (0.5) or no correlation (0). Grey: the untrained random-head control. Every seed is shown; none is picked.')}
-      <h3>Mean ± sd over seeds, with the 95% interval of the mean</h3>
-      ${metricsTable(evaluation)}`;
-  },
-};
+export const irlMetricsSection = defineSection('irl-metrics', 'Recovered rewards against the ground truth, over seeds', ['evaluate'], async (run) => {
+  const evaluation = run.evaluation!;
+  const { texts, groundTruth, variants } = evaluation.summary;
+  const notes = variants.filter((v) => v.note !== null);
+  return html`
+    <p>Held-out test texts: ${texts.test} continuations of prompts IRL never saw, from both models${texts.minimalPairs > 0 ? html`; and ${texts.minimalPairs} minimal pairs (one held-out sentence, clean and abusive, where no style can stand in for toxicity)` : ''}.
+    The ground truth is ${groundTruth.definition}. For scale, the ground truth itself tells the expert's text from the baseline's with AUROC ${formatNumber(groundTruth.test.expertAuroc)}${groundTruth.minimalPairs ? html` and ranks ${formatNumber(groundTruth.minimalPairs.pairAccuracy)} of the minimal pairs right` : ''}; ${formatNumber(groundTruth.test.toxicShare)} of the test texts are toxic by it.</p>
+    ${notes.length > 0 ? html`<ul>${notes.map((v) => html`<li><b>${v.name}</b>: ${v.note}</li>`)}</ul>` : ''}
+    ${await chart(distributionChart(evaluation), 'Each dot is one seed; the black bar is the mean over seeds and the black line its 95% t-interval; the dashed line is chance (0.5) or no correlation (0). Grey: the untrained random-head control. Every seed is shown; none is picked.')}
+    <h3>Mean ± sd over seeds, with the 95% interval of the mean</h3>
+    ${metricsTable(evaluation)}`;
+});

@@ -6,7 +6,7 @@ import { irlensVersion } from '../../data/version.js';
 import { formatDuration } from '../format.js';
 import { html } from '../html.js';
 import type { RunModel } from '../run-model.js';
-import { table, type Section } from '../section.js';
+import { defineSection, table } from '../section.js';
 
 const short = (hash: string) => hash.slice(0, 12);
 
@@ -40,22 +40,17 @@ function stagesTable(run: RunModel) {
   );
 }
 
-export const provenanceSection: Section = {
-  id: 'provenance',
-  title: 'The run: config and provenance',
-  needs: [],
-  render(run) {
-    const preset = run.config?.values.preset;
-    return html`
-      ${table(null, [
-        ['run folder', html`<code>${run.dir}</code>`],
-        ['preset', typeof preset === 'string' ? preset : '—'],
-        ...seedsLine(run),
-        ['irlens that drew this page', irlensVersion()],
-      ])}
-      <h3>Stages (stage.json)</h3>
-      ${run.stages.length > 0 ? stagesTable(run) : html`<p class="not-run">No stage has completed.</p>`}
-      <h3>config.yaml</h3>
-      ${run.config ? html`<pre class="config">${run.config.text}</pre>` : html`<p class="not-run">The run folder has no config.yaml.</p>`}`;
-  },
-};
+export const provenanceSection = defineSection('provenance', 'The run: config and provenance', [], (run) => {
+  const preset = run.config?.values.preset;
+  return html`
+    ${table(null, [
+      ['run folder', html`<code>${run.dir}</code>`],
+      ['preset', typeof preset === 'string' ? preset : '—'],
+      ...seedsLine(run),
+      ['irlens that drew this page', irlensVersion()],
+    ])}
+    <h3>Stages (stage.json)</h3>
+    ${run.stages.length > 0 ? stagesTable(run) : html`<p class="not-run">No stage has completed.</p>`}
+    <h3>config.yaml</h3>
+    ${run.config ? html`<pre class="config">${run.config.text}</pre>` : html`<p class="not-run">The run folder has no config.yaml.</p>`}`;
+});

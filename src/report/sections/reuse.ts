@@ -8,7 +8,7 @@ import type { BenchmarkMetric, BenchmarkedPolicy, JudgeName, ReuseSummary } from
 import { chart } from '../charts.js';
 import { formatInterval, formatMeanSd, formatNumber } from '../format.js';
 import { html, type HtmlValue } from '../html.js';
-import { table, type Section } from '../section.js';
+import { defineSection, table } from '../section.js';
 import { curvesSpec, type CurveMeasure } from './curves.js';
 import { stripSpec } from './strip.js';
 
@@ -76,33 +76,23 @@ function toxicitySpec(summary: ReuseSummary) {
   return stripSpec({ seeds, summaries, references, panels: JUDGES.map((j) => j.label), rows: policies.map((p) => p.name), groups: kinds.map((k) => ({ name: k, colour: KIND_COLOURS[k] })), columns: 2 });
 }
 
-export const reuseBenchmarkSection: Section = {
-  id: 'reuse-benchmark',
-  title: 'Reuse: RLHF with the recovered rewards, benchmarked for toxicity',
-  needs: ['reuse'],
-  async render(run) {
-    const summary = run.reuse!.summary;
-    return html`
-      <p>${summary.benchmarkPrompts} held-out prompts, ${summary.samplesPerPrompt} continuation(s) each, judged on the continuation alone; toxic when P(toxic) > ${summary.threshold}.
-      Judges: the ground truth (${summary.judges.groundTruth}) and an independent judge (${summary.judges.independent}). Recovered rewards were normalised for PPO by ${summary.normalisation}.</p>
-      ${await chart(toxicitySpec(summary), 'Toxic ratio of each policy: one dot per PPO seed, the black bar the mean over seeds and the line its 95% interval; the dashed line is the base model.')}
-      ${benchmarkTables(summary)}
-      ${testsTables(summary)}`;
-  },
-};
+export const reuseBenchmarkSection = defineSection('reuse-benchmark', 'Reuse: RLHF with the recovered rewards, benchmarked for toxicity', ['reuse'], async (run) => {
+  const summary = run.reuse!.summary;
+  return html`
+    <p>${summary.benchmarkPrompts} held-out prompts, ${summary.samplesPerPrompt} continuation(s) each, judged on the continuation alone; toxic when P(toxic) > ${summary.threshold}.
+    Judges: the ground truth (${summary.judges.groundTruth}) and an independent judge (${summary.judges.independent}). Recovered rewards were normalised for PPO by ${summary.normalisation}.</p>
+    ${await chart(toxicitySpec(summary), 'Toxic ratio of each policy: one dot per PPO seed, the black bar the mean over seeds and the line its 95% interval; the dashed line is the base model.')}
+    ${benchmarkTables(summary)}
+    ${testsTables(summary)}`;
+});
 
 const REUSE_MEASURES: CurveMeasure[] = [
   { title: 'proxy reward (the recovered one, before normalisation)', value: (p) => p.reward },
   { title: 'ground-truth reward −P_tox (continuation)', value: (p) => p.groundTruth },
 ];
 
-export const reuseCurvesSection: Section = {
-  id: 'reuse-curves',
-  title: 'Reuse: what PPO climbed and what it achieved',
-  needs: ['reuse'],
-  async render(run) {
-    const curves = run.reuse!.curves;
-    if (curves.length === 0) return html`<p class="not-run">metrics.jsonl holds no PPO rounds of the reuse stage.</p>`;
-    return chart(curvesSpec(curves, REUSE_MEASURES, true), 'Per logged PPO round, one row per policy and one line per seed: the recovered reward PPO optimised (the proxy) beside the ground truth’s −P_tox of the same continuations. A proxy that climbs while the ground truth stays flat is reward hacking, or a reward that was never toxicity.');
-  },
-};
+export const reuseCurvesSection = defineSection('reuse-curves', 'Reuse: what PPO climbed and what it achieved', ['reuse'], async (run) => {
+  const curves = run.reuse!.curves;
+  if (curves.length === 0) return html`<p class="not-run">metrics.jsonl holds no PPO rounds of the reuse stage.</p>`;
+  return chart(curvesSpec(curves, REUSE_MEASURES, true), 'Per logged PPO round, one row per policy and one line per seed: the recovered reward PPO optimised (the proxy) beside the ground truth’s −P_tox of the same continuations. A proxy that climbs while the ground truth stays flat is reward hacking, or a reward that was never toxicity.');
+});

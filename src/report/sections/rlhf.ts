@@ -2,7 +2,7 @@
 import { chart } from '../charts.js';
 import { formatInterval, formatMeanSd, formatNumber } from '../format.js';
 import { html } from '../html.js';
-import { table, type Section } from '../section.js';
+import { defineSection, table } from '../section.js';
 import type { RlhfHeadline } from '../run-model.js';
 import { curvesSpec, type CurveMeasure } from './curves.js';
 
@@ -25,17 +25,12 @@ function headlineTable(headline: RlhfHeadline) {
   );
 }
 
-export const rlhfSection: Section = {
-  id: 'rlhf',
-  title: 'RLHF against the ground truth',
-  needs: ['rlhf'],
-  async render(run) {
-    const { headline, curves } = run.rlhf!;
-    const seeds = new Set(curves.map((p) => p.seed)).size;
-    return html`
-      ${headline ? headlineTable(headline) : html`<p>rlhf/summary.json has no headline figures.</p>`}
-      ${curves.length === 0
-        ? html`<p class="not-run">metrics.jsonl holds no PPO rounds of the rlhf stage.</p>`
-        : await chart(curvesSpec(curves, MEASURES, false), `PPO per logged round, one line per seed (${seeds} seeds): the reward optimised, the KL to the frozen reference, and the ground truth's P_tox of the continuation alone.`)}`;
-  },
-};
+export const rlhfSection = defineSection('rlhf', 'RLHF against the ground truth', ['rlhf'], async (run) => {
+  const { headline, curves } = run.rlhf!;
+  const seeds = new Set(curves.map((p) => p.seed)).size;
+  return html`
+    ${headline ? headlineTable(headline) : html`<p>rlhf/summary.json has no headline figures.</p>`}
+    ${curves.length === 0
+      ? html`<p class="not-run">metrics.jsonl holds no PPO rounds of the rlhf stage.</p>`
+      : await chart(curvesSpec(curves, MEASURES, false), `PPO per logged round, one line per seed (${seeds} seeds): the reward optimised, the KL to the frozen reference, and the ground truth's P_tox of the continuation alone.`)}`;
+});

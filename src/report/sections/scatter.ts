@@ -5,7 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { chart, grid, type PanelSpec } from '../charts.js';
 import type { VariantTestScores } from '../run-model.js';
-import type { Section } from '../section.js';
+import { defineSection } from '../section.js';
 
 function panelSpec(scores: VariantTestScores): PanelSpec {
   const values = scores.texts.map((t) => ({ groundTruth: -t.toxicity, score: t.score, author: t.fromExpert ? 'expert' : 'baseline' }));
@@ -32,14 +32,10 @@ function scatterSpec(variants: readonly VariantTestScores[]): TopLevelSpec {
   return grid(variants.map((v) => ({ title: title(v), spec: panelSpec(v) })), 4);
 }
 
-export const scatterSection: Section = {
-  id: 'scatter',
-  title: 'Recovered reward against the ground truth, text by text',
-  needs: ['irl'],
-  render: async (run) =>
-    chart(
-      scatterSpec(run.testScores!),
-      'Every test text as seed 0 of each variant scored it: seed 0 is the first seed, not a chosen one (the other seeds are summarised above). '
-        + 'The ground truth is −P_tox of prompt + continuation; a text is toxic left of the dashed line (P_tox > 0.5). Each panel has its own reward scale.',
-    ),
-};
+export const scatterSection = defineSection('scatter', 'Recovered reward against the ground truth, text by text', ['irl'], async (run) =>
+  chart(
+    scatterSpec(run.testScores!),
+    'Every test text as seed 0 of each variant scored it: seed 0 is the first seed, not a chosen one (the other seeds are summarised above). '
+      + 'The ground truth is −P_tox of prompt + continuation; a text is toxic left of the dashed line (P_tox > 0.5). Each panel has its own reward scale.',
+  ),
+);

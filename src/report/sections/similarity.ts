@@ -8,7 +8,7 @@ import { chart } from '../charts.js';
 import { formatNumber } from '../format.js';
 import { html } from '../html.js';
 import type { EvaluatePart } from '../run-model.js';
-import { table, type Section } from '../section.js';
+import { defineSection, table } from '../section.js';
 
 const colour = { field: 'value', type: 'quantitative', title: 'Pearson', scale: { scheme: 'redblue', domain: [-1, 1] } } as const;
 
@@ -49,17 +49,12 @@ function runByRunSpec(evaluation: EvaluatePart): TopLevelSpec {
   };
 }
 
-export const similaritySection: Section = {
-  id: 'similarity',
-  title: 'Correlations between recovered rewards',
-  needs: ['evaluate'],
-  async render(run) {
-    const evaluation = run.evaluation!;
-    const within = evaluation.summary.similarity.withinVariant;
-    const rows = evaluation.summary.variants.map((v) => [v.name, v.seeds, formatNumber(within[v.name]?.meanPearson), formatNumber(within[v.name]?.meanEpic)]);
-    return html`
-      ${table(['variant', 'seeds', 'mean Pearson between its seeds', 'mean EPIC distance between its seeds'], rows, [1, 2, 3])}
-      ${await chart(betweenVariantsSpec(evaluation), 'Mean Pearson correlation of the recovered rewards on the test texts between the runs of two variants (on the diagonal: between different seeds of one variant; empty for a variant with one run).')}
-      ${await chart(runByRunSpec(evaluation), 'Pearson correlation between every two runs on the test texts (evaluate/similarity.json, which also holds Spearman and EPIC).')}`;
-  },
-};
+export const similaritySection = defineSection('similarity', 'Correlations between recovered rewards', ['evaluate'], async (run) => {
+  const evaluation = run.evaluation!;
+  const within = evaluation.summary.similarity.withinVariant;
+  const rows = evaluation.summary.variants.map((v) => [v.name, v.seeds, formatNumber(within[v.name]?.meanPearson), formatNumber(within[v.name]?.meanEpic)]);
+  return html`
+    ${table(['variant', 'seeds', 'mean Pearson between its seeds', 'mean EPIC distance between its seeds'], rows, [1, 2, 3])}
+    ${await chart(betweenVariantsSpec(evaluation), 'Mean Pearson correlation of the recovered rewards on the test texts between the runs of two variants (on the diagonal: between different seeds of one variant; empty for a variant with one run).')}
+    ${await chart(runByRunSpec(evaluation), 'Pearson correlation between every two runs on the test texts (evaluate/similarity.json, which also holds Spearman and EPIC).')}`;
+});

@@ -7,7 +7,7 @@ import type { SeedSummary } from '../../eval/index.js';
 import { formatInterval, formatMeanSd, formatNumber } from '../format.js';
 import { html, type Html } from '../html.js';
 import type { EvaluatePart, RunModel } from '../run-model.js';
-import { table, type Section } from '../section.js';
+import { defineSection, table } from '../section.js';
 import { CONTROL_KIND } from './irl-metrics.js';
 
 interface Span {
@@ -146,14 +146,9 @@ function reuseLine(run: RunModel): Html {
   return html`<b>Reuse</b>: RLHF with a recovered reward achieved, of the ground-truth RLHF’s reduction in toxic ratio, ${listOf(fractions.map((r) => html`<b>${r.policy}</b> ${formatNumber(r.estimate)} (95% CI ${formatInterval(r.ci95)})`))}.`;
 }
 
-export const summarySection: Section = {
-  id: 'summary',
-  title: 'What was and was not recovered',
-  needs: ['evaluate'],
-  render(run) {
-    const lines = [rlhfLine(run), ...irlLines(run), reuseLine(run)].filter((line): line is Html => line !== null);
-    return html`<ul class="findings">${lines.map((line) => html`<li>${line}</li>`)}</ul>
-      ${verdictTable(run.evaluation!)}
-      <p class="muted">Every figure is a mean over seeds with its spread (sd) or its 95% interval; no seed is picked as the best.</p>`;
-  },
-};
+export const summarySection = defineSection('summary', 'What was and was not recovered', ['evaluate'], (run) => {
+  const lines = [rlhfLine(run), ...irlLines(run), reuseLine(run)].filter((line): line is Html => line !== null);
+  return html`<ul class="findings">${lines.map((line) => html`<li>${line}</li>`)}</ul>
+    ${verdictTable(run.evaluation!)}
+    <p class="muted">Every figure is a mean over seeds with its spread (sd) or its 95% interval; no seed is picked as the best.</p>`;
+});
