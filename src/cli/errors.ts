@@ -1,23 +1,11 @@
 /**
  * How the command line ends: exit 0 when the command worked, 1 for a problem the user can fix
- * (a bad path, a corrupt checkpoint, a misspelt config key: the typed errors of the layers below,
- * printed as one `irlens: <message>` line), 2 for anything else (a bug: printed with its stack),
- * and 130 when the user stopped it with Ctrl-C.
+ * (a UserError: a bad path, a corrupt checkpoint, a misspelt config key, printed as one
+ * `irlens: <message>` line), 2 for anything else (a bug: printed with its stack), and 130 when the
+ * user stopped it with Ctrl-C.
  */
-import { CheckpointError, ConfigError, HubError, WriteFailedError } from '../io/index.js';
-import { DataError } from '../data/errors.js';
-import { GenerationError } from '../models/generation.js';
-import { ModelInputError } from '../models/errors.js';
-import { NonFiniteGradientError, StateDictError } from '../nn/errors.js';
-import { ConfigValidationError, PipelineError, StageFailedError } from '../pipeline/errors.js';
-import { RewardError } from '../reward/reward.js';
-import { NativeBackendUnavailableError } from '../tensor/errors.js';
-import { TokenizerError } from '../text/errors.js';
-import { TrainError } from '../train/errors.js';
-import { RlhfError } from '../rlhf/errors.js';
-import { IrlError } from '../irl/errors.js';
-import { MetricInputError } from '../eval/errors.js';
-import { ReportError } from '../report/errors.js';
+import { UserError } from '../errors.js';
+import { StageFailedError } from '../pipeline/errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
@@ -26,37 +14,8 @@ export const EXIT_INTERNAL_ERROR = 2;
 export const EXIT_INTERRUPTED = 130;
 
 /** A problem with how a command was called that commander's own checks cannot see. */
-export class CliError extends Error {
+export class CliError extends UserError {
   override name = 'CliError';
-}
-
-/** Error classes a user can cause; other layers add theirs with `registerUserError`. */
-const USER_ERRORS: Array<abstract new (...args: never[]) => Error> = [
-  CliError,
-  CheckpointError,
-  ConfigError,
-  HubError,
-  DataError,
-  RewardError,
-  TokenizerError,
-  GenerationError,
-  ModelInputError,
-  StateDictError,
-  NonFiniteGradientError,
-  ConfigValidationError,
-  PipelineError,
-  TrainError,
-  RlhfError,
-  NativeBackendUnavailableError,
-  WriteFailedError,
-  IrlError,
-  MetricInputError,
-  ReportError,
-];
-
-/** Marks a further error class (e.g. a layer's own) as one a user causes and can fix. */
-export function registerUserError(errorClass: abstract new (...args: never[]) => Error): void {
-  if (!USER_ERRORS.includes(errorClass)) USER_ERRORS.push(errorClass);
 }
 
 const isAbort = (error: unknown): boolean =>
@@ -68,7 +27,7 @@ export type ErrorKind = 'user' | 'internal' | 'interrupted';
 export function classifyError(error: unknown, interrupted = false): ErrorKind {
   if (isAbort(error) || (interrupted && error instanceof StageFailedError)) return 'interrupted';
   if (error instanceof StageFailedError) return classifyError(error.cause, interrupted);
-  if (error instanceof Error && USER_ERRORS.some((errorClass) => error instanceof errorClass)) return 'user';
+  if (error instanceof UserError) return 'user';
   return 'internal';
 }
 

@@ -2,6 +2,7 @@
  * Errors the data layer raises for problems a user can fix. Each one names the file (and the row
  * or line when there is one), says what is wrong, and says what to do about it.
  */
+import { UserError } from '../errors.js';
 
 /** Where in a file a problem is: the 1-based data row (header excluded) and/or the 1-based line. */
 export interface DataLocation {
@@ -9,7 +10,7 @@ export interface DataLocation {
   line?: number;
 }
 
-export class DataError extends Error {
+export class DataError extends UserError {
   override name = 'DataError';
   readonly file: string | undefined;
   readonly row: number | undefined;

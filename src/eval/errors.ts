@@ -1,4 +1,5 @@
 /** Misuse of a metric that the caller can fix: vectors of different lengths, no values, NaN. */
-export class MetricInputError extends Error {
+import { UserError } from '../errors.js';
+export class MetricInputError extends UserError {
   override name = 'MetricInputError';
 }

@@ -2,7 +2,8 @@
  * Errors the io layer raises for files a user can fix. Each message names the file, says what is
  * wrong with it and what to do about it.
  */
-export class CheckpointError extends Error {
+import { UserError } from '../errors.js';
+export class CheckpointError extends UserError {
   override name = 'CheckpointError';
   constructor(
     readonly file: string,
@@ -32,7 +33,7 @@ export class UnsafePickleError extends CheckpointError {
 }
 
 /** A config.json that is unreadable, malformed or asks for something irlens does not implement. */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   override name = 'ConfigError';
   constructor(
     readonly file: string,
@@ -54,7 +55,7 @@ const WRITE_HINTS: Record<string, string> = {
 };
 
 /** Writing an output failed (a full disk, no permission ...); says what is left at the path and what to do. */
-export class WriteFailedError extends Error {
+export class WriteFailedError extends UserError {
   override name = 'WriteFailedError';
   constructor(
     readonly path: string,

@@ -3,6 +3,7 @@
  * as the user wrote it (and the revision or file where it matters), says what went wrong and what
  * to do about it.
  */
+import { UserError } from '../errors.js';
 
 /** The kinds of hub repo irlens reads. */
 export type RepoType = 'model' | 'dataset';
@@ -18,7 +19,7 @@ export const repoNoun = (repoType: RepoType): string => REPO_WORDS[repoType].nou
 /** The way around the hub for this kind of repo, as a hint ("pass the path of a local ..."). */
 export const localAlternative = (repoType: RepoType): string => REPO_WORDS[repoType].local;
 
-export class HubError extends Error {
+export class HubError extends UserError {
   override name = 'HubError';
   constructor(
     /** The repo as the user wrote it, e.g. `EleutherAI/pythia-70m` or `jaredjoss/jigsaw-long-2000@main`. */

@@ -2,7 +2,8 @@
  * The errors a user of irl/ can cause. Each message says what was wrong and what to do; callers
  * can catch IrlError for all of them or the subclass for one.
  */
-export class IrlError extends Error {
+import { UserError } from '../errors.js';
+export class IrlError extends UserError {
   override name = 'IrlError';
 }
 

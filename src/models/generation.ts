@@ -28,6 +28,7 @@ import type { Tensor } from '../tensor/index.js';
 import { Rng } from '../nn/index.js';
 import type { CausalLMInputs } from './causal-lm.js';
 import { KVCache } from './kv-cache.js';
+import { UserError } from '../errors.js';
 
 /** What generation needs of a model: a causal-LM forward that accepts a KV cache. */
 export interface GenerationModel {
@@ -89,7 +90,7 @@ export interface GenerationResult {
 }
 
 /** Generation options or prompts a caller can fix; the message says what was wrong and what to do. */
-export class GenerationError extends Error {
+export class GenerationError extends UserError {
   override name = 'GenerationError';
 }
 

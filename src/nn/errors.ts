@@ -1,4 +1,5 @@
 import { formatShape } from '../tensor/errors.js';
+import { UserError } from '../errors.js';
 
 /** Misuse of the nn layer that a caller can fix: a bad seed, probability or hyperparameter. */
 export class NnError extends Error {
@@ -18,7 +19,7 @@ function listNames(names: readonly string[], limit = 10): string {
 }
 
 /** A state dict that does not fit the module it was loaded into. Nothing was copied. */
-export class StateDictError extends NnError {
+export class StateDictError extends UserError {
   override name = 'StateDictError';
   constructor(
     readonly missingKeys: readonly string[],
@@ -40,7 +41,7 @@ export class StateDictError extends NnError {
 }
 
 /** The gradients hold NaN or ±Inf, so no sensible update can be made from them. */
-export class NonFiniteGradientError extends NnError {
+export class NonFiniteGradientError extends UserError {
   override name = 'NonFiniteGradientError';
   constructor(
     readonly totalNorm: number,

@@ -2,6 +2,7 @@
  * Errors the pipeline raises for things a user can fix: a bad config, a run folder that another
  * irlens is using, a stage that failed. Each message says what was wrong and what to do.
  */
+import { UserError } from '../errors.js';
 
 /** Where a config value came from: a position in a YAML file, a --set override, or a preset. */
 export type ConfigOrigin =
@@ -36,7 +37,7 @@ export interface ConfigIssue {
 }
 
 /** A config that cannot be used; `issues` lists every problem found, in file order. */
-export class ConfigValidationError extends Error {
+export class ConfigValidationError extends UserError {
   override name = 'ConfigValidationError';
   constructor(readonly issues: readonly ConfigIssue[]) {
     super(
@@ -48,7 +49,7 @@ export class ConfigValidationError extends Error {
 }
 
 /** A misuse of the pipeline API or a run folder in a state the pipeline cannot work with. */
-export class PipelineError extends Error {
+export class PipelineError extends UserError {
   override name = 'PipelineError';
 }
 

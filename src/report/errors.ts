@@ -2,8 +2,9 @@
  * Errors a user can cause when asking for a report: pointing at a folder that is not an irlens
  * run, or at a run whose files were damaged. Each message says what was wrong and what to do.
  */
+import { UserError } from '../errors.js';
 
-export class ReportError extends Error {
+export class ReportError extends UserError {
   override name = 'ReportError';
 }
 

@@ -4,6 +4,7 @@
  * the scores were made. Ground-truth classifiers, lexicons and the reward models IRL recovers
  * all plug into RLHF and evaluation through it.
  */
+import { UserError } from '../errors.js';
 export interface RewardScores {
   scores: number[];
   /** How the scores were made: the reward's kind and settings, for manifests and reports. */
@@ -16,6 +17,6 @@ export interface RewardFunction {
 }
 
 /** A reward was asked for something it cannot do (unknown label, empty batch of mismatched inputs). */
-export class RewardError extends Error {
+export class RewardError extends UserError {
   override name = 'RewardError';
 }

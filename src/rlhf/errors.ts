@@ -5,8 +5,9 @@
  * a TrainingDivergedError like the other training loops'.
  */
 import { TrainingDivergedError, type Divergence } from '../train/errors.js';
+import { UserError } from '../errors.js';
 
-export class RlhfError extends Error {
+export class RlhfError extends UserError {
   override name = 'RlhfError';
 }
 

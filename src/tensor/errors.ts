@@ -1,4 +1,5 @@
 /** Errors the tensor layer raises for misuse a caller can fix. */
+import { UserError } from '../errors.js';
 export class TensorError extends Error {
   override name = 'TensorError';
 }
@@ -15,7 +16,7 @@ export class ShapeError extends TensorError {
  * IRLENS_BACKEND=native asked for the C++ kernels but the addon is not built or does not load: a
  * problem with the machine's set-up, which the message says how to fix, not a bug in irlens.
  */
-export class NativeBackendUnavailableError extends TensorError {
+export class NativeBackendUnavailableError extends UserError {
   override name = 'NativeBackendUnavailableError';
   constructor(readonly reason: string) {
     super(

@@ -1,5 +1,6 @@
 /** Errors the text layer raises for problems a caller can fix. */
-export class TokenizerError extends Error {
+import { UserError } from '../errors.js';
+export class TokenizerError extends UserError {
   override name = 'TokenizerError';
 }
 

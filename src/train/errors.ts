@@ -3,8 +3,9 @@
  * run that diverged, a checkpoint folder that belongs to a different run. Each says what was
  * wrong and what to do.
  */
+import { UserError } from '../errors.js';
 
-export class TrainError extends Error {
+export class TrainError extends UserError {
   override name = 'TrainError';
 }
 
