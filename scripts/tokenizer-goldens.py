@@ -99,7 +99,7 @@ def generated_string(rng: random.Random) -> str:
 # Cases written out by hand, ahead of the generated ones: the shapes the issue names.
 HAND_WRITTEN = ["", " ", "   ", "\n", "a ", "a  ", "a   \n", " a", "  a", "a  b", "a\t\t", "\ufeff",
                 "\ufeffhello", "hello\ufeff", "a\ufeff b", "a \ufeff", "\u200d", "a\u200db", "a \u200d",
-                "👨‍👩‍👧", "x\x85", "x \x85 y", "x\x85\n", "x \x85", "\x85 x", "x\ufeff ", "x \ufeff\n", "\n\ufeff", "x\xa0\xa0", "don't", "DON'T", "it's", "<|endoftext|>",
+                "👨‍👩‍👧", " \ufeffa", "a \x85b", "x\x85", "x \x85 y", "x\x85\n", "x \x85", "\x85 x", "x\ufeff ", "x \ufeff\n", "\n\ufeff", "x\xa0\xa0", "don't", "DON'T", "it's", "<|endoftext|>",
                 " <|endoftext|> ", "a<|endoftext|>b", "\u3000a\u3000", "a\u2028b", "e\u0301 \u0301"]
 
 
