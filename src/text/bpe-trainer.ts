@@ -18,9 +18,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { TokenizerError } from './errors.js';
+import { GPT2_PRETOKENIZE_REGEX } from './pretokenize-regex.js';
 
-/** The regex of GPT-2's ByteLevel pre-tokenizer (use_regex: true). */
-export const GPT2_PRETOKENIZE_REGEX = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 export const END_OF_TEXT = '<|endoftext|>';
 export const PADDING = '<|padding|>';

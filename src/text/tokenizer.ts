@@ -6,7 +6,8 @@
  * its encodings on our fixtures (byte-level BPE as in GPT-2, GPT-NeoX/Pythia and RoBERTa; also
  * SentencePiece-style BPE, Unigram and WordPiece). This module adds what irlens needs around it:
  * loading and checking files with clear errors, the special tokens named in
- * tokenizer_config.json, truncation, padding and batching.
+ * tokenizer_config.json, truncation, padding and batching; and it swaps the library's ByteLevel
+ * regex for one that splits where Rust's does (pretokenize-regex.ts).
  *
  * Only single texts are encoded (no sentence pairs).
  */
@@ -16,6 +17,7 @@ import { Tokenizer as LibraryTokenizer } from '@huggingface/tokenizers';
 import { TokenizerFileError, TokenizerOptionsError, UnsupportedTokenizerError } from './errors.js';
 import { checkTokenizerJson, parseTokenizerSettings, readJsonFile, type TokenizerSettings } from './files.js';
 import { padRows, truncateIds, type BatchEncoding, type Side } from './batch.js';
+import { useRustPretokenizeRegex } from './pretokenize-regex.js';
 
 export type { BatchEncoding, FlatBatch, Side } from './batch.js';
 export { flattenBatch } from './batch.js';
@@ -94,6 +96,7 @@ export class Tokenizer {
     } catch (error) {
       throw new UnsupportedTokenizerError(source, 'tokenizer', `the tokenizer library could not build it: ${(error as Error).message}`);
     }
+    useRustPretokenizeRegex(this.library.pre_tokenizer);
 
     this.modelMaxLength = this.settings.modelMaxLength;
     this.bosTokenId = this.namedTokenId('bos_token', this.settings.bosToken, configSource);
