@@ -7,9 +7,9 @@
  * (use_cache, transformers_version, ...) are ignored.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { ConfigError } from './errors.js';
+import { insideFolder } from './inside-folder.js';
 
 export const SUPPORTED_MODEL_TYPES = ['gpt_neox', 'roberta', 'llama'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
@@ -357,9 +357,9 @@ export function parseConfig(json: unknown, file = 'config.json'): ModelConfig {
   }
 }
 
-/** Path of config.json given either the file itself or the checkpoint folder holding it. */
+/** Path of config.json given either the file itself or the checkpoint folder holding it (which it must be inside). */
 function configPath(path: string): string {
-  return path.endsWith('.json') ? path : join(path, 'config.json');
+  return path.endsWith('.json') ? path : insideFolder(path, 'config.json', { file: path, entry: 'config.json' });
 }
 
 /** Reads a checkpoint folder's config.json (or the given .json file). */
