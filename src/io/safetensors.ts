@@ -138,6 +138,8 @@ function withFile<T>(file: string, use: (fd: number) => T): T {
     throw new CheckpointError(file, `cannot open the file (${code ?? (error as Error).message})`, 'check the path and its permissions');
   }
   try {
+    // Opening a folder succeeds; reading it would fail with a raw EISDIR.
+    if (!fstatSync(fd).isFile()) throw new CheckpointError(file, 'is not a regular file (a folder?)', 'pass the path of a .safetensors file');
     return use(fd);
   } finally {
     closeSync(fd);

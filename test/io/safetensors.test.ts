@@ -319,6 +319,12 @@ describe('safetensors hostile and corrupt files', () => {
     );
   });
 
+  it('refuses a folder with a CheckpointError (found by fuzzing: a raw EISDIR)', () => {
+    const folder = fixture('gpt-neox-tiny');
+    assertCheckpointError(() => readSafetensors(folder), folder, /is not a regular file/);
+    assertCheckpointError(() => readSafetensorsHeader(folder), folder, /is not a regular file/);
+  });
+
   it('refuses a file that does not exist', () => {
     const file = fixture('gpt-neox-tiny', 'no-such.safetensors');
     assertCheckpointError(() => readSafetensors(file), file, /cannot open the file \(ENOENT\)/);
