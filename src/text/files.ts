@@ -3,6 +3,7 @@
  * tokenizer_config.json (which tokens are pad/eos/bos, the model's maximum length, decode options).
  */
 import { readFileSync } from 'node:fs';
+import { previewJson } from '../io/preview.js';
 import { TokenizerFileError, UnsupportedTokenizerError } from './errors.js';
 
 /** The parts of tokenizer_config.json irlens uses, with special tokens reduced to their text. */
@@ -113,7 +114,7 @@ const CHILDREN: Record<string, string> = {
 function checkComponent(file: string, section: keyof typeof SUPPORTED, path: string, config: unknown): void {
   if (config === null || config === undefined) return;
   if (!isRecord(config) || typeof config.type !== 'string') {
-    throw new UnsupportedTokenizerError(file, path, `expected an object with a "type" field, got ${JSON.stringify(config)?.slice(0, 80)}`);
+    throw new UnsupportedTokenizerError(file, path, `expected an object with a "type" field, got ${previewJson(config)}`);
   }
   const allowed = SUPPORTED[section];
   if (!allowed.includes(config.type)) {

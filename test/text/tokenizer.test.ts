@@ -319,6 +319,12 @@ describe('errors a user can cause', () => {
     assert.throws(() => Tokenizer.fromJson({ version: '1.0' }), /no "model" object/);
   });
 
+  it('names a component nested 100,000 deep in a short message (found by fuzzing: it overflowed the stack)', () => {
+    const deep = JSON.parse('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)) as unknown;
+    assert.throws(() => Tokenizer.fromJson(minimal({ normalizer: deep })), (e: unknown) =>
+      e instanceof UnsupportedTokenizerError && /expected an object with a "type" field, got \{"a":\{"a":.{60,}…$/.test(e.message));
+  });
+
   it('names a special token the vocabulary lacks', () => {
     assert.throws(
       () => Tokenizer.fromJson(minimal({}), { pad_token: '<pad>' }),
