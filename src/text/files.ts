@@ -111,6 +111,20 @@ const CHILDREN: Record<string, string> = {
   decoder: 'decoders',
 };
 
+const isTokenAndId = (value: unknown) => Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && Number.isSafeInteger(value[1]);
+const isTemplateItem = (value: unknown) =>
+  isRecord(value) && ((isRecord(value.SpecialToken) && typeof value.SpecialToken.id === 'string') || (isRecord(value.Sequence) && typeof value.Sequence.id === 'string'));
+
+/** The fields a post-processor needs; the tokenizer library does not check them and fails with a TypeError on first use. */
+function checkPostProcessorFields(file: string, path: string, config: Record<string, unknown>): void {
+  if ((config.type === 'RobertaProcessing' || config.type === 'BertProcessing') && !(isTokenAndId(config.sep) && isTokenAndId(config.cls))) {
+    throw new UnsupportedTokenizerError(file, path, `${config.type} needs "sep" and "cls" as [token, id] pairs, got sep ${previewJson(config.sep)} and cls ${previewJson(config.cls)}`);
+  }
+  if (config.type === 'TemplateProcessing' && !(Array.isArray(config.single) && config.single.every(isTemplateItem))) {
+    throw new UnsupportedTokenizerError(file, path, `TemplateProcessing needs "single": a list of {"SpecialToken": {"id": ...}} and {"Sequence": {"id": "A"}} items, got ${previewJson(config.single)}`);
+  }
+}
+
 function checkComponent(file: string, section: keyof typeof SUPPORTED, path: string, config: unknown): void {
   if (config === null || config === undefined) return;
   if (!isRecord(config) || typeof config.type !== 'string') {
@@ -122,6 +136,7 @@ function checkComponent(file: string, section: keyof typeof SUPPORTED, path: str
       file, path, `type "${config.type}" is not supported (supported: ${allowed.join(', ')})`,
     );
   }
+  if (section === 'post_processor') checkPostProcessorFields(file, path, config);
   if (config.type === 'Sequence') {
     const key = CHILDREN[section];
     const children = key === undefined ? undefined : config[key];

@@ -325,6 +325,18 @@ describe('errors a user can cause', () => {
       e instanceof UnsupportedTokenizerError && /expected an object with a "type" field, got \{"a":\{"a":.{60,}…$/.test(e.message));
   });
 
+  it('names a post-processor without its fields (found by fuzzing: a TypeError at load)', () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ type: 'RobertaProcessing' }, /RobertaProcessing needs "sep" and "cls" as \[token, id\] pairs, got sep undefined/],
+      [{ type: 'BertProcessing', sep: ['a', 0], cls: 'a' }, /BertProcessing needs "sep" and "cls"/],
+      [{ type: 'TemplateProcessing' }, /TemplateProcessing needs "single"/],
+      [{ type: 'Sequence', processors: [{ type: 'TemplateProcessing', single: [{ Sequence: {} }] }] }, /post_processor.processors\[0\]: TemplateProcessing needs "single"/],
+    ];
+    for (const [postProcessor, problem] of cases) {
+      assert.throws(() => Tokenizer.fromJson(minimal({ post_processor: postProcessor })), (e: unknown) => e instanceof UnsupportedTokenizerError && problem.test(e.message));
+    }
+  });
+
   it('names a special token the vocabulary lacks', () => {
     assert.throws(
       () => Tokenizer.fromJson(minimal({}), { pad_token: '<pad>' }),
