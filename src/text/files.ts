@@ -168,8 +168,38 @@ export function checkTokenizerJson(raw: unknown, file: string): Record<string, u
   for (const section of ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder'] as const) {
     checkComponent(file, section, section, raw[section]);
   }
+  checkVocabulary(file, model);
   if (raw.added_tokens !== undefined && !Array.isArray(raw.added_tokens)) {
     throw new TokenizerFileError(file, '"added_tokens" is not a list');
   }
+  (raw.added_tokens as unknown[] | undefined)?.forEach((token, i) => {
+    if (!isRecord(token) || !isTokenId(token.id) || typeof token.content !== 'string') {
+      throw new TokenizerFileError(file, `"added_tokens"[${i}] is ${previewJson(token)}; expected {"id": a non-negative integer, "content": a string, ...}`);
+    }
+  });
   return raw;
+}
+
+const isTokenId = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/**
+ * The model's vocabulary: token → id for BPE and WordPiece, [piece, score] pairs for Unigram. The
+ * tokenizer library takes any values, and a string or fractional id would come out of encode.
+ */
+function checkVocabulary(file: string, model: Record<string, unknown>): void {
+  const { vocab } = model;
+  // A model without a type is read as Unigram when its vocabulary is a list, as the library does.
+  if (model.type === 'Unigram' || (model.type === undefined && Array.isArray(vocab))) {
+    if (!Array.isArray(vocab)) throw new TokenizerFileError(file, `the Unigram model's "vocab" is ${previewJson(vocab)}; expected a list of [piece, score] pairs`);
+    vocab.forEach((entry, i) => {
+      if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string' || typeof entry[1] !== 'number' || !Number.isFinite(entry[1])) {
+        throw new TokenizerFileError(file, `the Unigram model's "vocab"[${i}] is ${previewJson(entry)}; expected a [piece, score] pair`);
+      }
+    });
+    return;
+  }
+  if (!isRecord(vocab)) throw new TokenizerFileError(file, `the model's "vocab" is ${previewJson(vocab)}; expected an object mapping tokens to ids`);
+  for (const [token, id] of Object.entries(vocab)) {
+    if (!isTokenId(id)) throw new TokenizerFileError(file, `the model's "vocab" gives the token ${previewJson(token)} the id ${previewJson(id)}; ids are non-negative integers`);
+  }
 }

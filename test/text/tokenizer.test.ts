@@ -337,6 +337,19 @@ describe('errors a user can cause', () => {
     }
   });
 
+  it('names vocabulary ids and added tokens that are not ids (found by fuzzing: encode returned them)', () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ model: { type: 'BPE', vocab: { a: 'x' }, merges: [] } }, /"vocab" gives the token "a" the id "x"; ids are non-negative integers/],
+      [{ model: { type: 'WordPiece', vocab: { a: 0.5 }, unk_token: 'a' } }, /the id 0.5/],
+      [{ model: { type: 'BPE', vocab: ['a'], merges: [] } }, /"vocab" is \["a"\]; expected an object mapping tokens to ids/],
+      [{ model: { type: 'Unigram', vocab: [['a', 'x']] } }, /Unigram model's "vocab"\[0\] is \["a","x"\]; expected a \[piece, score\] pair/],
+      [{ added_tokens: [{ id: -1, content: 'a' }] }, /"added_tokens"\[0\] is \{"id":-1,"content":"a"\}/],
+    ];
+    for (const [override, problem] of cases) {
+      assert.throws(() => Tokenizer.fromJson(minimal(override)), (e: unknown) => e instanceof TokenizerFileError && problem.test(e.message));
+    }
+  });
+
   it('names a special token the vocabulary lacks', () => {
     assert.throws(
       () => Tokenizer.fromJson(minimal({}), { pad_token: '<pad>' }),
