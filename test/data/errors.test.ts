@@ -96,6 +96,26 @@ describe('data errors', () => {
     await assert.rejects(loadFile(write('corrupt.parquet', corrupt)), ParquetReadError);
   });
 
+  it('a Parquet page that sends the decoder into an endless loop is stopped (found by fuzzing: it hung)', async () => {
+    // One row of one column, whose V2 page header lacks repetition_levels_byte_length (its field
+    // id is moved to 7) and whose levels start with a 0 byte: hyparquet then reads offset NaN for ever.
+    const hanging = Buffer.from(
+      '504152311506150e15125c15021500150215001504250000000001051001000000611504192c4804726f6f74150200150c25021804746578742500001602191c191c' +
+        '26081c150c19150019180474657874150216021638163c26083c360028016118016100191c15061500150200000016381602363c002809687970617271756574191c1c0000006600000050415231',
+      'hex',
+    );
+    const started = Date.now();
+    await assert.rejects(loadFile(write('hanging.parquet', hanging)), (error: unknown) => {
+      assert.ok(error instanceof ParquetReadError);
+      assert.match(error.message, /hanging\.parquet: rows 1–1 could not be read \(decoding did not finish within 1\.0 s and was stopped/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 10_000);
+    // The next file gets a fresh decoder.
+    const good = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'text', data: ['a', 'b'] }, { name: 'label', data: [0, 1], type: 'INT32' }] }));
+    assert.equal((await loadFile(write('after.parquet', good))).rows.length, 2);
+  });
+
   it('a label that cannot be read, bad JSON, and bad options', async () => {
     const labels = write('labels.csv', 'text,label\na,1\nb,maybe\n');
     await assert.rejects(loadFile(labels), (error: unknown) => {
