@@ -116,6 +116,23 @@ describe('data errors', () => {
     assert.equal((await loadFile(write('after.parquet', good))).rows.length, 2);
   });
 
+  it('a label or an id nested 5,000 deep is refused, not a stack overflow (found by fuzzing)', async () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    await assert.rejects(loadFile(write('deep-label.jsonl', `{"text": "a", "label": ${deep}}\n`)), (error: unknown) => {
+      assert.ok(error instanceof LabelValueError);
+      assert.match(error.message, /the label column "label" holds \[{80}…, which is not 0\/1/);
+      return true;
+    });
+    await assert.rejects(loadFile(write('deep-label.jsonl', `{"text": "a", "label": ${deep}}\n`), { positiveValues: ['1'] }), LabelValueError);
+    const rtp = (filename: string) => `{"filename": ${filename}, "prompt": {"text": "a", "toxicity": 0.9}, "continuation": {"text": "b", "toxicity": 0.1}}\n`;
+    await assert.rejects(loadFile(write('deep-id.jsonl', rtp(deep))), (error: unknown) => {
+      assert.ok(error instanceof DataError);
+      assert.match(error.message, /the id column "filename" holds a list, \[{80}…, not an id/);
+      return true;
+    });
+    assert.equal((await loadFile(write('id.jsonl', rtp('"a.txt"')))).rows[0]!.id, 'a.txt#-');
+  });
+
   it('a label that cannot be read, bad JSON, and bad options', async () => {
     const labels = write('labels.csv', 'text,label\na,1\nb,maybe\n');
     await assert.rejects(loadFile(labels), (error: unknown) => {
