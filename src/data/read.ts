@@ -293,13 +293,15 @@ const parquetFix = 'check that the file was downloaded completely and is Parquet
 async function openParquet(file: string, fileBytes: number): Promise<RecordSource> {
   if (isGzipped(file)) throw new ParquetReadError(file, 'gzip-compressed Parquet files are not read', 'gunzip the file first (Parquet compresses its pages itself)');
   let metadata: FileMetaData;
+  let columns: string[];
   try {
     // The footer is read here, the row groups one at a time in a worker thread (parquet-decode.ts).
     metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
+    // A footer whose schema counts more children than it lists fails here, with a TypeError.
+    columns = parquetSchema(metadata).children.map((child) => child.element.name);
   } catch (error) {
     throw new ParquetReadError(file, `this is not a readable Parquet file (${(error as Error).message})`, parquetFix);
   }
-  const columns = parquetSchema(metadata).children.map((child) => child.element.name);
   async function* records(): AsyncGenerator<SourceRecord> {
     let rowStart = 0;
     for (const group of metadata.row_groups) {

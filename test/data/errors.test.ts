@@ -94,6 +94,10 @@ describe('data errors', () => {
     const corrupt = good.slice();
     corrupt.fill(0xff, 4, 40); // the first column chunk's pages
     await assert.rejects(loadFile(write('corrupt.parquet', corrupt)), ParquetReadError);
+    // Found by fuzzing: a footer whose root claims more columns than it lists failed with a raw TypeError.
+    const oneColumn = Buffer.from(parquetWriteBuffer({ columnData: [{ name: 'text', data: ['a'], type: 'STRING' }] })).toString('hex');
+    const twoClaimed = Buffer.from(oneColumn.replace('04726f6f74150200', '04726f6f74150400'), 'hex'); // "root", num_children 1 → 2
+    await assert.rejects(loadFile(write('children.parquet', twoClaimed)), /children\.parquet: this is not a readable Parquet file/);
   });
 
   it('a Parquet page that sends the decoder into an endless loop is stopped (found by fuzzing: it hung)', async () => {
