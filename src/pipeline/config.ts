@@ -124,7 +124,16 @@ export function parseConfigYaml(text: string, file: string): ConfigLayer {
       });
     }
   };
-  const value: unknown = doc.contents === null ? {} : doc.toJS({ maxAliasCount: 1000 });
+  let value: unknown;
+  try {
+    value = doc.contents === null ? {} : doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    // The yaml library refuses aliases that would expand past maxAliasCount values (a "billion laughs" file).
+    const origin = position(0);
+    throw new ConfigValidationError([
+      { kind: 'syntax', path: '', origin, message: `${where(origin)}: the YAML cannot be read into values (${firstLine((error as Error).message)}); write the values out instead of repeating aliases` },
+    ]);
+  }
   if (!isPlainObject(value)) {
     const origin = position(doc.contents?.range?.[0] ?? 0);
     throw new ConfigValidationError([

@@ -104,6 +104,13 @@ describe('config', () => {
     assert.match(list.message, /config\.yaml:1:1: a config must be a mapping/);
   });
 
+  test('aliases that multiply (a "billion laughs" file) are refused with a position (found by fuzzing: a raw ReferenceError)', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i <= 4; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    const laughs = issuesOf(() => resolveConfig({ schema, text: `${lines.join('\n')}\nseed: *a4\n`, file: 'config.yaml' }));
+    assert.match(laughs.message, /^config\.yaml:1:1: the YAML cannot be read into values \(Excessive alias count.*\); write the values out/);
+  });
+
   test('presets, then the file, then --set overrides, with type coercion and the same validation', () => {
     const registry = new PresetRegistry();
     registry.register({ name: 'small', description: 'a small base', config: { seed: 3, rlhf: { model: 'tiny', steps: 10, kl: { adaptive: false } } } });
