@@ -71,6 +71,15 @@ export interface ConfigLayer {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * Keys from a config file or a --set are data: '__proto__' is a key like any other (and then an
+ * unknown one), never the object's prototype, so that `--set __proto__.x=1` cannot reach Object.prototype.
+ */
+const ownValue = (object: Record<string, unknown>, key: string): unknown => (Object.hasOwn(object, key) ? object[key] : undefined);
+const setOwn = (object: Record<string, unknown>, key: string, value: unknown): void => {
+  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+};
+
 /** Every key path of a plain value gets the same origin (presets have no positions). */
 function layerFromObject(value: Record<string, unknown>, origin: ConfigOrigin): ConfigLayer {
   const origins = new Map<string, PathOrigins>();
@@ -213,12 +222,11 @@ export function overridesLayer(overrides: readonly string[], schema: ObjectSchem
     }
     let target = layer.value;
     for (let i = 0; i < path.length - 1; i++) {
-      const next = target[path[i]!];
-      if (!isPlainObject(next)) target[path[i]!] = {};
+      if (!isPlainObject(ownValue(target, path[i]!))) setOwn(target, path[i]!, {});
       target = target[path[i]!] as Record<string, unknown>;
       if (!layer.origins.has(pathKey(path.slice(0, i + 1)))) layer.origins.set(pathKey(path.slice(0, i + 1)), { key: origin, value: origin });
     }
-    target[path.at(-1)!] = coerced.value;
+    setOwn(target, path.at(-1)!, coerced.value);
     for (const k of layer.origins.keys()) if (k.startsWith(pathKey(path) + '\u0000')) layer.origins.delete(k);
     layer.origins.set(pathKey(path), { key: origin, value: origin });
   }
@@ -230,7 +238,7 @@ export function mergeLayers(layers: readonly ConfigLayer[]): { value: Record<str
   const merge = (base: unknown, over: unknown): unknown => {
     if (isPlainObject(base) && isPlainObject(over)) {
       const result: Record<string, unknown> = { ...base };
-      for (const [k, v] of Object.entries(over)) result[k] = merge(base[k], v);
+      for (const [k, v] of Object.entries(over)) setOwn(result, k, merge(ownValue(base, k), v));
       return result;
     }
     return cloneJson(over);

@@ -111,6 +111,15 @@ describe('config', () => {
     assert.match(laughs.message, /^config\.yaml:1:1: the YAML cannot be read into values \(Excessive alias count.*\); write the values out/);
   });
 
+  test("'__proto__' is a key like any other, in the file or in --set (found by fuzzing: --set polluted Object.prototype)", () => {
+    const overridden = issuesOf(() => resolveConfig({ schema, text: 'seed: 1\n', overrides: ['__proto__.polluted=1', 'rlhf.__proto__.polluted=1'] }));
+    const unknown = overridden.issues.filter((issue) => issue.kind === 'unknown-key').map((issue) => issue.path);
+    assert.deepEqual(unknown, ['__proto__', 'rlhf.__proto__']);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    const inFile = issuesOf(() => resolveConfig({ schema, text: '__proto__: {seed: 5}\n', file: 'config.yaml' }));
+    assert.match(inFile.message, /unknown key '__proto__' at config\.yaml:1:1/);
+  });
+
   test('presets, then the file, then --set overrides, with type coercion and the same validation', () => {
     const registry = new PresetRegistry();
     registry.register({ name: 'small', description: 'a small base', config: { seed: 3, rlhf: { model: 'tiny', steps: 10, kl: { adaptive: false } } } });
