@@ -93,17 +93,54 @@ function layerFromObject(value: Record<string, unknown>, origin: ConfigOrigin): 
 }
 
 /**
+ * YAML nested deeper than this is refused before the yaml library sees it. The library parses
+ * nesting by recursion, and a few thousand levels can make V8 abort the whole process (a fatal
+ * "RegExpCompiler Allocation failed"), not just throw. A run config nests three or four levels.
+ */
+export const MAX_YAML_NESTING = 64;
+
+/**
+ * An upper bound on how deep YAML text nests: flow brackets ([ {) and compact entries (`- - x`),
+ * counted everywhere, inside quotes and comments too, so that nothing can hide nesting from it.
+ */
+function yamlNesting(text: string): number {
+  let brackets = 0;
+  let deepest = 0;
+  for (const line of text.split(/\r\n|\r|\n/u)) {
+    const compact = /^\s*((?:[-?:](?:\s+|$))*)/u.exec(line)![1]!.replace(/\s+/gu, '').length;
+    deepest = Math.max(deepest, brackets + compact);
+    for (const char of line) {
+      if (char === '[' || char === '{') deepest = Math.max(deepest, ++brackets + compact);
+      else if ((char === ']' || char === '}') && brackets > 0) brackets--;
+    }
+  }
+  return deepest;
+}
+
+/** A problem with the nesting of `text`, if it nests too deep to parse safely. */
+function nestingProblem(text: string): string | undefined {
+  const depth = yamlNesting(text);
+  if (depth <= MAX_YAML_NESTING) return undefined;
+  return `the YAML nests ${depth} levels deep (counting [, { and compact - entries), more than the ${MAX_YAML_NESTING} a config may have; a run config nests a few levels (section, key, value)`;
+}
+
+/**
  * Parses a YAML config, recording the line and column of every key and value. YAML syntax errors
  * (including a key given twice) and a document that is not a mapping throw a ConfigValidationError.
  */
 export function parseConfigYaml(text: string, file: string): ConfigLayer {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const position = (offset: number): ConfigOrigin => {
     const { line, col } = lineCounter.linePos(offset);
     return { kind: 'file', file, line, column: col };
   };
   const where = (origin: ConfigOrigin) => (origin.kind === 'file' ? `${origin.file}:${origin.line}:${origin.column}` : '');
+  const tooDeep = nestingProblem(text);
+  if (tooDeep !== undefined) {
+    const origin: ConfigOrigin = { kind: 'file', file, line: 1, column: 1 };
+    throw new ConfigValidationError([{ kind: 'syntax', path: '', origin, message: `${where(origin)}: ${tooDeep}` }]);
+  }
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigValidationError(
       doc.errors.map((error) => {
@@ -173,6 +210,8 @@ function coerceOverride(node: SchemaNode | undefined, raw: string): { value: unk
   const trimmed = raw.trim();
   if (node?.nullable && (trimmed === 'null' || trimmed === '~')) return { value: null };
   const asYaml = (): { value: unknown } | { problem: string } => {
+    const tooDeep = nestingProblem(raw);
+    if (tooDeep !== undefined) return { problem: tooDeep };
     try {
       return { value: parseYaml(raw) ?? null };
     } catch (error) {

@@ -120,6 +120,18 @@ describe('config', () => {
     assert.match(inFile.message, /unknown key '__proto__' at config\.yaml:1:1/);
   });
 
+  test('YAML nested thousands deep is refused before parsing (found by fuzzing: V8 aborted the process)', () => {
+    for (const text of [`rlhf: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`, `rlhf: ${'{a: '.repeat(100)}1${'}'.repeat(100)}\n`, `rlhf:\n  ${'- '.repeat(100)}1\n`]) {
+      const deep = issuesOf(() => resolveConfig({ schema, text, file: 'config.yaml' }));
+      assert.match(deep.message, /^config\.yaml:1:1: the YAML nests \d+ levels deep .*more than the 64 a config may have/);
+    }
+    const override = issuesOf(() => resolveConfig({ schema, text: 'seed: 1\n', overrides: [`rlhf.seeds=${'['.repeat(100)}`] }));
+    assert.match(override.message, /--set rlhf\.seeds=\[+: the YAML nests 100 levels deep/);
+    // Brackets count inside quotes too (so that a quote cannot hide nesting), but closed ones do not add up.
+    const model = '[x] '.repeat(100);
+    assert.equal((resolveConfig({ schema, text: `rlhf:\n  model: "${model}"\n` }).rlhf as { model: string }).model, model);
+  });
+
   test('presets, then the file, then --set overrides, with type coercion and the same validation', () => {
     const registry = new PresetRegistry();
     registry.register({ name: 'small', description: 'a small base', config: { seed: 3, rlhf: { model: 'tiny', steps: 10, kl: { adaptive: false } } } });
