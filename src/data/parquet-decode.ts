@@ -1,14 +1,15 @@
 /**
- * Decoding Parquet row groups in a worker thread, under a deadline. hyparquet trusts the page
- * headers it reads, and a corrupt one can send it into an endless loop (a missing length makes an
- * offset NaN, and one byte is then read for ever) or grow an array without bound. In a worker
- * such a decode can be stopped: past the deadline, or when the worker dies, the thread is ended
- * and the next call starts a fresh one. The deadline counts from the request, so calls are meant
- * to come one at a time, as read.ts makes them.
+ * Reading Parquet with hyparquet in a worker thread, under a deadline. hyparquet trusts what a
+ * file says: a negative child count in the footer's schema loops for ever, and a page header
+ * without its level lengths makes an offset NaN, after which one byte is read for ever. In a
+ * worker such a read can be stopped: past the deadline, or when the worker dies, the thread is
+ * ended and the next call starts a fresh one. The deadline counts from the request, so calls are
+ * meant to come one at a time, as read.ts makes them.
  */
 import type { Worker } from 'node:worker_threads';
+import type { FileMetaData } from 'hyparquet';
 import { startModuleWorker } from '../io/module-worker.js';
-import type { DecodeReply, DecodeRequest } from './parquet-decode-worker.js';
+import type { DecodeJob, DecodeReply, DecodeRequest, ParquetFooter } from './parquet-decode-worker.js';
 
 interface DecoderThread {
   worker: Worker;
@@ -44,12 +45,12 @@ function startThread(): DecoderThread {
     self.pending.delete(message.id);
   });
   worker.on('error', end);
-  worker.on('exit', (code) => end(new Error(`the decoding thread stopped (exit code ${code})`)));
+  worker.on('exit', (code) => end(new Error(`the Parquet thread stopped (exit code ${code})`)));
   return self;
 }
 
-/** The rows [rowStart, rowEnd) of a Parquet file; throws with the decoder's message, or when `deadlineMs` passes. */
-export async function decodeRows(request: Omit<DecodeRequest, 'id'>, deadlineMs: number): Promise<Record<string, unknown>[]> {
+/** Sends one request to the worker; throws with hyparquet's message, or when `deadlineMs` passes. */
+async function call(job: DecodeJob, deadlineMs: number): Promise<unknown> {
   const current = (thread ??= startThread());
   current.calls++;
   current.worker.ref();
@@ -61,18 +62,28 @@ export async function decodeRows(request: Omit<DecodeRequest, 'id'>, deadlineMs:
         current.pending.delete(id);
         if (thread === current) thread = undefined;
         void current.worker.terminate();
-        settle(new Error(`decoding did not finish within ${(deadlineMs / 1000).toFixed(1)} s and was stopped; a corrupt page can make the decoder loop for ever`));
+        settle(new Error(`reading did not finish within ${(deadlineMs / 1000).toFixed(1)} s and was stopped; a corrupt file can make the reader loop for ever`));
       }, deadlineMs);
       current.pending.set(id, (result) => {
         clearTimeout(timer);
         settle(result);
       });
-      current.worker.postMessage({ id, ...request } satisfies DecodeRequest);
+      current.worker.postMessage({ ...job, id } satisfies DecodeRequest);
     });
     if (reply instanceof Error) throw reply;
     if ('error' in reply) throw new Error(reply.error);
-    return reply.rows;
+    return reply.value;
   } finally {
     if (--current.calls === 0) current.worker.unref();
   }
+}
+
+/** The footer of a Parquet file: its row groups and top-level columns. */
+export async function readFooter(file: string, deadlineMs: number): Promise<ParquetFooter> {
+  return (await call({ kind: 'footer', file }, deadlineMs)) as ParquetFooter;
+}
+
+/** The rows [rowStart, rowEnd) of a Parquet file whose footer `metadata` is. */
+export async function decodeRows(file: string, metadata: FileMetaData, rowStart: number, rowEnd: number, deadlineMs: number): Promise<Record<string, unknown>[]> {
+  return (await call({ kind: 'rows', file, metadata, rowStart, rowEnd }, deadlineMs)) as Record<string, unknown>[];
 }

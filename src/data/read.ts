@@ -1,7 +1,7 @@
 /**
  * Reading records (one plain object per data row) from JSONL, JSON, CSV/TSV and Parquet files.
  * CSV and JSONL are streamed (gzip-compressed `.gz` files too); Parquet is read one row group at
- * a time, decoded in a worker thread that a corrupt file cannot hang (parquet-decode.ts). Parsing is left to well-kept libraries: csv-parse for CSV, hyparquet (with
+ * a time, in a worker thread that a corrupt file cannot hang (parquet-decode.ts). Parsing is left to well-kept libraries: csv-parse for CSV, hyparquet (with
  * hyparquet-compressors for gzip, zstd, brotli and lz4; snappy is built in) for Parquet.
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
@@ -10,9 +10,9 @@ import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { parse as parseCsv, CsvError, type InfoRecord, type Options } from 'csv-parse';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetSchema, type FileMetaData } from 'hyparquet';
+import type { FileMetaData } from 'hyparquet';
 import { CsvSyntaxError, DataError, DataOptionError, JsonSyntaxError, MissingFileError, ParquetReadError } from './errors.js';
-import { decodeRows } from './parquet-decode.js';
+import { decodeRows, readFooter } from './parquet-decode.js';
 
 export const DATA_FORMATS = ['jsonl', 'json', 'csv', 'tsv', 'parquet'] as const;
 export type DataFormat = (typeof DATA_FORMATS)[number];
@@ -283,22 +283,21 @@ async function openCsv(file: string, format: DataFormat, delimiter: string): Pro
 }
 
 /**
- * How long decoding one row group may take: a second, plus two per megabyte of the file (not of the
- * row group, whose size a corrupt footer could inflate). A sound file decodes many times faster.
+ * How long reading the footer, or one row group, may take: a second, plus two per megabyte of the
+ * file (not of the row group, whose size a corrupt footer could inflate). A sound file reads many
+ * times faster.
  */
-const decodeDeadlineMs = (fileBytes: number) => 1000 + (2000 * fileBytes) / 1e6;
+const readDeadlineMs = (fileBytes: number) => 1000 + (2000 * fileBytes) / 1e6;
 
 const parquetFix = 'check that the file was downloaded completely and is Parquet (Hugging Face: the files under refs/convert/parquet or data/*.parquet)';
 
 async function openParquet(file: string, fileBytes: number): Promise<RecordSource> {
   if (isGzipped(file)) throw new ParquetReadError(file, 'gzip-compressed Parquet files are not read', 'gunzip the file first (Parquet compresses its pages itself)');
+  const deadlineMs = readDeadlineMs(fileBytes);
   let metadata: FileMetaData;
   let columns: string[];
   try {
-    // The footer is read here, the row groups one at a time in a worker thread (parquet-decode.ts).
-    metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
-    // A footer whose schema counts more children than it lists fails here, with a TypeError.
-    columns = parquetSchema(metadata).children.map((child) => child.element.name);
+    ({ metadata, columns } = await readFooter(file, deadlineMs));
   } catch (error) {
     throw new ParquetReadError(file, `this is not a readable Parquet file (${(error as Error).message})`, parquetFix);
   }
@@ -308,7 +307,7 @@ async function openParquet(file: string, fileBytes: number): Promise<RecordSourc
       const rowEnd = rowStart + Number(group.num_rows);
       let objects: Record<string, unknown>[];
       try {
-        objects = await decodeRows({ file, metadata, rowStart, rowEnd }, decodeDeadlineMs(fileBytes));
+        objects = await decodeRows(file, metadata, rowStart, rowEnd, deadlineMs);
       } catch (error) {
         throw new ParquetReadError(file, `rows ${rowStart + 1}–${rowEnd} could not be read (${(error as Error).message})`, parquetFix);
       }

@@ -100,7 +100,7 @@ describe('data errors', () => {
     await assert.rejects(loadFile(write('children.parquet', twoClaimed)), /children\.parquet: this is not a readable Parquet file/);
   });
 
-  it('a Parquet page that sends the decoder into an endless loop is stopped (found by fuzzing: it hung)', async () => {
+  it('a Parquet page or footer that sends the reader into an endless loop is stopped (found by fuzzing: it hung)', async () => {
     // One row of one column, whose V2 page header lacks repetition_levels_byte_length (its field
     // id is moved to 7) and whose levels start with a 0 byte: hyparquet then reads offset NaN for ever.
     const hanging = Buffer.from(
@@ -111,10 +111,22 @@ describe('data errors', () => {
     const started = Date.now();
     await assert.rejects(loadFile(write('hanging.parquet', hanging)), (error: unknown) => {
       assert.ok(error instanceof ParquetReadError);
-      assert.match(error.message, /hanging\.parquet: rows 1–1 could not be read \(decoding did not finish within 1\.0 s and was stopped/);
+      assert.match(error.message, /hanging\.parquet: rows 1–1 could not be read \(reading did not finish within 1\.0 s and was stopped/);
       return true;
     });
     assert.ok(Date.now() - started < 10_000);
+    // A footer whose struct column claims -1 children sends hyparquet round one schema element for ever.
+    const struct = Buffer.from(parquetWriteBuffer({
+      columnData: [{ name: 'prompt', data: [{ text: 'You are', toxicity: 0.7 }] }],
+      schema: [
+        { name: 'root', num_children: 1 },
+        { name: 'prompt', repetition_type: 'OPTIONAL', num_children: 2 },
+        { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+        { name: 'toxicity', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
+      ],
+    })).toString('hex');
+    const minusOne = Buffer.from(struct.replace('0670726f6d70741504', '0670726f6d70741501'), 'hex'); // "prompt", num_children 2 → -1
+    await assert.rejects(loadFile(write('minus-one.parquet', minusOne)), /minus-one\.parquet: this is not a readable Parquet file \(reading did not finish within 1\.0 s/);
     // The next file gets a fresh decoder.
     const good = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'text', data: ['a', 'b'] }, { name: 'label', data: [0, 1], type: 'INT32' }] }));
     assert.equal((await loadFile(write('after.parquet', good))).rows.length, 2);
