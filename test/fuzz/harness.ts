@@ -49,7 +49,7 @@ export interface FuzzTarget<T> {
 }
 
 /** Runs FUZZ_RUNS inputs through the target, fails on the first bad outcome, and reports the tally. */
-export async function fuzz<T>(t: TestContext, target: FuzzTarget<T>): Promise<Map<string, number>> {
+export async function fuzz<T>(t: TestContext, target: FuzzTarget<T>): Promise<void> {
   const outcomes = new Map<string, number>();
   const factor = target.allocationFactor ?? 8;
   const timeLimit = target.timeLimitMs ?? TIME_LIMIT_MS;
@@ -84,7 +84,6 @@ export async function fuzz<T>(t: TestContext, target: FuzzTarget<T>): Promise<Ma
   const tally = [...outcomes].sort((a, b) => b[1] - a[1]).map(([name, count]) => `${name} ${count}`).join(', ');
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   t.diagnostic(`${target.name}: ${total} inputs, seed ${FUZZ_SEED}, ${seconds} s: ${tally}`);
-  return outcomes;
 }
 
 /** A generated input: its bytes and how it was made, which is what a failure report shows. */

@@ -75,8 +75,6 @@ test('tokenizer files: every input ends in a working tokenizer or a TokenizerErr
     },
     refusals: [TokenizerError],
     bytes: (input) => input.tokenizer.byteLength + input.config.byteLength,
-    // The tokenizer library holds its vocabulary in plain objects and maps, not buffers.
-    allocationFactor: 8,
     check(result) {
       // A tokenizer that loaded must encode to valid ids and decode its own output.
       const { tokenizer, ids } = result as { tokenizer: Tokenizer; ids: number[] };
