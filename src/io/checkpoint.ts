@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CheckpointError } from './errors.js';
-import { insideFolder } from './inside-folder.js';
+import { insideFolder, modelFolderFile } from './inside-folder.js';
 import { previewJson } from './preview.js';
 import type { TensorMap } from './record.js';
 import { readSafetensors } from './safetensors.js';
@@ -85,7 +85,7 @@ export function loadCheckpoint(folder: string): LoadedCheckpoint {
     throw new CheckpointError(folder, 'is not a folder', 'pass the folder that holds config.json and the weights');
   }
   for (const { name, format } of CANDIDATES) {
-    const file = insideFolder(folder, name, { file: folder, entry: name });
+    const file = modelFolderFile(folder, name);
     if (!existsSync(file)) continue;
     switch (format) {
       case 'safetensors':

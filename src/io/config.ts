@@ -9,7 +9,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
 import { ConfigError } from './errors.js';
-import { insideFolder } from './inside-folder.js';
+import { modelFolderFile } from './inside-folder.js';
 import { previewJson } from './preview.js';
 
 export const SUPPORTED_MODEL_TYPES = ['gpt_neox', 'roberta', 'llama'] as const;
@@ -359,7 +359,7 @@ export function parseConfig(json: unknown, file = 'config.json'): ModelConfig {
 
 /** Path of config.json given either the file itself or the checkpoint folder holding it (which it must be inside). */
 function configPath(path: string): string {
-  return path.endsWith('.json') ? path : insideFolder(path, 'config.json', { file: path, entry: 'config.json' });
+  return path.endsWith('.json') ? path : modelFolderFile(path, 'config.json');
 }
 
 /** Reads a checkpoint folder's config.json (or the given .json file). */

@@ -1,6 +1,6 @@
 /** Checkpoint I/O: safetensors, torch .bin, checkpoint folders and config.json; models and data sets from the hub. */
 export { CheckpointError, ConfigError, OutsideFolderError, UnsafePickleError, WriteFailedError, type WriteOutcome } from './errors.js';
-export { insideFolder, type FolderReference } from './inside-folder.js';
+export { insideFolder, modelFolderFile, type FolderReference } from './inside-folder.js';
 export { elementCount, type TensorMap, type TensorRecord } from './record.js';
 export {
   MAX_HEADER_BYTES,

@@ -52,3 +52,6 @@ export function insideFolder(folder: string, name: string, reference: FolderRefe
   if (!allowedRoots(realFolder).some((root) => isWithin(root, real))) throw new OutsideFolderError(reference.file, reference.entry, real, folder);
   return path;
 }
+
+/** A file with a fixed name in a model folder (config.json, tokenizer.json, ...), which must not lead out of it. */
+export const modelFolderFile = (folder: string, name: string): string => insideFolder(folder, name, { file: folder, entry: name });

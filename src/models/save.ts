@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { writeFolderAtomic } from '../io/atomic.js';
 import { writeConfig, type ModelConfig } from '../io/config.js';
 import { CheckpointError } from '../io/errors.js';
-import { insideFolder } from '../io/inside-folder.js';
+import { modelFolderFile } from '../io/inside-folder.js';
 import type { TensorMap } from '../io/record.js';
 import { writeSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/index.js';
@@ -76,7 +76,7 @@ function copyTokenizer(source: string, destination: string): void {
     throw new CheckpointError(source, 'has no tokenizer.json to copy', 'pass tokenizerFrom a folder that holds the tokenizer files (tokenizer.json, tokenizer_config.json)');
   }
   for (const name of TOKENIZER_FILES) {
-    const file = insideFolder(source, name, { file: source, entry: name });
+    const file = modelFolderFile(source, name);
     if (existsSync(file)) copyFileSync(file, join(destination, name));
   }
 }
