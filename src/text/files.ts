@@ -125,7 +125,13 @@ function checkPostProcessorFields(file: string, path: string, config: Record<str
   }
 }
 
-function checkComponent(file: string, section: keyof typeof SUPPORTED, path: string, config: unknown): void {
+/**
+ * Sequences nested deeper than this are refused: the check below and the tokenizer library both
+ * recurse into them, and a few thousand levels overflow the stack. Real pipelines nest one or two.
+ */
+const MAX_SEQUENCE_DEPTH = 16;
+
+function checkComponent(file: string, section: keyof typeof SUPPORTED, path: string, config: unknown, depth = 0): void {
   if (config === null || config === undefined) return;
   if (!isRecord(config) || typeof config.type !== 'string') {
     throw new UnsupportedTokenizerError(file, path, `expected an object with a "type" field, got ${previewJson(config)}`);
@@ -143,7 +149,10 @@ function checkComponent(file: string, section: keyof typeof SUPPORTED, path: str
     if (!Array.isArray(children)) {
       throw new UnsupportedTokenizerError(file, path, `Sequence without a "${key}" list`);
     }
-    children.forEach((child, i) => checkComponent(file, section, `${path}.${key}[${i}]`, child));
+    if (depth === MAX_SEQUENCE_DEPTH) {
+      throw new UnsupportedTokenizerError(file, path, `Sequence components nested more than ${MAX_SEQUENCE_DEPTH} deep; flatten them into one Sequence`);
+    }
+    children.forEach((child, i) => checkComponent(file, section, `${path}.${key}[${i}]`, child, depth + 1));
   }
 }
 

@@ -325,6 +325,13 @@ describe('errors a user can cause', () => {
       e instanceof UnsupportedTokenizerError && /expected an object with a "type" field, got \{"a":\{"a":.{60,}…$/.test(e.message));
   });
 
+  it('refuses Sequence components nested thousands deep (found by fuzzing: a stack overflow)', () => {
+    const nested = (depth: number) => JSON.parse('{"type":"Sequence","normalizers":['.repeat(depth) + '{"type":"NFC"}' + ']}'.repeat(depth)) as unknown;
+    assert.equal(Tokenizer.fromJson(minimal({ normalizer: nested(3) })).encode('a', { addSpecialTokens: false }).length, 1);
+    assert.throws(() => Tokenizer.fromJson(minimal({ normalizer: nested(5000) })), (e: unknown) =>
+      e instanceof UnsupportedTokenizerError && /Sequence components nested more than 16 deep; flatten them/.test(e.message));
+  });
+
   it('names a post-processor without its fields (found by fuzzing: a TypeError at load)', () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ type: 'RobertaProcessing' }, /RobertaProcessing needs "sep" and "cls" as \[token, id\] pairs, got sep undefined/],
