@@ -1,7 +1,8 @@
 /**
  * Fuzzing tokenizer folders (tokenizer.json and tokenizer_config.json) with the fixtures' files
- * mutated as bytes and as JSON, and pipelines made up from component types, supported or not:
- * each input ends in a tokenizer that encodes and decodes a text, or in a TokenizerError.
+ * mutated as bytes and as JSON, pipelines made up from component types, supported or not, and
+ * Sequence components nested deep: each input ends in a tokenizer that encodes and decodes a
+ * text, or in a TokenizerError.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -61,12 +62,21 @@ const madeUp = fc
   })
   .map((tokenizer) => files(utf8(jsonText(tokenizer)), utf8('{}'), `made up ${jsonText(tokenizer).slice(0, 400)}`));
 
+/** Sequence components nested inside each other, as deep as a file can make them. */
+const nestedSequences = fc
+  .tuple(fc.constantFrom(['normalizer', 'normalizers', '{"type":"NFC"}'], ['pre_tokenizer', 'pretokenizers', '{"type":"Whitespace"}'], ['decoder', 'decoders', '{"type":"Fuse"}']), fc.integer({ min: 1, max: 20_000 }))
+  .map(([[section, children, leaf], depth]) => {
+    const nested = `{"type":"Sequence","${children}":[`.repeat(depth) + leaf + ']}'.repeat(depth);
+    const text = `{"model":{"type":"BPE","vocab":{"a":0,"b":1},"merges":[]},"${section}":${nested}}`;
+    return files(utf8(text), utf8('{}'), `${section} Sequence nested ${depth} deep`);
+  });
+
 const TEXT = 'Hello world, héllo 世界 <|endoftext|> 123';
 
 test('tokenizer files: every input ends in a working tokenizer or a TokenizerError', async (t) => {
   await fuzz(t, {
     name: 'tokenizer',
-    inputs: fc.oneof(editedTokenizerBytes, editedTokenizerJson, editedConfigJson, madeUp).map((input) => Object.assign(input, { [fc.toStringMethod]: () => input.recipe })),
+    inputs: fc.oneof(editedTokenizerBytes, editedTokenizerJson, editedConfigJson, madeUp, nestedSequences).map((input) => Object.assign(input, { [fc.toStringMethod]: () => input.recipe })),
     parse(input: TokenizerFiles) {
       writeInput(join(folder.dir, 'tokenizer.json'), input.tokenizer);
       writeInput(join(folder.dir, 'tokenizer_config.json'), input.config);
