@@ -1,7 +1,7 @@
 /**
  * Reading records (one plain object per data row) from JSONL, JSON, CSV/TSV and Parquet files.
  * CSV and JSONL are streamed (gzip-compressed `.gz` files too); Parquet is read one row group at
- * a time. Parsing is left to well-kept libraries: csv-parse for CSV, hyparquet (with
+ * a time, in a worker thread that a corrupt file cannot hang (parquet-decode.ts). Parsing is left to well-kept libraries: csv-parse for CSV, hyparquet (with
  * hyparquet-compressors for gzip, zstd, brotli and lz4; snappy is built in) for Parquet.
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
@@ -10,9 +10,9 @@ import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { parse as parseCsv, CsvError, type InfoRecord, type Options } from 'csv-parse';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import type { FileMetaData } from 'hyparquet';
 import { CsvSyntaxError, DataError, DataOptionError, JsonSyntaxError, MissingFileError, ParquetReadError } from './errors.js';
+import { decodeRows, readFooter } from './parquet-decode.js';
 
 export const DATA_FORMATS = ['jsonl', 'json', 'csv', 'tsv', 'parquet'] as const;
 export type DataFormat = (typeof DATA_FORMATS)[number];
@@ -90,9 +90,9 @@ function byteStream(path: string): Readable {
 
 /** Opens a data file for reading its records; checks that it exists and reads its columns. */
 export async function openRecords(path: string, options: ReadOptions = {}): Promise<RecordSource> {
-  checkInputFile(path);
+  const bytes = checkInputFile(path);
   const format = resolveFormat(path, options);
-  if (format === 'parquet') return openParquet(path);
+  if (format === 'parquet') return openParquet(path, bytes);
   if (format === 'csv' || format === 'tsv') return openCsv(path, format, options.delimiter ?? (format === 'tsv' ? '\t' : ','));
   if (format === 'json') return openJson(path);
   return peekColumns(path, format, jsonlRecords(path));
@@ -282,27 +282,32 @@ async function openCsv(file: string, format: DataFormat, delimiter: string): Pro
   return { file, format, columns, records: records(), close };
 }
 
+/**
+ * How long reading the footer, or one row group, may take: a second, plus two per megabyte of the
+ * file (not of the row group, whose size a corrupt footer could inflate). A sound file reads many
+ * times faster.
+ */
+const readDeadlineMs = (fileBytes: number) => 1000 + (2000 * fileBytes) / 1e6;
+
 const parquetFix = 'check that the file was downloaded completely and is Parquet (Hugging Face: the files under refs/convert/parquet or data/*.parquet)';
 
-async function openParquet(file: string): Promise<RecordSource> {
+async function openParquet(file: string, fileBytes: number): Promise<RecordSource> {
   if (isGzipped(file)) throw new ParquetReadError(file, 'gzip-compressed Parquet files are not read', 'gunzip the file first (Parquet compresses its pages itself)');
-  let buffer: AsyncBuffer;
+  const deadlineMs = readDeadlineMs(fileBytes);
   let metadata: FileMetaData;
+  let columns: string[];
   try {
-    // Reads byte ranges on demand: the footer now, then one row group at a time.
-    buffer = await asyncBufferFromFile(file);
-    metadata = await parquetMetadataAsync(buffer);
+    ({ metadata, columns } = await readFooter(file, deadlineMs));
   } catch (error) {
     throw new ParquetReadError(file, `this is not a readable Parquet file (${(error as Error).message})`, parquetFix);
   }
-  const columns = parquetSchema(metadata).children.map((child) => child.element.name);
   async function* records(): AsyncGenerator<SourceRecord> {
     let rowStart = 0;
     for (const group of metadata.row_groups) {
       const rowEnd = rowStart + Number(group.num_rows);
       let objects: Record<string, unknown>[];
       try {
-        objects = await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd, compressors });
+        objects = await decodeRows(file, metadata, rowStart, rowEnd, deadlineMs);
       } catch (error) {
         throw new ParquetReadError(file, `rows ${rowStart + 1}–${rowEnd} could not be read (${(error as Error).message})`, parquetFix);
       }

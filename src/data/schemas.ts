@@ -23,6 +23,7 @@
  * (null or empty) are skipped and counted; a label that cannot be read is an error naming the row.
  */
 import { basename } from 'node:path';
+import { previewJson } from '../io/preview.js';
 import { DataError, DataOptionError, LabelValueError, UnknownColumnError } from './errors.js';
 import type { SourceRecord } from './read.js';
 import { closestName, joinPromptContinuation } from './text.js';
@@ -144,7 +145,8 @@ export function parseLabel(
 ): 0 | 1 | null {
   if (isMissing(value)) return null;
   const location = { row: context.row, ...(context.line !== undefined ? { line: context.line } : {}) };
-  if (rule.positiveValues !== undefined) {
+  // A list or an object is never a label (and String() of one nested deep overflows the stack).
+  if (rule.positiveValues !== undefined && typeof value !== 'object') {
     const key = String(value).trim().toLowerCase();
     return rule.positiveValues.some((positive) => String(positive).trim().toLowerCase() === key) ? 1 : 0;
   }
@@ -158,7 +160,7 @@ export function parseLabel(
     if (TRUE_WORDS.has(word)) return 1;
     if (FALSE_WORDS.has(word)) return 0;
   }
-  const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const shown = typeof value === 'string' || typeof value === 'object' ? previewJson(value) : String(value);
   throw new LabelValueError(
     context.file,
     `the label column ${JSON.stringify(context.column)} holds ${shown}, which is not 0/1, true/false, yes/no or toxic/not toxic`,
@@ -166,6 +168,17 @@ export function parseLabel(
       ? 'for scores pass threshold (values ≥ threshold are toxic), or positiveValues (the values that mean toxic)'
       : 'pass positiveValues (the values that mean toxic; every other value then means not toxic)',
     location,
+  );
+}
+
+/** A value used in a row's id: text, a number or a boolean, never a list or an object. */
+function idText(value: unknown, context: { file: string; column: string; row: number; line?: number }): string {
+  if (typeof value !== 'object' || value === null) return String(value);
+  throw new DataError(
+    context.file,
+    `the id column ${JSON.stringify(context.column)} holds ${Array.isArray(value) ? 'a list' : 'an object'}, ${previewJson(value)}, not an id`,
+    'name a column that holds ids (text or numbers) as the id column, or none to number the rows',
+    { row: context.row, ...(context.line !== undefined ? { line: context.line } : {}) },
   );
 }
 
@@ -256,11 +269,11 @@ export function resolveSchema(file: string, columns: readonly string[], sample: 
   };
   const optional = (path: string | undefined, what: string): string | undefined => (path === undefined ? undefined : need(path, what));
   const firstPresent = (guesses: readonly string[]) => guesses.find((guess) => hasColumn(columns, sample, guess));
-  const idOf = (values: Record<string, unknown>, row: number, idColumn: string | undefined): string => {
-    const value = idColumn === undefined ? undefined : valueAt(values, idColumn);
-    return isMissing(value) ? `${fileName}:${row}` : String(value);
-  };
   const context = (record: SourceRecord, column: string) => ({ file, column, row: record.row, ...(record.line !== undefined ? { line: record.line } : {}) });
+  const idOf = (record: SourceRecord, idColumn: string | undefined): string => {
+    const value = idColumn === undefined ? undefined : valueAt(record.values, idColumn);
+    return isMissing(value) ? `${fileName}:${record.row}` : idText(value, context(record, idColumn!));
+  };
   const base = (record: SourceRecord) => ({ file: fileName, row: record.row, ...(record.line !== undefined ? { line: record.line } : {}) });
   /** The row of a schema that reads its text from one column (jigsaw, davidson). */
   const textRow = (record: SourceRecord, label: 0 | 1, textColumn: string, idColumn: string | undefined, scoreColumns: readonly string[]): MappedRecord => {
@@ -268,7 +281,7 @@ export function resolveSchema(file: string, columns: readonly string[], sample: 
     return {
       kind: 'row',
       row: {
-        id: idOf(record.values, record.row, idColumn),
+        id: idOf(record, idColumn),
         text: textOf(valueAt(record.values, textColumn), context(record, textColumn)),
         label, ...(scores !== undefined ? { scores } : {}), ...base(record),
       },
@@ -356,7 +369,7 @@ export function resolveSchema(file: string, columns: readonly string[], sample: 
           const scores = scoresOf(record.values, scoreColumns);
           return {
             kind: 'row',
-            row: { id: idOf(record.values, record.row, idColumn), text, ...parts, label, ...(scores !== undefined ? { scores } : {}), ...base(record) },
+            row: { id: idOf(record, idColumn), text, ...parts, label, ...(scores !== undefined ? { scores } : {}), ...base(record) },
           };
         },
       };
@@ -385,8 +398,8 @@ export function resolveSchema(file: string, columns: readonly string[], sample: 
           const continuation = textOf(valueAt(values, continuationText), context(record, continuationText));
           const id =
             idColumn === undefined && hasIdParts && !isMissing(values.filename)
-              ? `${String(values.filename)}#${String(values.begin ?? '')}-${String(values.end ?? '')}`
-              : idOf(values, record.row, idColumn);
+              ? `${idText(values.filename, context(record, 'filename'))}#${idText(values.begin ?? '', context(record, 'begin'))}-${idText(values.end ?? '', context(record, 'end'))}`
+              : idOf(record, idColumn);
           const scores = { ...objectScores(values, 'prompt'), ...objectScores(values, 'continuation') };
           return {
             kind: 'row',

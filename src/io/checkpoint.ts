@@ -3,8 +3,10 @@
  * prefers them: model.safetensors, its sharded index, pytorch_model.bin, its sharded index.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CheckpointError } from './errors.js';
+import { insideFolder, modelFolderFile } from './inside-folder.js';
+import { previewJson } from './preview.js';
 import type { TensorMap } from './record.js';
 import { readSafetensors } from './safetensors.js';
 import { readTorchBin } from './torch-bin.js';
@@ -25,33 +27,44 @@ const CANDIDATES: ReadonlyArray<{ name: string; format: CheckpointFormat }> = [
   { name: 'pytorch_model.bin.index.json', format: 'torch-bin-sharded' },
 ];
 
+const INDEX_HINT = 'check that it is the JSON index transformers writes next to the shards';
+
 /**
- * Reads a sharded checkpoint from its index (`{"weight_map": {name: shard file}}`): each shard
- * is read once, every name the index lists must be in its shard, and no name may be in two.
+ * The shards a sharded checkpoint's index (`{"weight_map": {name: shard file}}`) lists, each with
+ * the tensor names it holds. Every shard must lie inside the index's folder.
  */
-export function readShardedCheckpoint(indexFile: string, readShard: (file: string) => TensorMap): { tensors: TensorMap; files: string[] } {
+export function readWeightMap(indexFile: string): Map<string, string[]> {
   let index: unknown;
   try {
     index = JSON.parse(readFileSync(indexFile, 'utf8'));
   } catch (error) {
-    throw new CheckpointError(indexFile, `cannot read the shard index (${(error as Error).message})`, 'check that it is the JSON index transformers writes next to the shards');
+    throw new CheckpointError(indexFile, `cannot read the shard index (${(error as Error).message})`, INDEX_HINT);
   }
   const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
   if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
-    throw new CheckpointError(indexFile, 'the shard index has no "weight_map" object', 'check that it is the JSON index transformers writes next to the shards');
+    throw new CheckpointError(indexFile, 'the shard index has no "weight_map" object', INDEX_HINT);
   }
-  const shardNames = new Map<string, string[]>();
+  const folder = dirname(indexFile);
+  const shards = new Map<string, string[]>();
   for (const [name, shard] of Object.entries(weightMap)) {
-    // Shards live next to the index; a path could point anywhere on the disk.
-    if (typeof shard !== 'string' || shard === '' || /[/\\]/.test(shard) || shard === '.' || shard === '..') {
-      throw new CheckpointError(indexFile, `weight_map sends '${name}' to ${JSON.stringify(shard)}, which is not a file name in this folder`);
+    if (typeof shard !== 'string' || shard === '') {
+      throw new CheckpointError(indexFile, `weight_map sends '${name}' to ${previewJson(shard)}, which is not a file name`, INDEX_HINT);
     }
-    shardNames.set(shard, [...(shardNames.get(shard) ?? []), name]);
+    insideFolder(folder, shard, { file: indexFile, entry: `weight_map entry '${name}'` });
+    shards.set(shard, [...(shards.get(shard) ?? []), name]);
   }
-  const folder = join(indexFile, '..');
+  return shards;
+}
+
+/**
+ * Reads a sharded checkpoint from its index: each shard is read once, every name the index lists
+ * must be in its shard, and no name may be in two.
+ */
+export function readShardedCheckpoint(indexFile: string, readShard: (file: string) => TensorMap): { tensors: TensorMap; files: string[] } {
+  const folder = dirname(indexFile);
   const tensors: TensorMap = new Map();
   const files: string[] = [];
-  for (const [shard, names] of shardNames) {
+  for (const [shard, names] of readWeightMap(indexFile)) {
     const file = join(folder, shard);
     const shardTensors = readShard(file);
     files.push(file);
@@ -72,7 +85,7 @@ export function loadCheckpoint(folder: string): LoadedCheckpoint {
     throw new CheckpointError(folder, 'is not a folder', 'pass the folder that holds config.json and the weights');
   }
   for (const { name, format } of CANDIDATES) {
-    const file = join(folder, name);
+    const file = modelFolderFile(folder, name);
     if (!existsSync(file)) continue;
     switch (format) {
       case 'safetensors':

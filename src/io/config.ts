@@ -7,9 +7,10 @@
  * (use_cache, transformers_version, ...) are ignored.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { ConfigError } from './errors.js';
+import { modelFolderFile } from './inside-folder.js';
+import { previewJson } from './preview.js';
 
 export const SUPPORTED_MODEL_TYPES = ['gpt_neox', 'roberta', 'llama'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
@@ -93,7 +94,6 @@ export type ModelConfig = GptNeoxConfig | RobertaConfig | LlamaConfig;
 type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const show = (value: unknown) => JSON.stringify(value) ?? String(value);
 
 /** Typed access to a config's keys; every complaint names the file and the key. */
 class Fields {
@@ -107,11 +107,11 @@ class Fields {
   }
 
   invalid(key: string, expected: string): ConfigError {
-    return new ConfigError(this.file, `"${key}" is ${show(this.raw[key])}; expected ${expected}`);
+    return new ConfigError(this.file, `"${key}" is ${previewJson(this.raw[key])}; expected ${expected}`);
   }
 
   unsupported(key: string, value: unknown, supported: string): ConfigError {
-    return new ConfigError(this.file, `"${key}" is ${show(value)}, which irlens does not implement; it supports ${supported}`);
+    return new ConfigError(this.file, `"${key}" is ${previewJson(value)}, which irlens does not implement; it supports ${supported}`);
   }
 
   private get<T>(key: string, fallback: T | undefined, check: (v: unknown) => boolean, expected: string): T {
@@ -173,7 +173,7 @@ function parseRope(f: Fields, legacyThetaKey: string, defaultTheta: number): Rop
   if (!isObject(parameters)) throw f.invalid(key, 'an object or null');
   const ropeType = parameters.rope_type ?? parameters.type ?? 'default';
   if (ropeType !== 'default') {
-    throw new ConfigError(f.file, `"${key}" has rope_type ${show(ropeType)}, which irlens does not implement; it supports only unscaled rotary embeddings (rope_type "default", or ${key} null)`);
+    throw new ConfigError(f.file, `"${key}" has rope_type ${previewJson(ropeType)}, which irlens does not implement; it supports only unscaled rotary embeddings (rope_type "default", or ${key} null)`);
   }
   const inner = new Fields(parameters, `${f.file} (${key})`);
   const theta = inner.has('rope_theta') ? inner.positive('rope_theta') : f.positive(f.has('rope_theta') ? 'rope_theta' : legacyThetaKey, defaultTheta);
@@ -210,7 +210,7 @@ function parseLabels(f: Fields): Pick<BaseConfig, 'numLabels' | 'id2label' | 'la
     if (!isObject(f.raw.label2id)) throw f.invalid('label2id', 'an object mapping class names to ids');
     for (const [label, id] of Object.entries(f.raw.label2id)) {
       if (!Number.isSafeInteger(id) || id2label[id as number] !== label) {
-        throw new ConfigError(f.file, `"label2id" maps ${show(label)} to ${show(id)}, which disagrees with "id2label"; make them agree`);
+        throw new ConfigError(f.file, `"label2id" maps ${previewJson(label)} to ${previewJson(id)}, which disagrees with "id2label"; make them agree`);
       }
       label2id[label] = id as number;
     }
@@ -353,13 +353,13 @@ export function parseConfig(json: unknown, file = 'config.json'): ModelConfig {
     case 'llama':
       return parseLlama(f);
     default:
-      throw new ConfigError(file, `"model_type" is ${show(json.model_type)}; irlens implements ${SUPPORTED_MODEL_TYPES.map((t) => `"${t}"`).join(', ')}`);
+      throw new ConfigError(file, `"model_type" is ${previewJson(json.model_type)}; irlens implements ${SUPPORTED_MODEL_TYPES.map((t) => `"${t}"`).join(', ')}`);
   }
 }
 
-/** Path of config.json given either the file itself or the checkpoint folder holding it. */
+/** Path of config.json given either the file itself or the checkpoint folder holding it (which it must be inside). */
 function configPath(path: string): string {
-  return path.endsWith('.json') ? path : join(path, 'config.json');
+  return path.endsWith('.json') ? path : modelFolderFile(path, 'config.json');
 }
 
 /** Reads a checkpoint folder's config.json (or the given .json file). */

@@ -3,6 +3,8 @@
  * wrong with it and what to do about it.
  */
 import { UserError } from '../errors.js';
+import { previewJson } from './preview.js';
+
 export class CheckpointError extends UserError {
   override name = 'CheckpointError';
   constructor(
@@ -28,6 +30,28 @@ export class UnsafePickleError extends CheckpointError {
       file,
       `the pickle asks for the Python global '${global}', which a torch state dict never needs, so it was refused and nothing ran`,
       'only load checkpoints you trust; convert trusted ones to safetensors, or re-save the weights with torch.save(model.state_dict())',
+    );
+  }
+}
+
+/**
+ * A model folder names a file outside itself: a weight_map shard, tokenizer.json or config.json
+ * that leads elsewhere by `..`, an absolute path or a symlink. Nothing outside is read.
+ */
+export class OutsideFolderError extends CheckpointError {
+  override name = 'OutsideFolderError';
+  constructor(
+    file: string,
+    /** What names the file, e.g. "weight_map entry 'lm_head.weight'" or 'tokenizer.json'. */
+    readonly entry: string,
+    /** Where it leads: the name as written, or a symlink's real target. */
+    readonly target: string,
+    readonly folder: string,
+  ) {
+    super(
+      file,
+      `${entry} leads to ${previewJson(target, 200)}, outside the model folder ${folder}, so it was not read`,
+      'a model is read only from files inside its folder: copy the file into the folder (or fix the entry) instead of pointing elsewhere',
     );
   }
 }

@@ -4,8 +4,9 @@
  * the cache huggingface_hub shares with transformers (see hub-cache.ts and hub-snapshot.ts), and
  * returns the snapshot folder; a local folder is returned as it is.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readWeightMap } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
 import { HubRepoContentError } from './hub-errors.js';
 import { parseRepoId, resolveSnapshot, type HubOptions, type ResolvedSnapshot, type SnapshotDownload, type SnapshotRecipe } from './hub-snapshot.js';
@@ -54,28 +55,6 @@ export function selectModelFiles(modelId: string, siblings: readonly string[]): 
   return { files, weightIndex: weights.endsWith('.index.json') ? weights : undefined };
 }
 
-/** The shard files a sharded index lists (plain file names next to it, each once). */
-export function shardsOfIndex(indexFile: string): string[] {
-  let index: unknown;
-  try {
-    index = JSON.parse(readFileSync(indexFile, 'utf8'));
-  } catch (error) {
-    throw new CheckpointError(indexFile, `cannot read the shard index (${(error as Error).message})`, 'delete it from the cache and download again');
-  }
-  const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
-    throw new CheckpointError(indexFile, 'the shard index has no "weight_map" object', 'check that it is the JSON index transformers writes next to the shards');
-  }
-  const shards = new Set<string>();
-  for (const [name, shard] of Object.entries(weightMap)) {
-    if (typeof shard !== 'string' || shard === '' || /[/\\]/.test(shard) || shard === '.' || shard === '..') {
-      throw new CheckpointError(indexFile, `weight_map sends '${name}' to ${JSON.stringify(shard)}, which is not a file name next to the index`);
-    }
-    shards.add(shard);
-  }
-  return [...shards];
-}
-
 /**
  * What a snapshot folder still lacks to be loadable (config.json and one complete weight
  * format), or undefined when it has it all.
@@ -88,7 +67,7 @@ export function missingFromSnapshot(folder: string): string | undefined {
     if (!name.endsWith('.index.json')) return undefined;
     let shards: string[];
     try {
-      shards = shardsOfIndex(path);
+      shards = [...readWeightMap(path).keys()];
     } catch {
       return `a readable ${name}`;
     }
@@ -120,7 +99,7 @@ async function downloadModel(job: SnapshotDownload): Promise<void> {
   await job.fetchFiles(files);
   if (weightIndex === undefined) return;
   const listed = new Set(job.siblings);
-  const shards = shardsOfIndex(job.snapshotPath(weightIndex));
+  const shards = [...readWeightMap(job.snapshotPath(weightIndex)).keys()];
   const absent = shards.find((shard) => !listed.has(shard));
   if (absent !== undefined) {
     throw new HubRepoContentError(job.spec, `${weightIndex} at commit ${job.commit} names the shard ${absent}, which the repo does not have`, 'the checkpoint in this revision is broken; pick another revision');

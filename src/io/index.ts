@@ -1,5 +1,6 @@
 /** Checkpoint I/O: safetensors, torch .bin, checkpoint folders and config.json; models and data sets from the hub. */
-export { CheckpointError, ConfigError, UnsafePickleError, WriteFailedError, type WriteOutcome } from './errors.js';
+export { CheckpointError, ConfigError, OutsideFolderError, UnsafePickleError, WriteFailedError, type WriteOutcome } from './errors.js';
+export { insideFolder, modelFolderFile, type FolderReference } from './inside-folder.js';
 export { elementCount, type TensorMap, type TensorRecord } from './record.js';
 export {
   MAX_HEADER_BYTES,
@@ -12,7 +13,7 @@ export {
   type WriteSafetensorsOptions,
 } from './safetensors.js';
 export { readTorchBin } from './torch-bin.js';
-export { loadCheckpoint, readShardedCheckpoint, type CheckpointFormat, type LoadedCheckpoint } from './checkpoint.js';
+export { loadCheckpoint, readShardedCheckpoint, readWeightMap, type CheckpointFormat, type LoadedCheckpoint } from './checkpoint.js';
 export {
   PROBLEM_TYPES,
   SUPPORTED_ACTIVATIONS,

@@ -7,6 +7,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
 import { BYTES_PER_ELEMENT, STORED_DTYPES, assertLittleEndianHost, decodeElements, int32ToInt64Bytes, isStoredDtype, type StoredDtype } from './dtypes.js';
 import { CheckpointError } from './errors.js';
+import { previewJson } from './preview.js';
 import { elementCount, type TensorMap, type TensorRecord } from './record.js';
 
 /** Headers larger than this are refused before anything is allocated (the reference reader's limit). */
@@ -59,9 +60,9 @@ function parseEntry(name: string, value: unknown, dataBytes: number, file: strin
       'convert the checkpoint to float32, float16 or bfloat16',
     );
   }
-  if (!Array.isArray(shape) || !shape.every(isCount)) throw bad(`has shape ${JSON.stringify(shape)}, which is not a list of non-negative integers`);
+  if (!Array.isArray(shape) || !shape.every(isCount)) throw bad(`has shape ${previewJson(shape)}, which is not a list of non-negative integers`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-    throw bad(`has data_offsets ${JSON.stringify(offsets)}, which is not a pair of non-negative integers`);
+    throw bad(`has data_offsets ${previewJson(offsets)}, which is not a pair of non-negative integers`);
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) throw bad(`has data_offsets [${begin}, ${end}] that run backwards`);
@@ -137,6 +138,8 @@ function withFile<T>(file: string, use: (fd: number) => T): T {
     throw new CheckpointError(file, `cannot open the file (${code ?? (error as Error).message})`, 'check the path and its permissions');
   }
   try {
+    // Opening a folder succeeds; reading it would fail with a raw EISDIR.
+    if (!fstatSync(fd).isFile()) throw new CheckpointError(file, 'is not a regular file (a folder?)', 'pass the path of a .safetensors file');
     return use(fd);
   } finally {
     closeSync(fd);

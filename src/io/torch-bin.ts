@@ -54,6 +54,13 @@ class RebuiltTensor {
 /** The most elements one tensor may have (a typed array's length is limited too). */
 const MAX_ELEMENTS = 2 ** 31 - 1;
 
+/**
+ * How many bytes of dense tensors one byte of file may become. Widening reaches 4 (a byte storage
+ * read as int32) and tied names copy their tensor again; only a stride-0 view expanding a small
+ * storage, or one tensor under many names, goes further, and then a few bytes could ask for gigabytes.
+ */
+const MAX_BYTES_READ_PER_FILE_BYTE = 16;
+
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
 function describe(value: unknown): string {
@@ -108,7 +115,7 @@ function materialize({ storage, offset, shape, strides }: RebuiltTensor, source:
   return { shape: [...shape], dtype: span.dtype, data };
 }
 
-function readArchive(file: string): { entries: Unzipped; prefix: string } {
+function readArchive(file: string): { entries: Unzipped; prefix: string; fileBytes: number } {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
@@ -150,7 +157,7 @@ function readArchive(file: string): { entries: Unzipped; prefix: string } {
   if (byteorder && new TextDecoder().decode(byteorder).trim() !== 'little') {
     throw new CheckpointError(file, 'the checkpoint was saved on a big-endian machine', 're-save it on a little-endian machine or as safetensors');
   }
-  return { entries, prefix };
+  return { entries, prefix, fileBytes: bytes.length };
 }
 
 /**
@@ -158,7 +165,7 @@ function readArchive(file: string): { entries: Unzipped; prefix: string } {
  * (storage offsets, non-contiguous strides, shared storages) become dense copies.
  */
 export function readTorchBin(file: string): TensorMap {
-  const { entries, prefix } = readArchive(file);
+  const { entries, prefix, fileBytes } = readArchive(file);
   const source = `${file} (${prefix}data.pkl)`;
   const corrupt = (problem: string) => new CheckpointError(source, problem, 'the checkpoint is corrupt or is not a state dict saved by torch.save');
   const storages = new Map<string, Storage>();
@@ -224,9 +231,19 @@ export function readTorchBin(file: string): TensorMap {
   const root = unpickle(pickled, source, { findGlobal, persistentLoad: loadStorage });
   if (!(root instanceof PickleDict)) throw corrupt(`the pickle holds ${describe(root)}, not a state dict`);
   const tensors: TensorMap = new Map();
+  const budget = MAX_BYTES_READ_PER_FILE_BYTE * fileBytes;
+  let bytesRead = 0;
   for (const [name, value] of root) {
     if (typeof name !== 'string') throw corrupt(`the state dict has the key ${describe(name)}, not a parameter name`);
     if (!(value instanceof RebuiltTensor)) throw corrupt(`state dict entry '${name}' is ${describe(value)}, not a tensor`);
+    // Every record holds 4-byte elements (float32 or int32).
+    bytesRead += 4 * elementCount(value.shape);
+    if (bytesRead > budget) {
+      throw corrupt(
+        `with tensor '${name}' (shape [${value.shape.join(', ')}]) the ${fileBytes}-byte file would become ${bytesRead} bytes of tensors, more than ${MAX_BYTES_READ_PER_FILE_BYTE} times its size; ` +
+          'a view expands a small storage (stride 0) or one tensor is listed under many names, which irlens does not read',
+      );
+    }
     // Each name gets its own copy, also when two names share one tensor (tied weights).
     tensors.set(name, materialize(value, source, name));
   }

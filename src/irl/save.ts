@@ -15,6 +15,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { modelFolderFile } from '../io/inside-folder.js';
 import { loadModel } from '../models/load.js';
 import { saveModel } from '../models/save.js';
 import { GPTNeoXForSequenceClassification, LlamaForSequenceClassification } from '../models/sequence-classification.js';
@@ -40,7 +41,7 @@ export function saveRewardModel(model: RewardModel, folder: string, options: Sav
 
 /** The pooling a folder's config.json records ('last' when it records none, as for any transformers reward model). */
 function readPooling(folder: string): Pooling {
-  const raw = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as { irlens_pooling?: unknown };
+  const raw = JSON.parse(readFileSync(modelFolderFile(folder, 'config.json'), 'utf8')) as { irlens_pooling?: unknown };
   const pooling = raw.irlens_pooling ?? 'last';
   if (!POOLINGS.includes(pooling as Pooling)) {
     throw new RewardFolderError(`${folder}: config.json's irlens_pooling is ${JSON.stringify(pooling)}; irlens knows ${POOLINGS.join(', ')}`);

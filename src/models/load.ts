@@ -21,7 +21,7 @@ export interface LoadedModel<M extends Module = Module> {
 
 /** Loads the model in a local Hugging Face folder (config.json + weights). */
 export function loadModel(folder: string): LoadedModel {
-  const config = readConfig(join(folder, 'config.json'));
+  const config = readConfig(folder);
   const architecture = chooseArchitecture(config, folder);
   const model = architecture.create(config);
   const checkpoint = loadCheckpoint(folder);

@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { writeFolderAtomic } from '../io/atomic.js';
 import { writeConfig, type ModelConfig } from '../io/config.js';
 import { CheckpointError } from '../io/errors.js';
+import { modelFolderFile } from '../io/inside-folder.js';
 import type { TensorMap } from '../io/record.js';
 import { writeSafetensors } from '../io/safetensors.js';
 import type { Module } from '../nn/index.js';
@@ -75,7 +76,7 @@ function copyTokenizer(source: string, destination: string): void {
     throw new CheckpointError(source, 'has no tokenizer.json to copy', 'pass tokenizerFrom a folder that holds the tokenizer files (tokenizer.json, tokenizer_config.json)');
   }
   for (const name of TOKENIZER_FILES) {
-    const file = join(source, name);
+    const file = modelFolderFile(source, name);
     if (existsSync(file)) copyFileSync(file, join(destination, name));
   }
 }

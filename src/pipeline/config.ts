@@ -71,6 +71,15 @@ export interface ConfigLayer {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * Keys from a config file or a --set are data: '__proto__' is a key like any other (and then an
+ * unknown one), never the object's prototype, so that `--set __proto__.x=1` cannot reach Object.prototype.
+ */
+const ownValue = (object: Record<string, unknown>, key: string): unknown => (Object.hasOwn(object, key) ? object[key] : undefined);
+const setOwn = (object: Record<string, unknown>, key: string, value: unknown): void => {
+  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+};
+
 /** Every key path of a plain value gets the same origin (presets have no positions). */
 function layerFromObject(value: Record<string, unknown>, origin: ConfigOrigin): ConfigLayer {
   const origins = new Map<string, PathOrigins>();
@@ -84,17 +93,54 @@ function layerFromObject(value: Record<string, unknown>, origin: ConfigOrigin): 
 }
 
 /**
+ * YAML nested deeper than this is refused before the yaml library sees it. The library parses
+ * nesting by recursion, and a few thousand levels can make V8 abort the whole process (a fatal
+ * "RegExpCompiler Allocation failed"), not just throw. A run config nests three or four levels.
+ */
+export const MAX_YAML_NESTING = 64;
+
+/**
+ * An upper bound on how deep YAML text nests: flow brackets ([ {) and compact entries (`- - x`),
+ * counted everywhere, inside quotes and comments too, so that nothing can hide nesting from it.
+ */
+function yamlNesting(text: string): number {
+  let brackets = 0;
+  let deepest = 0;
+  for (const line of text.split(/\r\n|\r|\n/u)) {
+    const compact = /^\s*((?:[-?:](?:\s+|$))*)/u.exec(line)![1]!.replace(/\s+/gu, '').length;
+    deepest = Math.max(deepest, brackets + compact);
+    for (const char of line) {
+      if (char === '[' || char === '{') deepest = Math.max(deepest, ++brackets + compact);
+      else if ((char === ']' || char === '}') && brackets > 0) brackets--;
+    }
+  }
+  return deepest;
+}
+
+/** A problem with the nesting of `text`, if it nests too deep to parse safely. */
+function nestingProblem(text: string): string | undefined {
+  const depth = yamlNesting(text);
+  if (depth <= MAX_YAML_NESTING) return undefined;
+  return `the YAML nests ${depth} levels deep (counting [, { and compact - entries), more than the ${MAX_YAML_NESTING} a config may have; a run config nests a few levels (section, key, value)`;
+}
+
+/**
  * Parses a YAML config, recording the line and column of every key and value. YAML syntax errors
  * (including a key given twice) and a document that is not a mapping throw a ConfigValidationError.
  */
 export function parseConfigYaml(text: string, file: string): ConfigLayer {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const position = (offset: number): ConfigOrigin => {
     const { line, col } = lineCounter.linePos(offset);
     return { kind: 'file', file, line, column: col };
   };
   const where = (origin: ConfigOrigin) => (origin.kind === 'file' ? `${origin.file}:${origin.line}:${origin.column}` : '');
+  const tooDeep = nestingProblem(text);
+  if (tooDeep !== undefined) {
+    const origin: ConfigOrigin = { kind: 'file', file, line: 1, column: 1 };
+    throw new ConfigValidationError([{ kind: 'syntax', path: '', origin, message: `${where(origin)}: ${tooDeep}` }]);
+  }
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigValidationError(
       doc.errors.map((error) => {
@@ -124,7 +170,16 @@ export function parseConfigYaml(text: string, file: string): ConfigLayer {
       });
     }
   };
-  const value: unknown = doc.contents === null ? {} : doc.toJS({ maxAliasCount: 1000 });
+  let value: unknown;
+  try {
+    value = doc.contents === null ? {} : doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    // The yaml library refuses aliases that would expand past maxAliasCount values (a "billion laughs" file).
+    const origin = position(0);
+    throw new ConfigValidationError([
+      { kind: 'syntax', path: '', origin, message: `${where(origin)}: the YAML cannot be read into values (${firstLine((error as Error).message)}); write the values out instead of repeating aliases` },
+    ]);
+  }
   if (!isPlainObject(value)) {
     const origin = position(doc.contents?.range?.[0] ?? 0);
     throw new ConfigValidationError([
@@ -155,6 +210,8 @@ function coerceOverride(node: SchemaNode | undefined, raw: string): { value: unk
   const trimmed = raw.trim();
   if (node?.nullable && (trimmed === 'null' || trimmed === '~')) return { value: null };
   const asYaml = (): { value: unknown } | { problem: string } => {
+    const tooDeep = nestingProblem(raw);
+    if (tooDeep !== undefined) return { problem: tooDeep };
     try {
       return { value: parseYaml(raw) ?? null };
     } catch (error) {
@@ -204,12 +261,11 @@ export function overridesLayer(overrides: readonly string[], schema: ObjectSchem
     }
     let target = layer.value;
     for (let i = 0; i < path.length - 1; i++) {
-      const next = target[path[i]!];
-      if (!isPlainObject(next)) target[path[i]!] = {};
+      if (!isPlainObject(ownValue(target, path[i]!))) setOwn(target, path[i]!, {});
       target = target[path[i]!] as Record<string, unknown>;
       if (!layer.origins.has(pathKey(path.slice(0, i + 1)))) layer.origins.set(pathKey(path.slice(0, i + 1)), { key: origin, value: origin });
     }
-    target[path.at(-1)!] = coerced.value;
+    setOwn(target, path.at(-1)!, coerced.value);
     for (const k of layer.origins.keys()) if (k.startsWith(pathKey(path) + '\u0000')) layer.origins.delete(k);
     layer.origins.set(pathKey(path), { key: origin, value: origin });
   }
@@ -221,7 +277,7 @@ export function mergeLayers(layers: readonly ConfigLayer[]): { value: Record<str
   const merge = (base: unknown, over: unknown): unknown => {
     if (isPlainObject(base) && isPlainObject(over)) {
       const result: Record<string, unknown> = { ...base };
-      for (const [k, v] of Object.entries(over)) result[k] = merge(base[k], v);
+      for (const [k, v] of Object.entries(over)) setOwn(result, k, merge(ownValue(base, k), v));
       return result;
     }
     return cloneJson(over);

@@ -3,6 +3,7 @@
  * tokenizer_config.json (which tokens are pad/eos/bos, the model's maximum length, decode options).
  */
 import { readFileSync } from 'node:fs';
+import { previewJson } from '../io/preview.js';
 import { TokenizerFileError, UnsupportedTokenizerError } from './errors.js';
 
 /** The parts of tokenizer_config.json irlens uses, with special tokens reduced to their text. */
@@ -110,10 +111,30 @@ const CHILDREN: Record<string, string> = {
   decoder: 'decoders',
 };
 
-function checkComponent(file: string, section: keyof typeof SUPPORTED, path: string, config: unknown): void {
+const isTokenAndId = (value: unknown) => Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && Number.isSafeInteger(value[1]);
+const isTemplateItem = (value: unknown) =>
+  isRecord(value) && ((isRecord(value.SpecialToken) && typeof value.SpecialToken.id === 'string') || (isRecord(value.Sequence) && typeof value.Sequence.id === 'string'));
+
+/** The fields a post-processor needs; the tokenizer library does not check them and fails with a TypeError on first use. */
+function checkPostProcessorFields(file: string, path: string, config: Record<string, unknown>): void {
+  if ((config.type === 'RobertaProcessing' || config.type === 'BertProcessing') && !(isTokenAndId(config.sep) && isTokenAndId(config.cls))) {
+    throw new UnsupportedTokenizerError(file, path, `${config.type} needs "sep" and "cls" as [token, id] pairs, got sep ${previewJson(config.sep)} and cls ${previewJson(config.cls)}`);
+  }
+  if (config.type === 'TemplateProcessing' && !(Array.isArray(config.single) && config.single.every(isTemplateItem))) {
+    throw new UnsupportedTokenizerError(file, path, `TemplateProcessing needs "single": a list of {"SpecialToken": {"id": ...}} and {"Sequence": {"id": "A"}} items, got ${previewJson(config.single)}`);
+  }
+}
+
+/**
+ * Sequences nested deeper than this are refused: the check below and the tokenizer library both
+ * recurse into them, and a few thousand levels overflow the stack. Real pipelines nest one or two.
+ */
+const MAX_SEQUENCE_DEPTH = 16;
+
+function checkComponent(file: string, section: keyof typeof SUPPORTED, path: string, config: unknown, depth = 0): void {
   if (config === null || config === undefined) return;
   if (!isRecord(config) || typeof config.type !== 'string') {
-    throw new UnsupportedTokenizerError(file, path, `expected an object with a "type" field, got ${JSON.stringify(config)?.slice(0, 80)}`);
+    throw new UnsupportedTokenizerError(file, path, `expected an object with a "type" field, got ${previewJson(config)}`);
   }
   const allowed = SUPPORTED[section];
   if (!allowed.includes(config.type)) {
@@ -121,13 +142,17 @@ function checkComponent(file: string, section: keyof typeof SUPPORTED, path: str
       file, path, `type "${config.type}" is not supported (supported: ${allowed.join(', ')})`,
     );
   }
+  if (section === 'post_processor') checkPostProcessorFields(file, path, config);
   if (config.type === 'Sequence') {
     const key = CHILDREN[section];
     const children = key === undefined ? undefined : config[key];
     if (!Array.isArray(children)) {
       throw new UnsupportedTokenizerError(file, path, `Sequence without a "${key}" list`);
     }
-    children.forEach((child, i) => checkComponent(file, section, `${path}.${key}[${i}]`, child));
+    if (depth === MAX_SEQUENCE_DEPTH) {
+      throw new UnsupportedTokenizerError(file, path, `Sequence components nested more than ${MAX_SEQUENCE_DEPTH} deep; flatten them into one Sequence`);
+    }
+    children.forEach((child, i) => checkComponent(file, section, `${path}.${key}[${i}]`, child, depth + 1));
   }
 }
 
@@ -152,8 +177,38 @@ export function checkTokenizerJson(raw: unknown, file: string): Record<string, u
   for (const section of ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder'] as const) {
     checkComponent(file, section, section, raw[section]);
   }
+  checkVocabulary(file, model);
   if (raw.added_tokens !== undefined && !Array.isArray(raw.added_tokens)) {
     throw new TokenizerFileError(file, '"added_tokens" is not a list');
   }
+  (raw.added_tokens as unknown[] | undefined)?.forEach((token, i) => {
+    if (!isRecord(token) || !isTokenId(token.id) || typeof token.content !== 'string') {
+      throw new TokenizerFileError(file, `"added_tokens"[${i}] is ${previewJson(token)}; expected {"id": a non-negative integer, "content": a string, ...}`);
+    }
+  });
   return raw;
+}
+
+const isTokenId = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/**
+ * The model's vocabulary: token → id for BPE and WordPiece, [piece, score] pairs for Unigram. The
+ * tokenizer library takes any values, and a string or fractional id would come out of encode.
+ */
+function checkVocabulary(file: string, model: Record<string, unknown>): void {
+  const { vocab } = model;
+  // A model without a type is read as Unigram when its vocabulary is a list, as the library does.
+  if (model.type === 'Unigram' || (model.type === undefined && Array.isArray(vocab))) {
+    if (!Array.isArray(vocab)) throw new TokenizerFileError(file, `the Unigram model's "vocab" is ${previewJson(vocab)}; expected a list of [piece, score] pairs`);
+    vocab.forEach((entry, i) => {
+      if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string' || typeof entry[1] !== 'number' || !Number.isFinite(entry[1])) {
+        throw new TokenizerFileError(file, `the Unigram model's "vocab"[${i}] is ${previewJson(entry)}; expected a [piece, score] pair`);
+      }
+    });
+    return;
+  }
+  if (!isRecord(vocab)) throw new TokenizerFileError(file, `the model's "vocab" is ${previewJson(vocab)}; expected an object mapping tokens to ids`);
+  for (const [token, id] of Object.entries(vocab)) {
+    if (!isTokenId(id)) throw new TokenizerFileError(file, `the model's "vocab" gives the token ${previewJson(token)} the id ${previewJson(id)}; ids are non-negative integers`);
+  }
 }

@@ -14,6 +14,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer as LibraryTokenizer } from '@huggingface/tokenizers';
+import { modelFolderFile } from '../io/inside-folder.js';
 import { TokenizerFileError, TokenizerOptionsError, UnsupportedTokenizerError } from './errors.js';
 import { checkTokenizerJson, parseTokenizerSettings, readJsonFile, type TokenizerSettings } from './files.js';
 import { padRows, truncateIds, type BatchEncoding, type Side } from './batch.js';
@@ -138,14 +139,14 @@ export class Tokenizer {
 
   /** Reads tokenizer.json and, when present, tokenizer_config.json from a Hugging Face model folder. */
   static fromFolder(folder: string, options: LoadOptions = {}): Tokenizer {
-    const jsonPath = join(folder, 'tokenizer.json');
+    const jsonPath = modelFolderFile(folder, 'tokenizer.json');
     if (!existsSync(jsonPath)) {
       const hint = existsSync(join(folder, 'vocab.json')) || existsSync(join(folder, 'tokenizer.model'))
         ? '; the folder has only a slow-tokenizer vocabulary (vocab.json/merges.txt or tokenizer.model): save it with a fast tokenizer in transformers to get tokenizer.json'
         : '';
       throw new TokenizerFileError(jsonPath, `file not found (expected a Hugging Face tokenizer.json)${hint}`);
     }
-    const configFile = options.configFile ?? join(folder, 'tokenizer_config.json');
+    const configFile = options.configFile ?? modelFolderFile(folder, 'tokenizer_config.json');
     return Tokenizer.fromFile(jsonPath, { ...options, configFile: existsSync(configFile) ? configFile : undefined });
   }
 

@@ -94,6 +94,59 @@ describe('data errors', () => {
     const corrupt = good.slice();
     corrupt.fill(0xff, 4, 40); // the first column chunk's pages
     await assert.rejects(loadFile(write('corrupt.parquet', corrupt)), ParquetReadError);
+    // Found by fuzzing: a footer whose root claims more columns than it lists failed with a raw TypeError.
+    const oneColumn = Buffer.from(parquetWriteBuffer({ columnData: [{ name: 'text', data: ['a'], type: 'STRING' }] })).toString('hex');
+    const twoClaimed = Buffer.from(oneColumn.replace('04726f6f74150200', '04726f6f74150400'), 'hex'); // "root", num_children 1 → 2
+    await assert.rejects(loadFile(write('children.parquet', twoClaimed)), /children\.parquet: this is not a readable Parquet file/);
+  });
+
+  it('a Parquet page or footer that sends the reader into an endless loop is stopped (found by fuzzing: it hung)', async () => {
+    // One row of one column, whose V2 page header lacks repetition_levels_byte_length (its field
+    // id is moved to 7) and whose levels start with a 0 byte: hyparquet then reads offset NaN for ever.
+    const hanging = Buffer.from(
+      '504152311506150e15125c15021500150215001504250000000001051001000000611504192c4804726f6f74150200150c25021804746578742500001602191c191c' +
+        '26081c150c19150019180474657874150216021638163c26083c360028016118016100191c15061500150200000016381602363c002809687970617271756574191c1c0000006600000050415231',
+      'hex',
+    );
+    const started = Date.now();
+    await assert.rejects(loadFile(write('hanging.parquet', hanging)), (error: unknown) => {
+      assert.ok(error instanceof ParquetReadError);
+      assert.match(error.message, /hanging\.parquet: rows 1–1 could not be read \(reading did not finish within 1\.0 s and was stopped/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 10_000);
+    // A footer whose struct column claims -1 children sends hyparquet round one schema element for ever.
+    const struct = Buffer.from(parquetWriteBuffer({
+      columnData: [{ name: 'prompt', data: [{ text: 'You are', toxicity: 0.7 }] }],
+      schema: [
+        { name: 'root', num_children: 1 },
+        { name: 'prompt', repetition_type: 'OPTIONAL', num_children: 2 },
+        { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+        { name: 'toxicity', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
+      ],
+    })).toString('hex');
+    const minusOne = Buffer.from(struct.replace('0670726f6d70741504', '0670726f6d70741501'), 'hex'); // "prompt", num_children 2 → -1
+    await assert.rejects(loadFile(write('minus-one.parquet', minusOne)), /minus-one\.parquet: this is not a readable Parquet file \(reading did not finish within 1\.0 s/);
+    // The next file gets a fresh decoder.
+    const good = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'text', data: ['a', 'b'] }, { name: 'label', data: [0, 1], type: 'INT32' }] }));
+    assert.equal((await loadFile(write('after.parquet', good))).rows.length, 2);
+  });
+
+  it('a label or an id nested 5,000 deep is refused, not a stack overflow (found by fuzzing)', async () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    await assert.rejects(loadFile(write('deep-label.jsonl', `{"text": "a", "label": ${deep}}\n`)), (error: unknown) => {
+      assert.ok(error instanceof LabelValueError);
+      assert.match(error.message, /the label column "label" holds \[{80}…, which is not 0\/1/);
+      return true;
+    });
+    await assert.rejects(loadFile(write('deep-label.jsonl', `{"text": "a", "label": ${deep}}\n`), { positiveValues: ['1'] }), LabelValueError);
+    const rtp = (filename: string) => `{"filename": ${filename}, "prompt": {"text": "a", "toxicity": 0.9}, "continuation": {"text": "b", "toxicity": 0.1}}\n`;
+    await assert.rejects(loadFile(write('deep-id.jsonl', rtp(deep))), (error: unknown) => {
+      assert.ok(error instanceof DataError);
+      assert.match(error.message, /the id column "filename" holds a list, \[{80}…, not an id/);
+      return true;
+    });
+    assert.equal((await loadFile(write('id.jsonl', rtp('"a.txt"')))).rows[0]!.id, 'a.txt#-');
   });
 
   it('a label that cannot be read, bad JSON, and bad options', async () => {

@@ -86,7 +86,9 @@ describe('loadCheckpoint', () => {
       writeFileSync(index, '{"metadata": {}}');
       assertRefused(() => loadCheckpoint(dir), index, /no "weight_map" object/);
       writeFileSync(index, JSON.stringify({ weight_map: { w: '../../etc/passwd' } }));
-      assertRefused(() => loadCheckpoint(dir), index, /not a file name in this folder/);
+      assertRefused(() => loadCheckpoint(dir), index, /weight_map entry 'w' leads to "\.\.\/\.\.\/etc\/passwd", outside the model folder/);
+      writeFileSync(index, JSON.stringify({ weight_map: { w: 7 } }));
+      assertRefused(() => loadCheckpoint(dir), index, /weight_map sends 'w' to 7, which is not a file name/);
       writeFileSync(index, JSON.stringify({ weight_map: { w: 'one.safetensors', v: 'one.safetensors' } }));
       assertRefused(() => loadCheckpoint(dir), index, /puts 'v' in one.safetensors, which has no such tensor/);
       writeFileSync(index, JSON.stringify({ weight_map: { w: 'one.safetensors', y: 'two.safetensors' } }));

@@ -145,6 +145,12 @@ describe('config refusals', () => {
     for (const [json, problem] of cases) assertConfigError(() => parseConfig(json), problem);
   });
 
+  it('refuses a value nested 100,000 deep with a short message (found by fuzzing: it overflowed the stack)', () => {
+    const deep = JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)) as unknown;
+    assertConfigError(() => parseConfig({ ...neox, architectures: deep }), /"architectures" is \[{80}…; expected a list of class names/);
+    assertConfigError(() => parseConfig({ ...neox, hidden_act: deep }), /"hidden_act" is \[{80}…, which irlens does not implement/);
+  });
+
   it('refuses unreadable config files, naming them', () => {
     const { dir, cleanup } = scratch();
     try {

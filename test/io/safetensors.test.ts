@@ -312,6 +312,20 @@ describe('safetensors hostile and corrupt files', () => {
     }
   });
 
+  it('refuses a shape nested 100,000 deep with a short message (found by fuzzing: it overflowed the stack)', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const header = `{"w": {"dtype": "F32", "shape": ${deep}, "data_offsets": [0, 4]}}`;
+    withFile(rawSafetensors(header, new Uint8Array(4)), (file) =>
+      assertCheckpointError(() => readSafetensors(file), file, /'w' in the header has shape \[{80}…, which is not a list/),
+    );
+  });
+
+  it('refuses a folder with a CheckpointError (found by fuzzing: a raw EISDIR)', () => {
+    const folder = fixture('gpt-neox-tiny');
+    assertCheckpointError(() => readSafetensors(folder), folder, /is not a regular file/);
+    assertCheckpointError(() => readSafetensorsHeader(folder), folder, /is not a regular file/);
+  });
+
   it('refuses a file that does not exist', () => {
     const file = fixture('gpt-neox-tiny', 'no-such.safetensors');
     assertCheckpointError(() => readSafetensors(file), file, /cannot open the file \(ENOENT\)/);

@@ -162,7 +162,28 @@ describe('torch .bin hostile pickles', () => {
 
   it('refuses an expanded view too large to hold', () => {
     const pickle = stateDictPickle([['w', (w) => w.tensor('FloatStorage', '0', 1, 0, [65536, 65536], [0, 0])]]);
-    withBin(torchArchive(pickle, { '0': new Uint8Array(4) }), (file) => assertRefused(() => readTorchBin(file), file, /tensor 'w' has shape \[65536, 65536\], more than the 2147483647 elements/));
+    withBin(torchArchive(pickle, { '0': new Uint8Array(4) }), (file) => assertRefused(() => readTorchBin(file), file, /tensor 'w' \(shape \[65536, 65536\]\).*more than 16 times its size/));
+  });
+
+  it('refuses a stride-0 view that would turn a 631-byte file into 4 GB, before allocating (found by fuzzing)', () => {
+    const pickle = stateDictPickle([['w', (w) => w.tensor('FloatStorage', '0', 1, 0, [32768, 32768], [0, 0])]]);
+    const before = process.memoryUsage().arrayBuffers;
+    withBin(torchArchive(pickle, { '0': new Uint8Array(4) }), (file) =>
+      assertRefused(() => readTorchBin(file), file, /the 631-byte file would become 4294967296 bytes of tensors, more than 16 times its size; a view expands a small storage/),
+    );
+    assert.ok(process.memoryUsage().arrayBuffers - before < 1024 * 1024);
+  });
+
+  it('still reads a modest stride-0 view and a tensor tied under two names', () => {
+    const pickle = stateDictPickle([
+      ['ids', (w) => w.tensor('LongStorage', '0', 4, 0, [1, 4], [0, 1])],
+      ['row', (w) => w.tensor('FloatStorage', '1', 1, 0, [3], [0])],
+    ]);
+    withBin(torchArchive(pickle, { '0': bytesOf(new BigInt64Array([0n, 1n, 2n, 3n])), '1': bytesOf(new Float32Array([5])) }), (file) => {
+      const tensors = readTorchBin(file);
+      assert.deepEqual([...tensors.get('ids')!.data], [0, 1, 2, 3]);
+      assert.deepEqual([...tensors.get('row')!.data], [5, 5, 5]);
+    });
   });
 
   it('refuses a storage shorter than its declared size, or missing', () => {

@@ -104,6 +104,34 @@ describe('config', () => {
     assert.match(list.message, /config\.yaml:1:1: a config must be a mapping/);
   });
 
+  test('aliases that multiply (a "billion laughs" file) are refused with a position (found by fuzzing: a raw ReferenceError)', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i <= 4; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    const laughs = issuesOf(() => resolveConfig({ schema, text: `${lines.join('\n')}\nseed: *a4\n`, file: 'config.yaml' }));
+    assert.match(laughs.message, /^config\.yaml:1:1: the YAML cannot be read into values \(Excessive alias count.*\); write the values out/);
+  });
+
+  test("'__proto__' is a key like any other, in the file or in --set (found by fuzzing: --set polluted Object.prototype)", () => {
+    const overridden = issuesOf(() => resolveConfig({ schema, text: 'seed: 1\n', overrides: ['__proto__.polluted=1', 'rlhf.__proto__.polluted=1'] }));
+    const unknown = overridden.issues.filter((issue) => issue.kind === 'unknown-key').map((issue) => issue.path);
+    assert.deepEqual(unknown, ['__proto__', 'rlhf.__proto__']);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    const inFile = issuesOf(() => resolveConfig({ schema, text: '__proto__: {seed: 5}\n', file: 'config.yaml' }));
+    assert.match(inFile.message, /unknown key '__proto__' at config\.yaml:1:1/);
+  });
+
+  test('YAML nested thousands deep is refused before parsing (found by fuzzing: V8 aborted the process)', () => {
+    for (const text of [`rlhf: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`, `rlhf: ${'{a: '.repeat(100)}1${'}'.repeat(100)}\n`, `rlhf:\n  ${'- '.repeat(100)}1\n`]) {
+      const deep = issuesOf(() => resolveConfig({ schema, text, file: 'config.yaml' }));
+      assert.match(deep.message, /^config\.yaml:1:1: the YAML nests \d+ levels deep .*more than the 64 a config may have/);
+    }
+    const override = issuesOf(() => resolveConfig({ schema, text: 'seed: 1\n', overrides: [`rlhf.seeds=${'['.repeat(100)}`] }));
+    assert.match(override.message, /--set rlhf\.seeds=\[+: the YAML nests 100 levels deep/);
+    // Brackets count inside quotes too (so that a quote cannot hide nesting), but closed ones do not add up.
+    const model = '[x] '.repeat(100);
+    assert.equal((resolveConfig({ schema, text: `rlhf:\n  model: "${model}"\n` }).rlhf as { model: string }).model, model);
+  });
+
   test('presets, then the file, then --set overrides, with type coercion and the same validation', () => {
     const registry = new PresetRegistry();
     registry.register({ name: 'small', description: 'a small base', config: { seed: 3, rlhf: { model: 'tiny', steps: 10, kl: { adaptive: false } } } });

@@ -319,6 +319,44 @@ describe('errors a user can cause', () => {
     assert.throws(() => Tokenizer.fromJson({ version: '1.0' }), /no "model" object/);
   });
 
+  it('names a component nested 100,000 deep in a short message (found by fuzzing: it overflowed the stack)', () => {
+    const deep = JSON.parse('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)) as unknown;
+    assert.throws(() => Tokenizer.fromJson(minimal({ normalizer: deep })), (e: unknown) =>
+      e instanceof UnsupportedTokenizerError && /expected an object with a "type" field, got \{"a":\{"a":.{60,}…$/.test(e.message));
+  });
+
+  it('refuses Sequence components nested thousands deep (found by fuzzing: a stack overflow)', () => {
+    const nested = (depth: number) => JSON.parse('{"type":"Sequence","normalizers":['.repeat(depth) + '{"type":"NFC"}' + ']}'.repeat(depth)) as unknown;
+    assert.equal(Tokenizer.fromJson(minimal({ normalizer: nested(3) })).encode('a', { addSpecialTokens: false }).length, 1);
+    assert.throws(() => Tokenizer.fromJson(minimal({ normalizer: nested(5000) })), (e: unknown) =>
+      e instanceof UnsupportedTokenizerError && /Sequence components nested more than 16 deep; flatten them/.test(e.message));
+  });
+
+  it('names a post-processor without its fields (found by fuzzing: a TypeError at load)', () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ type: 'RobertaProcessing' }, /RobertaProcessing needs "sep" and "cls" as \[token, id\] pairs, got sep undefined/],
+      [{ type: 'BertProcessing', sep: ['a', 0], cls: 'a' }, /BertProcessing needs "sep" and "cls"/],
+      [{ type: 'TemplateProcessing' }, /TemplateProcessing needs "single"/],
+      [{ type: 'Sequence', processors: [{ type: 'TemplateProcessing', single: [{ Sequence: {} }] }] }, /post_processor.processors\[0\]: TemplateProcessing needs "single"/],
+    ];
+    for (const [postProcessor, problem] of cases) {
+      assert.throws(() => Tokenizer.fromJson(minimal({ post_processor: postProcessor })), (e: unknown) => e instanceof UnsupportedTokenizerError && problem.test(e.message));
+    }
+  });
+
+  it('names vocabulary ids and added tokens that are not ids (found by fuzzing: encode returned them)', () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ model: { type: 'BPE', vocab: { a: 'x' }, merges: [] } }, /"vocab" gives the token "a" the id "x"; ids are non-negative integers/],
+      [{ model: { type: 'WordPiece', vocab: { a: 0.5 }, unk_token: 'a' } }, /the id 0.5/],
+      [{ model: { type: 'BPE', vocab: ['a'], merges: [] } }, /"vocab" is \["a"\]; expected an object mapping tokens to ids/],
+      [{ model: { type: 'Unigram', vocab: [['a', 'x']] } }, /Unigram model's "vocab"\[0\] is \["a","x"\]; expected a \[piece, score\] pair/],
+      [{ added_tokens: [{ id: -1, content: 'a' }] }, /"added_tokens"\[0\] is \{"id":-1,"content":"a"\}/],
+    ];
+    for (const [override, problem] of cases) {
+      assert.throws(() => Tokenizer.fromJson(minimal(override)), (e: unknown) => e instanceof TokenizerFileError && problem.test(e.message));
+    }
+  });
+
   it('names a special token the vocabulary lacks', () => {
     assert.throws(
       () => Tokenizer.fromJson(minimal({}), { pad_token: '<pad>' }),

@@ -97,7 +97,7 @@ export function moduleOf(name: string, backbones: ReadonlySet<string>): string {
 export async function inspectFolder(folder: string): Promise<InspectResult> {
   const { readConfig } = await import('../../io/config.js');
   const { ARCHITECTURES } = await import('../../models/registry.js');
-  const config = readConfig(join(folder, 'config.json'));
+  const config = readConfig(folder);
   const named = config.architectures[0] ?? null;
   const candidates = ARCHITECTURES.filter((a) => a.modelType === config.modelType);
   const architecture = candidates.find((a) => a.name === named) ?? (named === null ? candidates[0] : undefined);
@@ -163,8 +163,8 @@ async function readWeights(folder: string): Promise<{ format: string; tensors: T
   const fromHeaders = (files: string[]) =>
     files.flatMap((file) => readSafetensorsHeader(join(folder, file)).entries.map((e) => ({ name: e.name, dtype: e.dtype, shape: e.shape })));
   const shardsOf = async (index: string) => {
-    const { shardsOfIndex } = await import('../../io/hub.js');
-    return [...shardsOfIndex(join(folder, index))].sort();
+    const { readWeightMap } = await import('../../io/checkpoint.js');
+    return [...readWeightMap(join(folder, index)).keys()].sort();
   };
   if (existsSync(join(folder, 'model.safetensors'))) {
     return { format: 'safetensors', tensors: fromHeaders(['model.safetensors']), files: ['model.safetensors'], dtypeSource: 'headers' };

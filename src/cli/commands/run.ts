@@ -6,10 +6,9 @@
  *
  * The stages run in a worker thread so that Ctrl-C is heard while they compute (see signals.ts).
  */
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { startModuleWorker } from '../../io/module-worker.js';
 import { CliError } from '../errors.js';
 import { collect, emit, withJson } from '../options.js';
 import type { RunWorkerData, RunWorkerMessage, RunWorkerStage } from '../run-worker.js';
@@ -93,14 +92,7 @@ async function runCommand(flags: RunFlags): Promise<void> {
 
   const stopFlag = createStopFlag();
   const workerData: RunWorkerData = { config, runDir, targets: flags.only, force: flags.force, codeVersion: irlensVersion(), stopFlag };
-  // Compiled, the worker is run-worker.js; under tsx (tests, development) it is run-worker.ts.
-  const here = fileURLToPath(import.meta.url);
-  const entry = new URL(`../run-worker${extname(here)}`, import.meta.url).href;
-  // A worker does not inherit the TypeScript loader that `node --import tsx` gave this thread.
-  const code = extname(here) === '.ts'
-    ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`
-    : `import(${JSON.stringify(entry)});`;
-  const worker = new Worker(code, { eval: true, workerData });
+  const worker = startModuleWorker(import.meta.url, '../run-worker', { workerData });
   const stopListening = stopOnInterrupt(stopFlag, () => void worker.terminate());
   process.stderr.write(`irlens run: ${config.preset ? `preset '${config.preset}'` : 'config'}${flags.config ? ` + ${flags.config}` : ''} → ${runDir}\n`);
 

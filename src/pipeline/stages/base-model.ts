@@ -67,7 +67,7 @@ export const baseModelStage = defineStage({
     const config = ctx.config;
     if (config.source !== null) {
       const resolved = await resolveModelDetails(config.source);
-      const modelConfig = readConfig(join(resolved.folder, 'config.json'));
+      const modelConfig = readConfig(resolved.folder);
       writeModelPointer(ctx.dir, { path: resolved.folder, source: config.source, architecture: modelConfig.architectures[0] });
       ctx.log.info(`base model: ${config.source} (${resolved.source}: ${resolved.folder})`);
       return { source: config.source, folder: resolved.folder, architecture: modelConfig.architectures[0] ?? null };

@@ -107,7 +107,7 @@ export const groundTruthStage = defineStage({
     const config = ctx.config;
     if (config.source !== null) {
       const resolved = await resolveModelDetails(config.source);
-      const modelConfig = readConfig(join(resolved.folder, 'config.json'));
+      const modelConfig = readConfig(resolved.folder);
       if (!Object.values(modelConfig.id2label).some((name) => name.toLowerCase() === config.toxic_label.toLowerCase())) {
         throw new PipelineError(`ground-truth: ${config.source} has no label '${config.toxic_label}' (its labels: ${Object.values(modelConfig.id2label).join(', ')}); set ground_truth.toxic_label`);
       }
