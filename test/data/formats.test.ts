@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { formatFromPath, loadFile, readRecords } from '../../src/data/index.js';
 import { temporaryFolder } from './shared-data.js';
+import { rtpParquet } from './rtp-parquet.js';
 
 describe('data file formats', () => {
   let folder: ReturnType<typeof temporaryFolder>;
@@ -106,23 +107,7 @@ describe('data file formats', () => {
   }
 
   it('reads RealToxicityPrompts from Parquet with struct columns (as on the Hugging Face hub)', async () => {
-    const buffer = parquetWriteBuffer({
-      columnData: [
-        { name: 'filename', data: ['a.txt', 'b.txt'] },
-        { name: 'prompt', data: [{ text: 'You are', toxicity: 0.7 }, { text: 'The weather', toxicity: 0.1 }] },
-        { name: 'continuation', data: [{ text: ' awful.', toxicity: 0.9 }, { text: ' is nice.', toxicity: null }] },
-      ],
-      schema: [
-        { name: 'root', num_children: 3 },
-        { name: 'filename', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-        { name: 'prompt', repetition_type: 'OPTIONAL', num_children: 2 },
-        { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-        { name: 'toxicity', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
-        { name: 'continuation', repetition_type: 'OPTIONAL', num_children: 2 },
-        { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-        { name: 'toxicity', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
-      ],
-    });
+    const buffer = rtpParquet();
     const path = write('rtp.parquet', buffer);
     const { rows, file } = await loadFile(path);
     assert.equal(file.schema.name, 'rtp');

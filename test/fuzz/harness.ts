@@ -264,3 +264,24 @@ export function writeInput(file: string, content: Uint8Array | string): void {
   rmSync(file, { force: true });
   writeFileSync(file, content);
 }
+
+/**
+ * Fuzzes a checkpoint reader: each sample is written to `file` and read back, and must end in
+ * tensors that `check` accepts or in a CheckpointError (or one of `refusals`' other classes).
+ */
+export function fuzzCheckpointFile(
+  t: TestContext,
+  target: { name: string; inputs: fc.Arbitrary<Sample>; file: string; read(file: string): unknown; check(result: unknown): void; refusals: FuzzTarget<Sample>['refusals'] },
+): Promise<void> {
+  return fuzz(t, {
+    name: target.name,
+    inputs: target.inputs,
+    parse(sample: Sample) {
+      writeInput(target.file, sample.bytes);
+      return target.read(target.file);
+    },
+    refusals: target.refusals,
+    bytes: (sample) => sample.bytes.byteLength,
+    check: target.check,
+  });
+}

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { as, dataFuzz } from './data-samples.js';
+import { rtpParquet } from '../data/rtp-parquet.js';
 import { Sample, mutatedBytes } from './harness.js';
 
 const flatParquet = new Sample(new Uint8Array(parquetWriteBuffer({
@@ -15,20 +16,6 @@ const flatParquet = new Sample(new Uint8Array(parquetWriteBuffer({
     { name: 'label', data: Array.from({ length: 10 }, (_, i) => BigInt(i % 2)), type: 'INT64' },
   ],
 })), 'flat parquet');
-const rtpParquet = new Sample(new Uint8Array(parquetWriteBuffer({
-  columnData: [
-    { name: 'prompt', data: [{ text: 'You are', toxicity: 0.7 }, { text: 'The weather', toxicity: 0.1 }] },
-    { name: 'continuation', data: [{ text: ' awful.', toxicity: 0.9 }, { text: ' is nice.', toxicity: null }] },
-  ],
-  schema: [
-    { name: 'root', num_children: 2 },
-    { name: 'prompt', repetition_type: 'OPTIONAL', num_children: 2 },
-    { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-    { name: 'toxicity', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
-    { name: 'continuation', repetition_type: 'OPTIONAL', num_children: 2 },
-    { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-    { name: 'toxicity', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
-  ],
-})), 'RealToxicityPrompts-shaped parquet');
+const rtpParquetSample = new Sample(new Uint8Array(rtpParquet()), 'RealToxicityPrompts-shaped parquet');
 // A decode that hangs is stopped after a second (src/data/parquet-decode.ts); the next input then waits for a fresh worker.
-dataFuzz('Parquet', fc.oneof(mutatedBytes(flatParquet).map(as('data.parquet')), mutatedBytes(rtpParquet).map(as('data.parquet'))), 3000);
+dataFuzz('Parquet', fc.oneof(mutatedBytes(flatParquet).map(as('data.parquet')), mutatedBytes(rtpParquetSample).map(as('data.parquet'))), 3000);

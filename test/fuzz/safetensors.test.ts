@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { CheckpointError, elementCount, readSafetensors, type TensorMap } from '../../src/io/index.js';
 import { fixture, rawSafetensors, scratch } from '../io/helpers.js';
-import { Sample, fuzz, jsonText, mutatedBytes, mutatedJson, nastyJsonValue, writeInput } from './harness.js';
+import { Sample, fuzzCheckpointFile, jsonText, mutatedBytes, mutatedJson, nastyJsonValue, writeInput } from './harness.js';
 
 const folder = scratch();
 after(folder.cleanup);
@@ -59,17 +59,7 @@ function checkTensors(result: unknown): void {
 }
 
 test('safetensors: every input ends in tensors or a CheckpointError', async (t) => {
-  await fuzz(t, {
-    name: 'safetensors',
-    inputs: fc.oneof(mutatedBytes(small), mutatedBytes(real), editedHeader, lyingLength, generated),
-    parse(sample: Sample) {
-      writeInput(file, sample.bytes);
-      return readSafetensors(file);
-    },
-    refusals: [CheckpointError],
-    bytes: (sample) => sample.bytes.byteLength,
-    check: checkTensors,
-  });
+  await fuzzCheckpointFile(t, { name: 'safetensors', inputs: fc.oneof(mutatedBytes(small), mutatedBytes(real), editedHeader, lyingLength, generated), file, read: readSafetensors, check: checkTensors, refusals: [CheckpointError] });
 });
 
 test('safetensors: a 1 KB file whose header declares a 1 TB tensor is refused before anything is allocated', () => {

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { CheckpointError, UnsafePickleError, elementCount, readTorchBin, type TensorMap } from '../../src/io/index.js';
 import { PickleWriter, bytesOf, fixture, scratch, stateDictPickle, torchArchive } from '../io/helpers.js';
-import { Sample, fuzz, mutatedBytes, writeInput } from './harness.js';
+import { Sample, fuzz, fuzzCheckpointFile, mutatedBytes, writeInput } from './harness.js';
 
 const folder = scratch();
 after(folder.cleanup);
@@ -104,17 +104,7 @@ function checkTensors(result: unknown): void {
 }
 
 test('torch .bin: every input ends in tensors or a CheckpointError', async (t) => {
-  await fuzz(t, {
-    name: 'torch .bin',
-    inputs: fc.oneof(mutatedBytes(small), mutatedSmallPickle, mutatedRealPickle, madeUpViews, expandedViews, generatedPickle),
-    parse(sample: Sample) {
-      writeInput(file, sample.bytes);
-      return readTorchBin(file);
-    },
-    refusals: [CheckpointError],
-    bytes: (sample) => sample.bytes.byteLength,
-    check: checkTensors,
-  });
+  await fuzzCheckpointFile(t, { name: 'torch .bin', inputs: fc.oneof(mutatedBytes(small), mutatedSmallPickle, mutatedRealPickle, madeUpViews, expandedViews, generatedPickle), file, read: readTorchBin, check: checkTensors, refusals: [CheckpointError] });
 });
 
 /** Globals a state dict needs; anything else must be refused. */
