@@ -211,4 +211,9 @@ function checkVocabulary(file: string, model: Record<string, unknown>): void {
   for (const [token, id] of Object.entries(vocab)) {
     if (!isTokenId(id)) throw new TokenizerFileError(file, `the model's "vocab" gives the token ${previewJson(token)} the id ${previewJson(id)}; ids are non-negative integers`);
   }
+  // A word the model cannot split becomes its unk token (WordPiece's is "[UNK]" unless named); one missing from the vocabulary would have no id.
+  const unk = model.type === 'WordPiece' ? (model.unk_token ?? '[UNK]') : (model.unk_token ?? null);
+  if (unk !== null && !(typeof unk === 'string' && Object.hasOwn(vocab, unk))) {
+    throw new TokenizerFileError(file, `the ${String(model.type ?? 'BPE')} model's unk_token ${previewJson(unk)} is not in its "vocab", so a word it cannot split would have no id; add it to the vocabulary`);
+  }
 }

@@ -298,6 +298,15 @@ describe('errors a user can cause', () => {
     assert.throws(() => Tokenizer.fromFile(file), TokenizerFileError);
   });
 
+  it('refuses a model whose unk token is not in its vocabulary (an unsplittable word would have no id)', () => {
+    const unknown = (model: Record<string, unknown>) => () => Tokenizer.fromJson(minimal({ model }), {}, 'x/tokenizer.json');
+    const refused = (e: unknown) => e instanceof TokenizerFileError && /unk_token "\[UNK\]" is not in its "vocab"/.test(e.message);
+    // Found by fuzzing: WordPiece's unk token defaults to [UNK] when the file names none.
+    assert.throws(unknown({ type: 'WordPiece', vocab: { ' ': 0 } }), refused);
+    assert.throws(unknown({ type: 'BPE', unk_token: '[UNK]', vocab: { a: 0 }, merges: [] }), refused);
+    assert.doesNotThrow(unknown({ type: 'WordPiece', vocab: { '[UNK]': 0, a: 1 } }));
+  });
+
   it('names an unsupported component and its type', () => {
     assert.throws(
       () => Tokenizer.fromJson(minimal({ model: { type: 'WordLevel', vocab: { a: 0 }, unk_token: 'a' } }), {}, 'x/tokenizer.json'),
