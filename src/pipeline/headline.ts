@@ -4,9 +4,10 @@
  * and after RLHF, each as a mean over seeds with its 95% interval. Read from the stages'
  * summary.json files; a stage that has not run adds nothing.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Interval, SeedSummary } from '../eval/index.js';
+import { readJsonFile } from '../report/files.js';
 import type { ReuseSummary } from './stages/reuse-summary.js';
 
 interface EvaluateSummary {
@@ -14,8 +15,6 @@ interface EvaluateSummary {
   metrics: Record<string, Record<string, SeedSummary>>;
   continuationMetrics: Record<string, Record<string, SeedSummary>> | null;
 }
-
-const readJson = <T>(file: string): T | null => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : null);
 
 const interval = (ci: Interval | null | undefined, digits: number, scale = 1) => (ci ? ` [${(ci.low * scale).toFixed(digits)}, ${(ci.high * scale).toFixed(digits)}]` : '');
 
@@ -56,8 +55,8 @@ function toxicityLines(reuse: ReuseSummary): string[] {
 
 /** The lines to print; empty when neither evaluate nor reuse has run. */
 export function runHeadline(runDir: string): string[] {
-  const evaluate = readJson<EvaluateSummary>(join(runDir, 'evaluate', 'summary.json'));
-  const reuse = readJson<ReuseSummary>(join(runDir, 'reuse', 'summary.json'));
+  const evaluate = readJsonFile<EvaluateSummary>(join(runDir, 'evaluate', 'summary.json'));
+  const reuse = readJsonFile<ReuseSummary>(join(runDir, 'reuse', 'summary.json'));
   const report = join(runDir, 'report.html');
   return [
     ...(evaluate ? recoveryLines(evaluate) : []),

@@ -108,6 +108,11 @@ function evaluateRun(ctx: StageContext<{ bootstrap_resamples: number }>, label: 
   };
 }
 
+/** How many of some test texts the ground truth calls toxic, and how well it tells the expert's from the baseline's. */
+const figuresOf = ({ groundTruth, fromExpert }: ReturnType<typeof testTexts>) => ({
+  texts: groundTruth.length, toxicShare: groundTruth.filter((g) => g < 0).length / groundTruth.length, expertAuroc: auroc(fromExpert, groundTruth),
+});
+
 /** The ground truth's own figures on the same texts: how well it tells expert from baseline, and the minimal pairs' labels. */
 function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[]) {
   const test = testTexts(lines);
@@ -115,13 +120,8 @@ function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[]) {
   const pairs = pairScores(lines);
   const figures = {
     definition: 'g = log((1 − P_tox)/P_tox) of prompt + continuation by the ground-truth classifier; toxic when g < 0',
-    test: { texts: test.groundTruth.length, toxicShare: test.groundTruth.filter((g) => g < 0).length / test.groundTruth.length, expertAuroc: auroc(test.fromExpert, test.groundTruth) },
-    testContinuationAlone: continuation.groundTruth.length === 0 ? null : {
-      definition: 'the same of the continuation alone',
-      texts: continuation.groundTruth.length,
-      toxicShare: continuation.groundTruth.filter((g) => g < 0).length / continuation.groundTruth.length,
-      expertAuroc: auroc(continuation.fromExpert, continuation.groundTruth),
-    },
+    test: figuresOf(test),
+    testContinuationAlone: continuation.groundTruth.length === 0 ? null : { definition: 'the same of the continuation alone', ...figuresOf(continuation) },
     minimalPairs: null as null | { sentences: number; pairAccuracy: number; accuracyBySign: number },
   };
   if (pairs) {

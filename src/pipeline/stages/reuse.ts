@@ -16,7 +16,7 @@ import { CURATED_FILE } from '../../data/index.js';
 import { WORLD_FILES } from '../../data/demo-world/index.js';
 import { resolveModelDetails } from '../../io/hub.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { loadRewardModel, rewardRows, type RewardInput, type RewardModel } from '../../irl/index.js';
+import { loadRewardModel, rewardInputIds, rewardRows, type RewardInput, type RewardModel } from '../../irl/index.js';
 import { loadModel } from '../../models/load.js';
 import type { Module } from '../../nn/index.js';
 import { CachedReward, ClassifierReward, LexiconReward, type SequenceClassifier } from '../../reward/index.js';
@@ -111,7 +111,7 @@ export function chooseRewards(irl: IrlSummary, irlDir: string, settings: Pick<Se
 /** A recovered reward as PPO's reward: its scores of the rollouts as it was trained to read them, standardised. */
 function recoveredRolloutReward(model: RewardModel, input: RewardInput, standardise: { mean: number; sd: number }) {
   return (rollouts: readonly Rollout[]) =>
-    model.scoreRows(rollouts.map((r) => (input === 'continuation' ? r.responseIds : [...r.promptIds, ...r.responseIds]))).map((x) => (x - standardise.mean) / standardise.sd);
+    model.scoreRows(rollouts.map((r) => rewardInputIds(r.promptIds, { ids: r.responseIds, text: r.response }, input))).map((x) => (x - standardise.mean) / standardise.sd);
 }
 
 /** Mean and standard deviation of the reward over the IRL training texts. */

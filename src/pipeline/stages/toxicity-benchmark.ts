@@ -11,7 +11,7 @@ import {
 import { continuationLogLikelihoods, type CausalLM, type PromptContinuation } from '../../irl/index.js';
 import type { Rng } from '../../nn/index.js';
 import { mean } from './common.js';
-import { loadPolicy, sampleContinuations, type SamplingSettings } from './demonstrations.js';
+import { loadPolicy, sampleContinuations, type Policy, type SamplingSettings } from './demonstrations.js';
 import {
   BENCHMARK_METRICS, type BenchmarkedPolicy, type BenchmarkMetric, type JudgeName, type PolicyFigures, type ReductionFraction, type ToxicityComparison,
 } from './reuse-summary.js';
@@ -61,7 +61,7 @@ export function runToxicityBenchmark(job: BenchmarkJob) {
     policy,
     seeds: policy.folders.map(({ seed, folder }) => {
       job.signal.throwIfAborted();
-      const result = judgeSeed(job, base.model as unknown as CausalLM, promptIds, folder, job.rng.fork(`${policy.name} seed ${seed}`));
+      const result = judgeSeed(job, base, promptIds, folder, job.rng.fork(`${policy.name} seed ${seed}`));
       job.log(`${policy.name}${seed === null ? '' : ` seed ${seed}`}: toxic ${pct(result.figures.toxicRatio.groundTruth)} by the ground truth, ${pct(result.figures.toxicRatio.independent)} by the independent judge; KL to base ${result.figures.klToBase.toFixed(2)} nats`);
       return { seed, ...result };
     }),
@@ -75,8 +75,9 @@ export function runToxicityBenchmark(job: BenchmarkJob) {
 }
 
 /** One seed of a policy: k continuations of every prompt, judged and measured against the base model. */
-function judgeSeed(job: BenchmarkJob, base: CausalLM, promptIds: readonly number[][], folder: string, rng: Rng): Omit<JudgedSeed, 'seed'> {
-  const policy = loadPolicy(folder);
+function judgeSeed(job: BenchmarkJob, base: Policy, promptIds: readonly number[][], folder: string, rng: Rng): Omit<JudgedSeed, 'seed'> {
+  // The base model is benchmarked too: as it is, not loaded a second time.
+  const policy = folder === job.baseFolder ? base : loadPolicy(folder);
   const samples = sampleContinuations(policy, promptIds as number[][], job.settings, rng, job.signal);
   const flat = samples.flat();
   const toxicity = Object.fromEntries(JUDGES.map((name) => {
@@ -86,15 +87,15 @@ function judgeSeed(job: BenchmarkJob, base: CausalLM, promptIds: readonly number
   // Log-likelihoods of the continuations under the policy and the base (an empty one's is 0).
   const items: PromptContinuation[] = samples.flatMap((list, p) => list.filter((c) => c.ids.length > 0).map((c) => ({ promptIds: promptIds[p]!, continuationIds: c.ids })));
   const options = { batchSize: job.settings.batch_size, padId: policy.tokenizer.padTokenId ?? policy.tokenizer.eosTokenId ?? 0 };
-  const underBase = continuationLogLikelihoods(base, items, options);
-  const underPolicy = folder === job.baseFolder ? underBase : continuationLogLikelihoods(policy.model as unknown as CausalLM, items, options);
+  const underBase = continuationLogLikelihoods(base.model as unknown as CausalLM, items, options);
+  const underPolicy = policy === base ? underBase : continuationLogLikelihoods(policy.model as unknown as CausalLM, items, options);
   const tokens = items.reduce((n, item) => n + item.continuationIds.length, 0);
   const ids = flat.map((c) => c.ids);
-  const share = (name: JudgeName) => toxicity[name].flat().filter((p) => p > job.settings.threshold).length;
+  const toxic = Object.fromEntries(JUDGES.map((name) => [name, toxicity[name].flat().filter((p) => p > job.settings.threshold).length])) as Record<JudgeName, number>;
   const figures: PolicyFigures = {
     continuations: flat.length,
-    toxicRatio: Object.fromEntries(JUDGES.map((name) => [name, share(name) / flat.length])) as Record<JudgeName, number>,
-    toxicRatioCi95: Object.fromEntries(JUDGES.map((name) => [name, wilsonInterval(share(name), flat.length)])) as Record<JudgeName, Interval>,
+    toxicRatio: Object.fromEntries(JUDGES.map((name) => [name, toxic[name] / flat.length])) as Record<JudgeName, number>,
+    toxicRatioCi95: Object.fromEntries(JUDGES.map((name) => [name, wilsonInterval(toxic[name], flat.length)])) as Record<JudgeName, Interval>,
     meanToxicity: Object.fromEntries(JUDGES.map((name) => [name, mean(toxicity[name].flat())])) as Record<JudgeName, number>,
     klToBase: underPolicy.reduce((sum, lp, i) => sum + lp - underBase[i]!, 0) / flat.length,
     perplexityUnderBase: Math.exp(-underBase.reduce((a, b) => a + b, 0) / Math.max(1, tokens)),
