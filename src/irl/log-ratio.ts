@@ -64,8 +64,12 @@ function checkItems(items: readonly PromptContinuation[], vocabSize: number): vo
   });
 }
 
+/** log π(continuation | prompt) of each item, summed over its tokens, known some other way (a served model's answers). */
+export type LogLikelihoodsOf = (items: readonly PromptContinuation[]) => number[];
+
 export interface LogRatioOptions {
-  expert: CausalLM;
+  /** The expert: a local LM, or its log-likelihoods from elsewhere (over the base model's tokenizer). */
+  expert: CausalLM | LogLikelihoodsOf;
   base: CausalLM;
   /** The KL coefficient of the RLHF run (its rewards' scale); the ranking does not depend on it. */
   beta: number;
@@ -97,11 +101,11 @@ export function continuationLogLikelihoods(lm: CausalLM, items: readonly PromptC
 /** r(x, y) = β·(log π_expert(y|x) − log π_base(y|x)) of each prompt–continuation pair. */
 export function logRatioReward(options: LogRatioOptions, items: readonly PromptContinuation[]): number[] {
   const { expert, base, beta } = options;
-  if (expert.config.vocabSize !== base.config.vocabSize) {
+  if (typeof expert !== 'function' && expert.config.vocabSize !== base.config.vocabSize) {
     throw new TokenizerMismatchError(`the expert has a vocabulary of ${expert.config.vocabSize} tokens and the base model ${base.config.vocabSize}; the log-ratio needs two models over the same tokenizer`);
   }
   if (!(beta > 0 && beta < Infinity)) throw new IrlOptionsError(`beta must be a finite number > 0, got ${beta}`);
-  const expertLogLikelihoods = continuationLogLikelihoods(expert, items, options);
+  const expertLogLikelihoods = typeof expert === 'function' ? expert(items) : continuationLogLikelihoods(expert, items, options);
   const baseLogLikelihoods = continuationLogLikelihoods(base, items, options);
   return expertLogLikelihoods.map((e, i) => beta * (e - baseLogLikelihoods[i]!));
 }

@@ -3,8 +3,9 @@
  * write per line. A run killed mid-write leaves a torn last line: the reader skips it, and the
  * writer cuts it off before appending, so it never merges with the next record.
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync } from 'node:fs';
 import { appendToFile, writeFileAtomic } from '../io/atomic.js';
+import { openForAppending, parseJsonLines } from '../io/json-lines.js';
 import { PipelineError } from './errors.js';
 
 export type MetricValue = number | string | boolean | null | readonly number[];
@@ -32,31 +33,11 @@ export interface StageMetrics {
 
 const RESERVED = new Set(['stage', 'step', 'time']);
 
-/** Cuts a file back to just after its last newline (removing a torn last line). */
-function cutTornTail(fd: number): void {
-  const size = fstatSync(fd).size;
-  if (size === 0) return;
-  const chunk = Buffer.alloc(Math.min(size, 1 << 16));
-  let end = size;
-  while (end > 0) {
-    const start = Math.max(0, end - chunk.length);
-    const read = readSync(fd, chunk, 0, end - start, start);
-    const newline = chunk.subarray(0, read).lastIndexOf(0x0a);
-    if (newline >= 0) {
-      if (start + newline + 1 !== size) ftruncateSync(fd, start + newline + 1);
-      return;
-    }
-    end = start;
-  }
-  ftruncateSync(fd, 0);
-}
-
 export class MetricsWriter {
   private fd: number | undefined;
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'a+');
-    cutTornTail(this.fd);
+    this.fd = openForAppending(path);
   }
 
   write(stage: string, values: Record<string, MetricValue>, step?: number): void {
@@ -77,7 +58,7 @@ export class MetricsWriter {
     const records = readMetrics(this.path);
     const kept = records.filter((record) => !drop(record));
     if (kept.length !== records.length) writeFileAtomic(this.path, kept.map((record) => JSON.stringify(record) + '\n').join(''));
-    this.fd = openSync(this.path, 'a+');
+    this.fd = openForAppending(this.path);
   }
 
   forStage(stage: string): StageMetrics {
@@ -99,23 +80,11 @@ export class MetricsWriter {
  */
 export function readMetrics(path: string, options: { stage?: string } = {}): MetricRecord[] {
   if (!existsSync(path)) return [];
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const records: MetricRecord[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      const isLast = lines.slice(i + 1).every((rest) => rest.trim() === '');
-      if (isLast) break; // torn by a kill
-      throw new PipelineError(`${path}:${i + 1}: not a JSON object; the metrics file is damaged (delete the line to go on)`);
-    }
+  const records = parseJsonLines<unknown>(readFileSync(path, 'utf8'), (line) => new PipelineError(`${path}:${line}: not a JSON object; the metrics file is damaged (delete the line to go on)`));
+  return records.filter((record, i): record is MetricRecord => {
     if (typeof record !== 'object' || record === null || typeof (record as MetricRecord).stage !== 'string') {
-      throw new PipelineError(`${path}:${i + 1}: a metrics record must be a JSON object with a 'stage'`);
+      throw new PipelineError(`${path}: record ${i + 1}: a metrics record must be a JSON object with a 'stage'`);
     }
-    if (options.stage === undefined || (record as MetricRecord).stage === options.stage) records.push(record as MetricRecord);
-  }
-  return records;
+    return options.stage === undefined || (record as MetricRecord).stage === options.stage;
+  });
 }

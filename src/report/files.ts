@@ -3,6 +3,7 @@
  * stage did not run), one that is there but does not parse is a RunFileError naming it.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { parseJsonLines } from '../io/json-lines.js';
 import { RunFileError } from './errors.js';
 
 export function readTextFile(path: string): string | undefined {
@@ -30,18 +31,5 @@ export function readJsonFile<T>(path: string): T | undefined {
  */
 export function readJsonLines<T>(path: string): T[] | undefined {
   const text = readTextFile(path);
-  if (text === undefined) return undefined;
-  const lines = text.split('\n');
-  while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
-  const records: T[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i]!.trim() === '') continue;
-    try {
-      records.push(JSON.parse(lines[i]!) as T);
-    } catch {
-      if (i === lines.length - 1) break;
-      throw new RunFileError(path, `line ${i + 1} is not JSON`);
-    }
-  }
-  return records;
+  return text === undefined ? undefined : parseJsonLines<T>(text, (line) => new RunFileError(path, `line ${line} is not JSON`));
 }

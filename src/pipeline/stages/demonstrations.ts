@@ -12,6 +12,7 @@ import { checkDemonstrations, splitByPrompt, tokenizerFingerprint, type Continua
 import { generate, type GenerationModel } from '../../models/generation.js';
 import { loadModel } from '../../models/load.js';
 import type { Module, Rng } from '../../nn/index.js';
+import type { Sampling, ServedModel } from '../../remote/index.js';
 import type { ClassifierReward } from '../../reward/index.js';
 import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
@@ -33,6 +34,7 @@ export const demonstrationsSchema = s.object({
   temperature: s.number({ min: 0, exclusiveMin: true, default: 1 }),
   top_k: s.integer({ min: 0, default: 0 }),
   top_p: s.number({ min: 0, max: 1, exclusiveMin: true, default: 1 }),
+  greedy: s.boolean({ default: false, description: 'take the most likely token each step instead of sampling (all k continuations alike): for checks, not for IRL' }),
   batch_size: s.integer({ min: 1, default: 16 }),
 });
 
@@ -58,7 +60,12 @@ export function loadPolicy(folder: string): Policy {
 }
 
 /** How to sample: the demonstrations' settings, or any with the same names. */
-export type SamplingSettings = Pick<Settings, 'samples_per_prompt' | 'batch_size' | 'max_new_tokens' | 'temperature' | 'top_k' | 'top_p'>;
+export type SamplingSettings = Pick<Settings, 'samples_per_prompt' | 'batch_size' | 'max_new_tokens' | 'temperature' | 'top_k' | 'top_p'> & { greedy?: boolean };
+
+/** The same settings as a served model takes them. */
+const servedSampling = (settings: SamplingSettings): Sampling => ({
+  samples: settings.samples_per_prompt, maxNewTokens: settings.max_new_tokens, greedy: settings.greedy ?? false, temperature: settings.temperature, topK: settings.top_k, topP: settings.top_p,
+});
 
 /** k sampled continuations of each prompt (ids, the eos included when sampled; texts), generated in batches. */
 export function sampleContinuations(policy: Policy, promptIds: readonly number[][], settings: SamplingSettings, rng: Rng, signal: AbortSignal): { ids: number[]; text: string }[][] {
@@ -68,7 +75,7 @@ export function sampleContinuations(policy: Policy, promptIds: readonly number[]
   for (let start = 0; start < jobs.length; start += settings.batch_size) {
     signal.throwIfAborted();
     const result = generate(policy.model, jobs.slice(start, start + settings.batch_size), {
-      maxNewTokens: settings.max_new_tokens, doSample: true, temperature: settings.temperature, topK: settings.top_k, topP: settings.top_p, rng,
+      maxNewTokens: settings.max_new_tokens, ...(settings.greedy ? {} : { doSample: true, temperature: settings.temperature, topK: settings.top_k, topP: settings.top_p, rng }),
     });
     out.push(...result.newTokens.map((ids) => ({ ids, text: policy.tokenizer.decode(ids, { skipSpecialTokens: true }) })));
   }
@@ -77,7 +84,8 @@ export function sampleContinuations(policy: Policy, promptIds: readonly number[]
 
 /** What demonstrate needs: the two policies, the prompts in the order to split them, and how to judge (optional). */
 export interface DemonstrationJob {
-  expertFolder: string;
+  /** The expert: a causal-LM folder, or a model on a server (which must tokenise as the baseline does). */
+  expert: { folder: string } | { served: ServedModel };
   baselineFolder: string;
   prompts: readonly { id: string; prompt: string }[];
   settings: DemonstrationSettings;
@@ -93,18 +101,21 @@ export interface DemonstrationJob {
  * Samples both policies on every prompt, judges the continuations, and splits by prompt. The
  * checks that need no sampling (same tokenizer, enough prompts for the splits) come first.
  */
-export function demonstrate(job: DemonstrationJob): { lines: DemonstrationLine[]; summary: Record<string, unknown> } {
+export async function demonstrate(job: DemonstrationJob): Promise<{ lines: DemonstrationLine[]; summary: Record<string, unknown> }> {
   const { settings, prompts: rows } = job;
-  const expert = loadPolicy(job.expertFolder);
   const baseline = loadPolicy(job.baselineFolder);
-  const tokenizers = { expert: tokenizerFingerprint(expert.tokenizer), baseline: tokenizerFingerprint(baseline.tokenizer) };
+  const expert = 'folder' in job.expert ? loadPolicy(job.expert.folder) : null;
+  // A served expert's token ids are read with the baseline's tokenizer (checked as they arrive).
+  const tokenizers = { expert: tokenizerFingerprint(expert?.tokenizer ?? baseline.tokenizer), baseline: tokenizerFingerprint(baseline.tokenizer) };
   checkDemonstrations({ tokenizers, prompts: [] });
   const fractions = { validation: settings.validation_fraction, test: settings.test_fraction };
   splitByPrompt(rows, fractions, job.seed);
   const promptIds = rows.map((row) => baseline.tokenizer.encode(row.prompt).slice(-settings.max_prompt_tokens));
   const signal = job.signal ?? new AbortController().signal;
   const samples = {
-    expert: sampleContinuations(expert, promptIds, settings, job.rng.fork('expert sampling'), signal),
+    expert: expert !== null
+      ? sampleContinuations(expert, promptIds, settings, job.rng.fork('expert sampling'), signal)
+      : await (job.expert as { served: ServedModel }).served.sample(promptIds, servedSampling(settings), `${job.seed}/expert sampling`, signal),
     baseline: sampleContinuations(baseline, promptIds, settings, job.rng.fork('baseline sampling'), signal),
   };
   const judged = (prompt: string, list: { ids: number[]; text: string }[]): Continuation[] => {
@@ -116,7 +127,8 @@ export function demonstrate(job: DemonstrationJob): { lines: DemonstrationLine[]
   checkDemonstrations({ tokenizers, prompts });
   const split = splitByPrompt(prompts, fractions, job.seed);
   const lines = (['train', 'validation', 'test'] as const).flatMap((name) => split[name].map((p) => ({ split: name, ...p })));
-  const summary = { prompts: prompts.length, samplesPerPrompt: settings.samples_per_prompt, splits: { train: split.train.length, validation: split.validation.length, test: split.test.length }, tokenizers };
+  const served = 'served' in job.expert ? { expert: job.expert.served.provenance } : undefined;
+  const summary = { prompts: prompts.length, samplesPerPrompt: settings.samples_per_prompt, splits: { train: split.train.length, validation: split.validation.length, test: split.test.length }, tokenizers, ...(served ? { served } : {}) };
   return { lines, summary };
 }
 
@@ -129,14 +141,14 @@ export const demonstrationsStage = defineStage({
   version: '2',
   description: 'expert and baseline continuations of prompts RLHF never saw, split by prompt for IRL',
   inputs: (ctx) => [join(ctx.stageDir('curate'), CURATED_FILE)],
-  run(ctx) {
+  async run(ctx) {
     const settings = ctx.config;
     // The curate test split: prompts the RLHF run did not train on, so IRL never sees its training data.
     const unseen = curatedRows(ctx.stageDir('curate'), 'test');
     const rows = ctx.rng.fork('prompts').shuffle(unseen).slice(0, settings.max_prompts);
     if (rows.length < 3) throw new PipelineError(`demonstrations: the curate test split has ${rows.length} prompts; IRL needs at least 3 (train, validation, test); raise curate.test_fraction`);
-    const { lines, summary } = demonstrate({
-      expertFolder: modelFolderOf(ctx.stageDir('rlhf')),
+    const { lines, summary } = await demonstrate({
+      expert: { folder: modelFolderOf(ctx.stageDir('rlhf')) },
       baselineFolder: modelFolderOf(ctx.stageDir('base-model')),
       prompts: rows.map((row) => ({ id: row.id, prompt: row.prompt ?? row.text })),
       settings, rng: ctx.rng, seed: ctx.runConfig.seed, signal: ctx.signal, reward: groundTruthReward(ctx).reward,

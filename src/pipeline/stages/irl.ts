@@ -13,12 +13,13 @@ import { auroc, spearman, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
   IrlOptionsError, POOLINGS, RewardModel, distilReward, logRatioReward, rewardRows, saveRewardModel, trainRewardSeeds,
-  type FitResult, type PromptContinuation, type RewardInput, type TrainingMode,
+  type FitResult, type LogLikelihoodsOf, type PromptContinuation, type RewardInput, type TrainingMode,
 } from '../../irl/index.js';
 import type { GPTNeoXForCausalLM } from '../../models/gpt-neox.js';
 import type { LlamaForCausalLM } from '../../models/llama.js';
 import { loadModel } from '../../models/load.js';
 import type { Rng } from '../../nn/index.js';
+import type { ServedModel } from '../../remote/index.js';
 import { Tokenizer } from '../../text/index.js';
 import { s, type Infer } from '../schema.js';
 import { defineStage } from '../stage.js';
@@ -113,13 +114,27 @@ function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null
 }
 
 /** β·log π_expert/π_base of each item; an empty continuation's is 0 by definition. */
-function logRatioScores(models: { expert: LanguageModel; base: LanguageModel; beta: number; padId: number }, items: readonly PromptContinuation[]): number[] {
+function logRatioScores(models: { expert: LanguageModel | LogLikelihoodsOf; base: LanguageModel; beta: number; padId: number }, items: readonly PromptContinuation[]): number[] {
   const kept = items.flatMap((item, i) => (item.continuationIds.length > 0 ? [i] : []));
   const values = logRatioReward({ expert: models.expert, base: models.base, beta: models.beta, padId: models.padId }, kept.map((i) => items[i]!));
   const out = new Array<number>(items.length).fill(0);
   kept.forEach((i, k) => (out[i] = values[k]!));
   return out;
 }
+
+/** The served expert's log-likelihood of every item a variant may ask about, asked once, then looked up. */
+async function servedLogLikelihoods(served: ServedModel, items: readonly PromptContinuation[], signal?: AbortSignal): Promise<LogLikelihoodsOf> {
+  const key = (item: PromptContinuation) => `${item.promptIds.join(',')}|${item.continuationIds.join(',')}`;
+  const unique = [...new Map(items.filter((item) => item.continuationIds.length > 0).map((item) => [key(item), item])).values()];
+  const values = await served.logLikelihoods(unique, signal);
+  const known = new Map(unique.map((item, i) => [key(item), values[i]!]));
+  return (asked) => asked.map((item) => known.get(key(item)) ?? NaN);
+}
+
+/** The expert when no variant reads it. */
+const unneeded: LogLikelihoodsOf = () => {
+  throw new Error('the expert was asked for log-likelihoods that no variant needs');
+};
 
 /** The log-ratio's β: the setting, or the coefficient the expert's PPO run ended with. */
 function betaOf(settings: Settings, rlhfDir: string, runConfig: Record<string, unknown>): number {
@@ -202,7 +217,8 @@ export interface RecoveryJob {
   lines: readonly DemonstrationLine[];
   /** The baseline (base) model: the reward models' backbone and the log-ratio's denominator. */
   baseFolder: string;
-  expertFolder: string;
+  /** The expert: a causal-LM folder, or a served model (asked for log-likelihoods only when a variant needs them). */
+  expert: { folder: string } | { served: ServedModel };
   beta: number;
   /** The demo world's folder, for the minimal pairs; null outside it. */
   worldDir: string | null;
@@ -214,18 +230,21 @@ export interface RecoveryJob {
 }
 
 /** Trains and scores every variant of job.settings into job.outDir; returns the summary (what summary.json holds). */
-export function recoverRewards(job: RecoveryJob) {
+export async function recoverRewards(job: RecoveryJob) {
   const { settings, outDir } = job;
   const names = settings.variants.map((v) => v.name);
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
   if (repeated !== undefined) throw new IrlOptionsError(`two irl variants are named '${repeated}'; each names its output folder, so give them different names`);
   const base = loadModel(job.baseFolder).model as LanguageModel;
-  const expert = loadModel(job.expertFolder).model as LanguageModel;
   const tokenizer = Tokenizer.fromFolder(job.baseFolder);
-  const models = { expert, base, beta: job.beta, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0 };
   const [train, validation, test] = (['train', 'validation', 'test'] as const).map((name) => demonstrationSet(name, job.lines, settings.reward_input));
   const pairs = job.worldDir === null ? null : minimalPairSet(job.worldDir, tokenizer);
   const sets: ScoreSet[] = [{ ...validation, rows: validation.rows.rows }, { ...test, rows: test.rows.rows }, ...(pairs ? [pairs] : [])];
+  const needsExpert = settings.variants.some((v) => v.kind === 'log-ratio' || v.kind === 'distilled');
+  const expert = 'folder' in job.expert
+    ? (loadModel(job.expert.folder).model as LanguageModel)
+    : needsExpert ? await servedLogLikelihoods(job.expert.served, [train, validation, ...sets].flatMap((set) => set.items), job.signal) : null;
+  const models = { expert: expert ?? unneeded, base, beta: job.beta, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0 };
   let targets: { train: number[]; validation: number[] } | undefined;
   const data: TrainingData = { train, validation, targets: () => (targets ??= { train: logRatioScores(models, train.items), validation: logRatioScores(models, validation.items) }) };
 
@@ -271,12 +290,12 @@ export const irlStage = defineStage({
   version: '3',
   description: "recover the expert's reward from the demonstrations: every variant, per seed",
   inputs: (ctx) => [join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)],
-  run(ctx) {
-    const summary = recoverRewards({
+  async run(ctx) {
+    const summary = await recoverRewards({
       settings: ctx.config,
       lines: readJsonl<DemonstrationLine>(join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)),
       baseFolder: modelFolderOf(ctx.stageDir('base-model')),
-      expertFolder: modelFolderOf(ctx.stageDir('rlhf')),
+      expert: { folder: modelFolderOf(ctx.stageDir('rlhf')) },
       beta: betaOf(ctx.config, ctx.stageDir('rlhf'), ctx.runConfig),
       worldDir: ctx.stageDir('world'),
       rng: ctx.rng,

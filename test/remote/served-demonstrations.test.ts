@@ -1,0 +1,99 @@
+/**
+ * A model served by `irlens serve-lm` (a real HTTP server on a free port), sampled through
+ * irlens's completions client: greedy demonstrations equal the in-process ones token for token,
+ * the served log-likelihoods equal the local ones, and a stopped run asks again only for what its
+ * cache lacks.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { continuationLogLikelihoods, type CausalLM } from '../../src/irl/index.js';
+import { loadModel } from '../../src/models/load.js';
+import { Rng } from '../../src/nn/index.js';
+import { demonstrate, demonstrationsSchema, type DemonstrationSettings } from '../../src/pipeline/stages/demonstrations.js';
+import { CompletionCache, CompletionsClient, DEFAULT_CLIENT_SETTINGS, ServedModel, parseRemoteModel } from '../../src/remote/index.js';
+import { startCompletionsServer } from '../../src/serve/completions-server.js';
+import type { RunningServer } from '../../src/serve/http.js';
+import { Tokenizer } from '../../src/text/index.js';
+import { fixturesDir } from '../helpers/fixtures.js';
+
+const folder = join(fixturesDir, 'gpt-neox-tiny');
+const PROMPTS = ['The sea was calm', 'Once upon a time there', 'You are such a', 'hello', 'Numbers: 1 2 3', 'A long and winding road that leads', 'Why', 'Tell me about the weather today'];
+const settings: DemonstrationSettings = {
+  ...(demonstrationsSchema.default as DemonstrationSettings),
+  max_prompts: PROMPTS.length, samples_per_prompt: 2, max_new_tokens: 12, max_prompt_tokens: 16, validation_fraction: 0.25, test_fraction: 0.25, greedy: true, batch_size: 5,
+};
+
+describe('a model served by irlens serve-lm', () => {
+  let server: RunningServer & { modelName: string };
+  const dir = mkdtempSync(join(tmpdir(), 'irlens-served-'));
+  const tokenizer = Tokenizer.fromFolder(folder);
+  const served = (cache: CompletionCache | null = null) => new ServedModel(new CompletionsClient(parseRemoteModel(`openai:${server.url}/v1#tiny`), { ...DEFAULT_CLIENT_SETTINGS, concurrency: 3 }), tokenizer, cache);
+  const prompts = PROMPTS.map((prompt, i) => ({ id: `p${i}`, prompt }));
+  const job = (expert: Parameters<typeof demonstrate>[0]['expert']) => ({ expert, baselineFolder: folder, prompts, settings, rng: new Rng(5), seed: 5 });
+
+  before(async () => {
+    server = await startCompletionsServer({ folder, modelName: 'tiny', host: '127.0.0.1', port: 0, maxQueue: 64, maxBodyBytes: 1 << 20 });
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives greedy demonstrations equal, token for token, to those generated in-process', async () => {
+    const local = await demonstrate(job({ folder }));
+    const remote = served();
+    const overHttp = await demonstrate(job({ served: remote }));
+    assert.deepEqual(overHttp.lines.map((l) => l.expert.map((c) => c.ids)), local.lines.map((l) => l.expert.map((c) => c.ids)));
+    assert.deepEqual(overHttp.lines.map((l) => l.expert.map((c) => c.text)), local.lines.map((l) => l.expert.map((c) => c.text)));
+    assert.ok(local.lines.some((l) => l.expert[0]!.ids.length > 3), 'the continuations are not trivially empty');
+    const provenance = overHttp.summary.served as { expert: { answeredBy: string[]; requests: number; tokenIds: { server: number; retokenised: number }; textMismatches: number } };
+    assert.deepEqual(provenance.expert.answeredBy, ['tiny']);
+    assert.equal(provenance.expert.requests, PROMPTS.length);
+    assert.deepEqual(provenance.expert.tokenIds, { server: PROMPTS.length, retokenised: 0 });
+    assert.equal(provenance.expert.textMismatches, 0);
+  });
+
+  it("gives each continuation's log-likelihood (echoed prompt log-probabilities) as the local model does", async () => {
+    const items = PROMPTS.slice(0, 4).map((prompt, i) => ({ promptIds: tokenizer.encode(prompt), continuationIds: tokenizer.encode([' and then', ' it rained', '!', ' so much fun'][i]!) }));
+    const overHttp = await served().logLikelihoods(items);
+    const local = continuationLogLikelihoods(loadModel(folder).model as unknown as CausalLM, items);
+    overHttp.forEach((value, i) => assert.ok(Math.abs(value - local[i]!) < 1e-4, `item ${i}: ${value} over HTTP vs ${local[i]} in-process`));
+  });
+
+  it('samples the same continuations again for the same seed, and others for another', async () => {
+    const sampling = { samples: 3, maxNewTokens: 8, greedy: false, temperature: 1, topK: 0, topP: 1 };
+    const ids = PROMPTS.slice(0, 3).map((p) => tokenizer.encode(p));
+    const [first, again, other] = [await served().sample(ids, sampling, 'a'), await served().sample(ids, sampling, 'a'), await served().sample(ids, sampling, 'b')];
+    assert.deepEqual(again, first);
+    assert.notDeepEqual(other, first);
+    assert.ok(first.every((samples) => samples.length === 3));
+  });
+
+  it('asks a stopped run only for the answers its cache lacks', async () => {
+    const path = join(dir, 'cache.jsonl');
+    const sampling = { samples: 2, maxNewTokens: 6, greedy: false, temperature: 1, topK: 0, topP: 1 };
+    const ids = PROMPTS.map((p) => tokenizer.encode(p));
+    const stop = new AbortController();
+    const firstCache = new CompletionCache(path);
+    const first = new ServedModel(new CompletionsClient(parseRemoteModel(`openai:${server.url}/v1#tiny`), { ...DEFAULT_CLIENT_SETTINGS, concurrency: 1 }), tokenizer, firstCache);
+    const stopped = first.sample(ids, sampling, 'seed', stop.signal);
+    // Stop once three answers are on disk, as a kill would.
+    while (firstCache.size < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    stop.abort();
+    await assert.rejects(stopped);
+    firstCache.close();
+    const kept = readFileSync(path, 'utf8').trim().split('\n').length;
+    assert.ok(kept >= 3 && kept < PROMPTS.length, `${kept} answers kept`);
+
+    const resumed = served(new CompletionCache(path));
+    const samples = await resumed.sample(ids, sampling, 'seed');
+    assert.equal(resumed.provenance.requests, PROMPTS.length - kept, 'only the missing answers are asked for');
+    assert.equal(resumed.provenance.cached, kept);
+    assert.deepEqual(samples, await served().sample(ids, sampling, 'seed'), 'the cached answers are the ones the server gives');
+    resumed.close();
+    assert.ok(existsSync(path));
+  });
+});
