@@ -95,7 +95,7 @@ export async function startCompletionsServer(options: CompletionsServerOptions):
     handle: routes({
       'POST /v1/completions': complete,
       'GET /v1/models': (_request, response) => sendJson(response, 200, { object: 'list', data: [{ id: modelName, object: 'model', created, owned_by: 'irlens', max_model_len: model.config.maxPositionEmbeddings }] }),
-      'GET /health': (_request, response) => sendJson(response, 200, { status: 'ok', model: modelName, waiting }),
+      'GET /health': (_request, response) => sendJson(response, 200, { status: 'ok', model: modelName, waiting, completed: served }),
     }),
   });
   return { ...server, modelName };
