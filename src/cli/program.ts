@@ -10,6 +10,7 @@ import { registerReport } from './commands/report.js';
 import { registerRlhf } from './commands/rlhf.js';
 import { registerRun } from './commands/run.js';
 import { registerScore } from './commands/score.js';
+import { registerServe } from './commands/serve.js';
 import { registerSft } from './commands/sft.js';
 
 function packageVersion(): string {
@@ -38,5 +39,6 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerRun(program);
   registerReport(program);
+  registerServe(program);
   return program;
 }

@@ -1,0 +1,116 @@
+/**
+ * Scoring requests together: each request's texts join one queue, and the reward scores the queue
+ * from its head in batches of up to `batchSize` texts, so that many small concurrent requests (as
+ * OpenRLHF sends, one query each) share forward passes. Scoring is synchronous; between batches
+ * the batcher yields to the event loop (setImmediate runs after pending I/O), so the server keeps
+ * accepting requests, which join the next batch. The queue is bounded: texts past `maxQueue`
+ * are refused at once rather than left to wait.
+ */
+import type { RewardFunction } from '../reward/index.js';
+import { UnavailableError } from './errors.js';
+
+export interface BatcherOptions {
+  /** Texts per call to the reward. */
+  batchSize: number;
+  /** Texts that may wait in the queue (not yet in a batch) at any time. */
+  maxQueue: number;
+}
+
+/** One request's texts, and where the scores go as its batches finish. */
+interface Job {
+  texts: readonly string[];
+  scores: number[];
+  /** How many of its texts have been taken into batches so far. */
+  taken: number;
+  resolve(scores: number[]): void;
+  reject(error: unknown): void;
+}
+
+export class ScoreBatcher {
+  private readonly queue: Job[] = [];
+  private waiting = 0;
+  private running = false;
+  /** The metadata of the latest batch the reward scored (what the reward is and how it scores). */
+  metadata: Record<string, unknown> = {};
+  /** Texts scored since the server started. */
+  scored = 0;
+
+  constructor(
+    private readonly reward: RewardFunction,
+    private readonly options: BatcherOptions,
+  ) {}
+
+  /** Texts in the queue, not yet taken into a batch. */
+  get queued(): number {
+    return this.waiting;
+  }
+
+  /** The texts' scores, in order, once every batch holding one of them is scored. */
+  score(texts: readonly string[]): Promise<number[]> {
+    if (texts.length === 0) return Promise.resolve([]);
+    if (this.waiting + texts.length > this.options.maxQueue) {
+      throw new UnavailableError(`the scoring queue is full (${this.waiting} texts waiting, at most ${this.options.maxQueue}); retry shortly, or start the server with a larger --max-queue`);
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ texts, scores: [], taken: 0, resolve, reject });
+      this.waiting += texts.length;
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.running) return;
+    this.running = true;
+    setImmediate(() => this.runBatch());
+  }
+
+  private runBatch(): void {
+    const batch = this.takeBatch();
+    const texts = batch.flatMap(({ job, from, to }) => job.texts.slice(from, to));
+    try {
+      const { scores, metadata } = this.reward.score(texts);
+      this.metadata = metadata;
+      this.scored += texts.length;
+      let offset = 0;
+      for (const { job, from, to } of batch) {
+        job.scores.push(...scores.slice(offset, offset + to - from));
+        offset += to - from;
+        if (job.scores.length === job.texts.length) job.resolve(job.scores);
+      }
+    } catch (error) {
+      // A batch that fails fails each request with a text in it; the rest of their texts are dropped.
+      for (const job of new Set(batch.map((part) => part.job))) this.fail(job, error);
+    }
+    if (this.queue.length > 0) {
+      setImmediate(() => this.runBatch());
+      return;
+    }
+    this.running = false;
+  }
+
+  /** Up to batchSize texts from the head of the queue, as slices of the jobs they belong to. */
+  private takeBatch(): Array<{ job: Job; from: number; to: number }> {
+    const parts: Array<{ job: Job; from: number; to: number }> = [];
+    let room = this.options.batchSize;
+    while (room > 0 && this.queue.length > 0) {
+      const job = this.queue[0]!;
+      const from = job.taken;
+      const to = Math.min(job.texts.length, from + room);
+      parts.push({ job, from, to });
+      job.taken = to;
+      room -= to - from;
+      this.waiting -= to - from;
+      if (to === job.texts.length) this.queue.shift();
+    }
+    return parts;
+  }
+
+  private fail(job: Job, error: unknown): void {
+    const index = this.queue.indexOf(job);
+    if (index >= 0) {
+      this.queue.splice(index, 1);
+      this.waiting -= job.texts.length - job.taken;
+    }
+    job.reject(error);
+  }
+}
