@@ -1,19 +1,22 @@
 /**
  * Scoring requests together: each request's texts join one queue, and the reward scores the queue
  * from its head in batches of up to `batchSize` texts, so that many small concurrent requests (as
- * OpenRLHF sends, one query each) share forward passes. Scoring is synchronous; between batches
- * the batcher yields to the event loop (setImmediate runs after pending I/O), so the server keeps
- * accepting requests, which join the next batch. The queue is bounded: texts past `maxQueue`
- * are refused at once rather than left to wait.
+ * OpenRLHF sends, one query each) share forward passes. A batch that is not full waits up to
+ * `maxWaitMs` for more texts (requests arrive one event-loop turn apart, and would otherwise each
+ * get a batch of their own). Scoring is synchronous; the batcher yields to the event loop between
+ * batches, so the server keeps accepting requests, which join the next batch. The queue is
+ * bounded: texts past `maxQueue` are refused at once rather than left to wait.
  */
 import type { RewardFunction } from '../reward/index.js';
-import { UnavailableError } from './errors.js';
+import { HttpError, UnavailableError } from './errors.js';
 
 export interface BatcherOptions {
   /** Texts per call to the reward. */
   batchSize: number;
   /** Texts that may wait in the queue (not yet in a batch) at any time. */
   maxQueue: number;
+  /** How long a batch that is not full waits for more texts, in milliseconds. */
+  maxWaitMs: number;
 }
 
 /** One request's texts, and where the scores go as its batches finish. */
@@ -29,7 +32,10 @@ interface Job {
 export class ScoreBatcher {
   private readonly queue: Job[] = [];
   private waiting = 0;
-  private running = false;
+  /** A batch is being scored (runBatch schedules the next one). */
+  private busy = false;
+  /** The timer that will start the next batch, when one is set. */
+  private timer: NodeJS.Timeout | null = null;
   /** The metadata of the latest batch the reward scored (what the reward is and how it scores). */
   metadata: Record<string, unknown> = {};
   /** Texts scored since the server started. */
@@ -48,6 +54,9 @@ export class ScoreBatcher {
   /** The texts' scores, in order, once every batch holding one of them is scored. */
   score(texts: readonly string[]): Promise<number[]> {
     if (texts.length === 0) return Promise.resolve([]);
+    if (texts.length > this.options.maxQueue) {
+      throw new HttpError(413, `the request has ${texts.length} texts to score but the queue holds at most ${this.options.maxQueue}; split it into smaller requests, or start the server with a larger --max-queue`);
+    }
     if (this.waiting + texts.length > this.options.maxQueue) {
       throw new UnavailableError(`the scoring queue is full (${this.waiting} texts waiting, at most ${this.options.maxQueue}); retry shortly, or start the server with a larger --max-queue`);
     }
@@ -58,13 +67,21 @@ export class ScoreBatcher {
     });
   }
 
+  /** Starts the next batch once it is full, or maxWaitMs after it was first scheduled. */
   private schedule(): void {
-    if (this.running) return;
-    this.running = true;
-    setImmediate(() => this.runBatch());
+    if (this.busy || this.queue.length === 0) return;
+    const full = this.waiting >= this.options.batchSize;
+    if (this.timer && !full) return;
+    if (this.timer) clearTimeout(this.timer);
+    // Even a full batch starts on a timer, so pending I/O (new requests) runs first.
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.runBatch();
+    }, full ? 0 : this.options.maxWaitMs);
   }
 
   private runBatch(): void {
+    this.busy = true;
     const batch = this.takeBatch();
     const texts = batch.flatMap(({ job, from, to }) => job.texts.slice(from, to));
     try {
@@ -81,11 +98,8 @@ export class ScoreBatcher {
       // A batch that fails fails each request with a text in it; the rest of their texts are dropped.
       for (const job of new Set(batch.map((part) => part.job))) this.fail(job, error);
     }
-    if (this.queue.length > 0) {
-      setImmediate(() => this.runBatch());
-      return;
-    }
-    this.running = false;
+    this.busy = false;
+    this.schedule();
   }
 
   /** Up to batchSize texts from the head of the queue, as slices of the jobs they belong to. */

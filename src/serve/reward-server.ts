@@ -19,6 +19,8 @@ export interface RewardServerOptions {
   batchSize: number;
   /** Texts that may wait to be scored; a request that would go past it gets 503. */
   maxQueue: number;
+  /** How long a batch that is not full waits for more requests' texts, in milliseconds. */
+  maxWaitMs: number;
   /** Largest request body, in bytes; a larger one gets 413. */
   maxBodyBytes: number;
   /** Where internal errors (bugs) are reported with their stack; default stderr. */

@@ -20,6 +20,7 @@ interface ServeFlags {
   host: string;
   batchSize: number;
   maxQueue: number;
+  batchWaitMs: number;
   maxBodyBytes: number;
   label?: string;
   score?: (typeof SCORES)[number];
@@ -36,6 +37,7 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port to listen on (0: any free port)', integer(0), 5000)
     .option('--host <host>', 'address to listen on (0.0.0.0 to take requests from other machines)', '127.0.0.1')
     .option('--batch-size <n>', 'texts per forward pass, shared by concurrent requests', integer(1), 32)
+    .option('--batch-wait-ms <ms>', 'how long a batch that is not full waits for more requests', integer(0), 5)
     .option('--max-queue <n>', 'texts that may wait to be scored; past it requests get 503', integer(1), 4096)
     .option('--max-body-bytes <n>', 'largest request body; past it requests get 413', integer(1), 16 * 2 ** 20)
     .option('--label <name>', 'a classifier: the label the reward penalises (default "toxic")')
@@ -66,7 +68,7 @@ async function servedReward(folder: string, flags: ServeFlags): Promise<ServedRe
 async function serveCommand(spec: string, flags: ServeFlags): Promise<void> {
   const { RewardServer } = await import('../../serve/reward-server.js');
   const served = await servedReward(await modelFolder(spec, flags.revision), flags);
-  const server = new RewardServer(served, { batchSize: flags.batchSize, maxQueue: flags.maxQueue, maxBodyBytes: flags.maxBodyBytes });
+  const server = new RewardServer(served, { batchSize: flags.batchSize, maxQueue: flags.maxQueue, maxWaitMs: flags.batchWaitMs, maxBodyBytes: flags.maxBodyBytes });
   let address;
   try {
     address = await server.listen(flags.port, flags.host);
