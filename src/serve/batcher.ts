@@ -7,6 +7,7 @@
  * batches, so the server keeps accepting requests, which join the next batch. The queue is
  * bounded: texts past `maxQueue` are refused at once rather than left to wait.
  */
+import { performance } from 'node:perf_hooks';
 import type { RewardFunction } from '../reward/index.js';
 import { HttpError, UnavailableError } from './errors.js';
 
@@ -25,6 +26,8 @@ interface Job {
   scores: number[];
   /** How many of its texts have been taken into batches so far. */
   taken: number;
+  /** When it joined the queue (performance.now()). */
+  arrived: number;
   resolve(scores: number[]): void;
   reject(error: unknown): void;
 }
@@ -61,23 +64,24 @@ export class ScoreBatcher {
       throw new UnavailableError(`the scoring queue is full (${this.waiting} texts waiting, at most ${this.options.maxQueue}); retry shortly, or start the server with a larger --max-queue`);
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ texts, scores: [], taken: 0, resolve, reject });
+      this.queue.push({ texts, scores: [], taken: 0, arrived: performance.now(), resolve, reject });
       this.waiting += texts.length;
       this.schedule();
     });
   }
 
-  /** Starts the next batch once it is full, or maxWaitMs after it was first scheduled. */
+  /** Starts the next batch once it is full, or once the oldest text in it has waited maxWaitMs. */
   private schedule(): void {
     if (this.busy || this.queue.length === 0) return;
     const full = this.waiting >= this.options.batchSize;
     if (this.timer && !full) return;
     if (this.timer) clearTimeout(this.timer);
-    // Even a full batch starts on a timer, so pending I/O (new requests) runs first.
+    const waited = performance.now() - this.queue[0]!.arrived;
+    // Even a batch due now starts on a timer, so pending I/O (new requests) runs first.
     this.timer = setTimeout(() => {
       this.timer = null;
       this.runBatch();
-    }, full ? 0 : this.options.maxWaitMs);
+    }, full ? 0 : Math.max(0, this.options.maxWaitMs - waited));
   }
 
   private runBatch(): void {
