@@ -1,5 +1,4 @@
 /** A reward server on a free port for a test file, tiny rewards to serve, and JSON over fetch. */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +11,8 @@ import { Rng } from '../../src/nn/index.js';
 import type { RewardFunction, RewardScores } from '../../src/reward/index.js';
 import { RewardServer, type RewardServerOptions } from '../../src/serve/reward-server.js';
 import type { ServedReward } from '../../src/serve/served-reward.js';
-import { fixture, projectRoot } from '../helpers/fixtures.js';
-
-const tsx = import.meta.resolve('tsx');
+import { fixture } from '../helpers/fixtures.js';
+import { startServeProcess, type ServeProcess } from './load.js';
 
 export const LM_FIXTURE = fixture('gpt-neox-tiny');
 export const CLASSIFIER_FIXTURE = fixture('roberta-tiny-classifier');
@@ -73,31 +71,9 @@ export async function post(url: string, body: unknown, init: RequestInit = {}): 
   return { status: response.status, headers: response.headers, body: await response.json() };
 }
 
-export interface ServeProcess {
-  url: string;
-  child: ChildProcess;
-  stderr(): string;
-  /** Resolves with the exit code once the process ends. */
-  exited: Promise<number | null>;
-}
-
-/**
- * Starts `irlens serve ...args --port 0` as a child process (through tsx, as a user runs the
- * command) and resolves once it says where it listens; rejects with its output if it exits first.
- */
-export function spawnServe(args: readonly string[]): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', tsx, join(projectRoot, 'src', 'cli', 'main.ts'), 'serve', ...args, '--port', '0'], {
-    cwd: projectRoot, env: { ...process.env, HF_HUB_OFFLINE: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  after(() => void child.kill('SIGKILL'));
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (chunk) => {
-      stderr += chunk;
-      const listening = /on (http:\/\/\S+:\d+)/.exec(stderr);
-      if (listening) resolve({ url: listening[1]!, child, stderr: () => stderr, exited });
-    });
-    void exited.then((code) => reject(new Error(`irlens serve exited with ${code} before listening:\n${stderr}`)));
-  });
+/** `irlens serve ...args` in a child process (see load.ts), killed after the test file. */
+export async function spawnServe(args: readonly string[]): Promise<ServeProcess> {
+  const served = await startServeProcess(args);
+  after(() => void served.child.kill('SIGKILL'));
+  return served;
 }

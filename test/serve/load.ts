@@ -1,8 +1,14 @@
 /**
- * Load for the reward server, shared by its load test and bench/serve-load.ts: OpenRLHF-shaped
- * requests made from a fixed word list, and a fixed number of clients sending them concurrently.
+ * Load for the reward server, shared by its load test and bench/serve-load.ts: `irlens serve` in a
+ * child process, OpenRLHF-shaped requests made from a fixed word list, and a fixed number of
+ * clients sending them concurrently.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { projectRoot } from '../helpers/fixtures.js';
+
+const tsx = import.meta.resolve('tsx');
 
 const WORDS = ['the', 'model', 'said', 'that', 'a', 'kind', 'word', 'is', 'never', 'wasted', 'but', 'you', 'idiot', 'people', 'always', 'talk', 'about', 'weather', 'today', 'and'];
 
@@ -53,4 +59,32 @@ export async function sendConcurrently(url: string, bodies: readonly unknown[], 
   await Promise.all(Array.from({ length: clients }, client));
   result.seconds = (performance.now() - began) / 1000;
   return result;
+}
+
+export interface ServeProcess {
+  url: string;
+  child: ChildProcess;
+  stderr(): string;
+  /** Resolves with the exit code once the process ends. */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts `irlens serve ...args --port 0` as a child process (through tsx, as a user runs the
+ * command) and resolves once it says where it listens; rejects with its output if it exits first.
+ */
+export function startServeProcess(args: readonly string[]): Promise<ServeProcess> {
+  const child = spawn(process.execPath, ['--import', tsx, join(projectRoot, 'src', 'cli', 'main.ts'), 'serve', ...args, '--port', '0'], {
+    cwd: projectRoot, env: { ...process.env, HF_HUB_OFFLINE: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk;
+      const listening = /on (http:\/\/\S+:\d+)/.exec(stderr);
+      if (listening) resolve({ url: listening[1]!, child, stderr: () => stderr, exited });
+    });
+    void exited.then((code) => reject(new Error(`irlens serve exited with ${code} before listening:\n${stderr}`)));
+  });
 }
