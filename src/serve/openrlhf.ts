@@ -62,14 +62,15 @@ export function parseGetReward(body: unknown): GetRewardRequest {
 /**
  * The response of each query: the query without its prompt. A prompt that does not begin its query
  * is refused (400) rather than guessed at: OpenRLHF cuts prompts longer than
- * max_len − max_new_tokens from the left, and then no split of the query is trustworthy.
+ * --data.max_len − --rollout.max_new_tokens tokens from the left, and then no split of the query
+ * is trustworthy.
  */
 export function responsesOf(request: GetRewardRequest, why: string): string[] {
   const prompts = request.prompts;
   if (!prompts) throw new BadRequestError(`"prompts" is required: ${why}, so each response is its query without the prompt`);
   return request.queries.map((query, i) => {
     if (!query.startsWith(prompts[i]!)) {
-      throw new BadRequestError(`"query"[${i}] does not begin with "prompts"[${i}], so its response cannot be told apart; send query = prompt + response (in OpenRLHF, keep prompts within --data.prompt_max_len so none is cut)`);
+      throw new BadRequestError(`"query"[${i}] does not begin with "prompts"[${i}], so its response cannot be told apart; send query = prompt + response (OpenRLHF cuts a prompt longer than --data.max_len minus --rollout.max_new_tokens tokens: raise --data.max_len)`);
     }
     return query.slice(prompts[i]!.length);
   });
