@@ -65,7 +65,7 @@ export function parseGetReward(body: unknown): GetRewardRequest {
  * --data.max_len − --rollout.max_new_tokens tokens from the left, and then no split of the query
  * is trustworthy.
  */
-export function responsesOf(request: GetRewardRequest, why: string): string[] {
+function responsesOf(request: GetRewardRequest, why: string): string[] {
   const prompts = request.prompts;
   if (!prompts) throw new BadRequestError(`"prompts" is required: ${why}, so each response is its query without the prompt`);
   return request.queries.map((query, i) => {
@@ -77,7 +77,7 @@ export function responsesOf(request: GetRewardRequest, why: string): string[] {
 }
 
 /** The text the reward reads for a prompt and a continuation of it. */
-export const rewardText = (prompt: string, continuation: string, input: RewardInput): string => (input === 'continuation' ? continuation : prompt + continuation);
+const rewardText = (prompt: string, continuation: string, input: RewardInput): string => (input === 'continuation' ? continuation : prompt + continuation);
 
 /** What to score for a request, and how to turn the scores into OpenRLHF's answer. */
 export interface ScoringPlan {

@@ -51,6 +51,9 @@ describe("OpenRLHF's request shape", () => {
     assert.deepEqual(answer.body.extra_logs, { 'irlens/response_score': response, 'irlens/reference_score': reference });
     answer.body.rewards.forEach((r: number, i: number) => assert.ok(Math.abs(r - (response[i]! - reference[i]!)) <= 1e-12));
     assert.deepEqual(answer.body.scores, answer.body.rewards);
+    const unlabelled = await post(`${url}/get_reward`, { query: OPENRLHF_REQUEST.query, prompts: PROMPTS });
+    assert.equal(unlabelled.status, 400);
+    assert.match(unlabelled.body.error, /"labels" is required: the reward is shaped/);
   });
 
   it('an empty query list gets empty lists, with or without prompts and labels', async () => {
