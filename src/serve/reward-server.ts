@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { finished } from 'node:stream/promises';
 import { UserError } from '../errors.js';
 import { ScoreBatcher } from './batcher.js';
 import { BadRequestError, HttpError, UnavailableError } from './errors.js';
@@ -89,6 +90,7 @@ export class RewardServer {
     return this.closing;
   }
 
+  /** Answers one request; resolves once the answer is written out, so that close() never cuts one short. */
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
       const handler = this.route(request);
@@ -96,6 +98,8 @@ export class RewardServer {
     } catch (error) {
       this.sendError(response, error);
     }
+    // A client that went away is no concern of the server's.
+    await finished(response).catch(() => undefined);
   }
 
   private route(request: IncomingMessage): Handler {
