@@ -10,6 +10,7 @@ import { registerReport } from './commands/report.js';
 import { registerRlhf } from './commands/rlhf.js';
 import { registerRun } from './commands/run.js';
 import { registerScore } from './commands/score.js';
+import { registerServe } from './commands/serve.js';
 import { registerServeLm } from './commands/serve-lm.js';
 import { registerSft } from './commands/sft.js';
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerRun(program);
   registerReport(program);
+  registerServe(program);
   registerServeLm(program);
   return program;
 }

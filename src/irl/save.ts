@@ -12,6 +12,9 @@
  *   'token-sum'   Σ_t score · h_t
  * where score is the bias-free `score.weight` row. "irlens_reward_input" says whether the model
  * was trained on prompt + continuation or on the continuation alone; score texts the same way.
+ * OpenRLHF (get_llm_for_sequence_regression) loads the folder as its own reward model: the
+ * backbone under its base_model_prefix and a bias-free head named by "value_head_prefix", read at
+ * the last real token — the 'last' pooling (README, "Training with a recovered reward in OpenRLHF").
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +37,9 @@ export interface SaveRewardOptions {
 
 /** Saves the reward model as a Hugging Face sequence-classification folder with its pooling in config.json. */
 export function saveRewardModel(model: RewardModel, folder: string, options: SaveRewardOptions = {}): void {
-  const extraConfig: Record<string, unknown> = { irlens_pooling: model.pooling };
+  // OpenRLHF names the head by config.json's value_head_prefix before its --value_head_prefix flag,
+  // so saying "score" here loads the right weights whatever that flag is set to.
+  const extraConfig: Record<string, unknown> = { irlens_pooling: model.pooling, value_head_prefix: 'score' };
   if (options.rewardInput) extraConfig.irlens_reward_input = options.rewardInput;
   saveModel(model.classifier, model.classifier.config, folder, { tokenizerFrom: options.tokenizerFrom, extraConfig });
 }

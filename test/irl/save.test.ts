@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { GPTNeoXForSequenceClassification } from '../../src/models/sequence-clas
 import { Rng } from '../../src/nn/index.js';
 import { Tokenizer } from '../../src/text/index.js';
 import { fixture, projectRoot } from '../helpers/fixtures.js';
+import { runPythonScript } from '../helpers/python.js';
 
 const FIXTURE = fixture('gpt-neox-tiny');
 const PAD = 1; // <|padding|>, which no text below contains
@@ -53,18 +53,10 @@ describe('saving a recovered reward and loading it back', () => {
   });
 });
 
-/** Runs test/python/load_in_transformers.py with the first Python that has torch and transformers; null when none has. */
+/** transformers' logits of one request to test/python/load_in_transformers.py; null when there is no Python to run it. */
 function transformersLogits(request: unknown): number[][] | null {
-  const candidates = [process.env.IRLENS_PYTHON, '/tmp/peer/bin/python', 'python3'].filter((c): c is string => !!c);
-  for (const python of candidates) {
-    const child = spawnSync(python, [join(projectRoot, 'test', 'python', 'load_in_transformers.py')], {
-      input: JSON.stringify([request]), encoding: 'utf8', timeout: 300_000, env: { ...process.env, HF_HUB_OFFLINE: '1', TRANSFORMERS_VERBOSITY: 'error' },
-    });
-    if ((child.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || child.status === 3) continue;
-    if (child.status !== 0) throw new Error(`${python} failed: ${child.stderr.slice(-2000)}`);
-    return (JSON.parse(child.stdout) as { logits: number[][] }[])[0]!.logits;
-  }
-  return null;
+  const result = runPythonScript(join(projectRoot, 'test', 'python', 'load_in_transformers.py'), [request]);
+  return 'skip' in result ? null : (JSON.parse(result.stdout) as { logits: number[][] }[])[0]!.logits;
 }
 
 describe("a saved 'last'-pooling reward in transformers", () => {

@@ -6,13 +6,12 @@
  * loaded by test/python/load_in_transformers.py through AutoModelForCausalLM /
  * AutoModelForSequenceClassification, and its logits compared with irlens's.
  *
- * It needs a Python with torch and transformers: env IRLENS_PYTHON (which must then have them),
- * else /tmp/peer/bin/python, else python3. Without one the tests report themselves skipped, except
- * in CI (CI=true, as .ci/run sets with the venv it builds), where they fail; a model type the test
- * has no small config for fails, so that a new architecture is not silently left out.
+ * It needs a Python with torch and transformers (test/helpers/python.ts says which it looks for).
+ * Without one the tests report themselves skipped, except in CI (CI=true, as .ci/run sets with the
+ * venv it builds), where they fail; a model type the test has no small config for fails, so that a
+ * new architecture is not silently left out.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import { saveModel } from '../../src/models/save.js';
 import { Rng, initWeights, type Module } from '../../src/nn/index.js';
 import * as T from '../../src/tensor/index.js';
 import { projectRoot } from '../helpers/fixtures.js';
+import { runPythonScript } from '../helpers/python.js';
 
 const TOLERANCE = 1e-4;
 const SCRIPT = join(projectRoot, 'test', 'python', 'load_in_transformers.py');
@@ -57,41 +57,10 @@ interface Answer {
   mismatched_keys: string[];
 }
 
-const NO_TRANSFORMERS = 3;
-
-/** The Pythons to try: IRLENS_PYTHON alone when set (a user who names one wants that one), else the usual places. */
-function pythonCandidates(): { candidates: string[]; required: boolean } {
-  const named = process.env.IRLENS_PYTHON;
-  if (named) return { candidates: [named], required: true };
-  return { candidates: ['/tmp/peer/bin/python', 'python3'], required: process.env.CI === 'true' };
-}
-
-/**
- * Runs the script with the first Python that has transformers and torch: the script itself is
- * the check, exiting with status 3 when it cannot import them, so that Python starts once.
- * Returns the answers, or why there is no such Python; throws when one is required (IRLENS_PYTHON
- * set, or CI=true) and none works, so CI cannot pass without running these tests.
- */
+/** The answers of load_in_transformers.py, or why there is no Python to run it with. */
 function runInTransformers(requests: unknown[]): { answers: Answer[] } | { skip: string } {
-  const { candidates, required } = pythonCandidates();
-  for (const python of candidates) {
-    const child = spawnSync(python, [SCRIPT], {
-      input: JSON.stringify(requests),
-      encoding: 'utf8',
-      timeout: 300_000,
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, HF_HUB_OFFLINE: '1', TRANSFORMERS_VERBOSITY: 'error', HF_HUB_DISABLE_PROGRESS_BARS: '1' },
-    });
-    if ((child.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || child.status === NO_TRANSFORMERS) continue;
-    if (child.status !== 0) throw new Error(`${python} ${SCRIPT} failed (status ${child.status ?? child.signal}): ${child.stderr.slice(-3000)}`);
-    return { answers: JSON.parse(child.stdout) as Answer[] };
-  }
-  const missing = `no Python with transformers and torch (tried ${candidates.join(', ')})`;
-  if (required) {
-    const why = process.env.IRLENS_PYTHON ? 'IRLENS_PYTHON names it' : 'CI=true requires it';
-    throw new Error(`${missing}, and ${why}: point IRLENS_PYTHON at a venv with torch and transformers (python3 -m venv V && V/bin/pip install torch==2.13.0 transformers)`);
-  }
-  return { skip: `${missing}; set IRLENS_PYTHON to one to run this test` };
+  const result = runPythonScript(SCRIPT, requests);
+  return 'skip' in result ? result : { answers: JSON.parse(result.stdout) as Answer[] };
 }
 
 function smallModel(architecture: Architecture, seed: number): { model: Module; config: ModelConfig } {

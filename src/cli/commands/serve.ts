@@ -1,0 +1,98 @@
+/**
+ * `irlens serve REWARD`: serves an irlens reward over HTTP until Ctrl-C or SIGTERM — a recovered
+ * reward folder (`irlens irl`'s …/reward) or a sequence classifier read as the reward of a label —
+ * with OpenRLHF's remote reward-model route, so `--reward.remote_url http://HOST:PORT/get_reward`
+ * trains against it. The first signal stops taking requests and answers those in flight; a second
+ * exits at once.
+ */
+import { Option, type Command } from 'commander';
+import type { RewardInput } from '../../irl/index.js';
+import type { ServedReward } from '../../serve/served-reward.js';
+import { CliError, EXIT_INTERRUPTED } from '../errors.js';
+import { integer, modelFolder, withRevision } from '../options.js';
+import { toxicityScorer } from '../settings.js';
+
+const SCORES = ['negative-logit', 'negative-probability', 'log-odds'] as const;
+const INPUTS = ['prompt+continuation', 'continuation'] as const;
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  batchSize: number;
+  maxQueue: number;
+  batchWaitMs: number;
+  maxBodyBytes: number;
+  label?: string;
+  score?: (typeof SCORES)[number];
+  rewardInput?: RewardInput;
+  shaped?: boolean;
+  revision?: string;
+}
+
+export function registerServe(program: Command): void {
+  const command = program
+    .command('serve')
+    .argument('<reward>', 'a recovered reward folder (irlens irl … /reward) or a sequence-classifier folder or hub id')
+    .description('Serve a reward over HTTP: OpenRLHF\'s POST /get_reward, POST /score {"texts": [...]}, GET /health.')
+    .option('--port <n>', 'port to listen on (0: any free port)', integer(0), 5000)
+    .option('--host <host>', 'address to listen on (0.0.0.0 to take requests from other machines)', '127.0.0.1')
+    .option('--batch-size <n>', 'texts per forward pass, shared by concurrent requests', integer(1), 32)
+    .option('--batch-wait-ms <ms>', 'how long a batch that is not full waits for more requests', integer(0), 5)
+    .option('--max-queue <n>', 'texts that may wait to be scored; past it requests get 503', integer(1), 4096)
+    .option('--max-body-bytes <n>', 'largest request body; past it requests get 413', integer(1), 16 * 2 ** 20)
+    .option('--label <name>', 'a classifier: the label the reward penalises (default "toxic")')
+    .addOption(new Option('--score <kind>', 'a classifier: how the reward is read from it (default negative-logit)').choices(SCORES))
+    .addOption(new Option('--reward-input <input>', "what the reward reads of OpenRLHF's query (default: the folder's irlens_reward_input, else prompt+continuation)").choices(INPUTS))
+    .option('--shaped', "/get_reward answers s(prompt + response) − s(prompt + label), OpenRLHF's label being the reference continuation")
+    .action((reward: string, flags: ServeFlags) => serveCommand(reward, flags));
+  withRevision(command);
+}
+
+/** The reward a folder holds, with what it reads and how /get_reward shapes it. */
+async function servedReward(folder: string, flags: ServeFlags): Promise<ServedReward> {
+  const { readRewardFolderConfig } = await import('../../serve/served-reward.js');
+  const config = readRewardFolderConfig(folder);
+  const common = { input: flags.rewardInput ?? config.rewardInput ?? 'prompt+continuation', shaped: flags.shaped === true };
+  if (config.kind === 'classifier') {
+    const [label, score] = [flags.label ?? 'toxic', flags.score ?? 'negative-logit'];
+    return { reward: await toxicityScorer(folder, label, score, flags.batchSize), ...common, description: { kind: 'classifier', folder, label, score } };
+  }
+  if (flags.label !== undefined || flags.score !== undefined) {
+    throw new CliError(`${folder} is a recovered reward (one output); --label and --score are for classifiers, so leave them out`);
+  }
+  const { loadRewardFunction } = await import('../../irl/index.js');
+  const reward = loadRewardFunction(folder, { batchSize: flags.batchSize });
+  return { reward, ...common, description: { kind: 'recovered-reward', folder, pooling: reward.model.pooling } };
+}
+
+async function serveCommand(spec: string, flags: ServeFlags): Promise<void> {
+  const { RewardServer } = await import('../../serve/reward-server.js');
+  const served = await servedReward(await modelFolder(spec, flags.revision), flags);
+  const server = new RewardServer(served, { batchSize: flags.batchSize, maxQueue: flags.maxQueue, maxWaitMs: flags.batchWaitMs, maxBodyBytes: flags.maxBodyBytes });
+  let address;
+  try {
+    address = await server.listen(flags.port, flags.host);
+  } catch (error) {
+    throw new CliError(`cannot listen on ${flags.host}:${flags.port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); choose another --port or --host`);
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  process.stderr.write(`irlens serve: ${served.reward.name} (reads ${served.input}${served.shaped ? ', shaped' : ''}) on http://${host}:${address.port}  (POST /get_reward, POST /score, GET /health; Ctrl-C stops)\n`);
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (server.stopping) {
+        process.stderr.write(`irlens serve: ${signal} again; exiting now\n`);
+        process.exit(EXIT_INTERRUPTED);
+      }
+      process.stderr.write(`irlens serve: ${signal}: answering the requests in flight, taking no new ones (again to exit at once)\n`);
+      void server.close().then(() => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  process.stderr.write('irlens serve: stopped\n');
+}
