@@ -10,7 +10,7 @@
  * The log-probabilities are of the model's raw distribution (temperature 1, no top-k/top-p), as
  * generate() records them; `top_logprobs` is always null (no alternatives are computed).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { basename } from 'node:path';
 import { generate, type GenerationModel } from '../models/generation.js';
 import { loadModel } from '../models/load.js';
@@ -18,16 +18,16 @@ import type { Module } from '../nn/index.js';
 import * as T from '../tensor/index.js';
 import { Tokenizer } from '../text/index.js';
 import { UserError } from '../errors.js';
-import { HttpError, readJsonBody, routes, sendJson, startServer, type RunningServer } from './http.js';
-import { boolean, integer, number, requestObject } from './request-fields.js';
+import { HttpError } from './errors.js';
+import { readJsonBody } from './http-json.js';
+import { JsonServer } from './json-server.js';
+import { boolean, integer, jsonObject, number } from './request-fields.js';
 
 export interface CompletionsServerOptions {
   /** A causal-LM folder. */
   folder: string;
   /** The id clients send as `model` (default: the folder's name). */
   modelName?: string;
-  host: string;
-  port: number;
   maxBodyBytes: number;
   /** Requests waiting for their turn before new ones get 503. */
   maxQueue: number;
@@ -54,51 +54,54 @@ export class ServeModelError extends UserError {
   override name = 'ServeModelError';
 }
 
-export async function startCompletionsServer(options: CompletionsServerOptions): Promise<RunningServer & { modelName: string }> {
-  const loaded = loadModel(options.folder);
-  if (loaded.architecture.kind !== 'causal-lm') throw new ServeModelError(`${options.folder} holds a ${loaded.architecture.name}, not a causal LM; serve-lm serves text generators (serve a reward with \`irlens serve\`)`);
-  const model = loaded.model as unknown as ServedLM;
-  model.eval();
-  const tokenizer = Tokenizer.fromFolder(options.folder);
-  const modelName = options.modelName ?? basename(options.folder);
-  const created = Math.floor(Date.now() / 1000);
-  let waiting = 0;
-  let turn: Promise<void> = Promise.resolve();
-  let served = 0;
+export class CompletionsServer extends JsonServer {
+  readonly modelName: string;
+  private waiting = 0;
+  private turn: Promise<void> = Promise.resolve();
+  private completed = 0;
 
-  const complete = async (request: IncomingMessage, response: ServerResponse) => {
-    const body = requestObject(await readJsonBody(request, options.maxBodyBytes));
-    if (body.model !== undefined && body.model !== modelName) throw new HttpError(404, `the model \`${String(body.model)}\` does not exist; this server serves \`${modelName}\``);
+  constructor(options: CompletionsServerOptions) {
+    const loaded = loadModel(options.folder);
+    if (loaded.architecture.kind !== 'causal-lm') throw new ServeModelError(`${options.folder} holds a ${loaded.architecture.name}, not a causal LM; serve-lm serves text generators (serve a reward with \`irlens serve\`)`);
+    const model = loaded.model as unknown as ServedLM;
+    model.eval();
+    const tokenizer = Tokenizer.fromFolder(options.folder);
+    const modelName = options.modelName ?? basename(options.folder);
+    const created = Math.floor(Date.now() / 1000);
+    super({
+      name: 'irlens serve-lm',
+      errorBody: (status, message) => ({ error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code: status } }),
+      routes: {
+        '/v1/completions': { POST: (request) => this.complete(request, model, tokenizer, options) },
+        '/v1/models': { GET: () => ({ object: 'list', data: [{ id: modelName, object: 'model', created, owned_by: 'irlens', max_model_len: model.config.maxPositionEmbeddings }] }) },
+        '/health': { GET: () => ({ status: 'ok', model: modelName, waiting: this.waiting, completed: this.completed }) },
+      },
+    });
+    this.modelName = modelName;
+  }
+
+  /** Checks a request at once, then generates it when its turn comes (one at a time; the event loop breathes between). */
+  private async complete(request: IncomingMessage, model: ServedLM, tokenizer: Tokenizer, options: CompletionsServerOptions): Promise<unknown> {
+    const body = jsonObject(await readJsonBody(request, options.maxBodyBytes), '{"prompt": ..., "max_tokens": ...}');
+    if (body.model !== undefined && body.model !== this.modelName) throw new HttpError(404, `the model \`${String(body.model)}\` does not exist; this server serves \`${this.modelName}\``);
     const job = parseCompletionRequest(body, tokenizer, model.config);
-    if (waiting >= options.maxQueue) throw new HttpError(503, `${waiting} requests are waiting already; retry later`, { 'retry-after': '1' });
-    waiting++;
-    const mine = turn.then(() => new Promise<CompletionJobResult>((resolve, reject) => setImmediate(() => {
+    if (this.waiting >= options.maxQueue) throw new HttpError(503, `${this.waiting} requests are waiting already; retry later`, { 'Retry-After': '1' });
+    this.waiting++;
+    const mine = this.turn.then(() => new Promise<CompletionJobResult>((resolve, reject) => setImmediate(() => {
       try {
         resolve(runCompletion(model, tokenizer, job));
       } catch (error) {
         reject(error);
       }
     })));
-    turn = mine.then(() => undefined, () => undefined);
+    this.turn = mine.then(() => undefined, () => undefined);
     try {
       const result = await mine;
-      sendJson(response, 200, { id: `cmpl-irlens-${++served}`, object: 'text_completion', created: Math.floor(Date.now() / 1000), model: modelName, ...result });
+      return { id: `cmpl-irlens-${++this.completed}`, object: 'text_completion', created: Math.floor(Date.now() / 1000), model: this.modelName, ...result };
     } finally {
-      waiting--;
+      this.waiting--;
     }
-  };
-
-  const server = await startServer({
-    host: options.host,
-    port: options.port,
-    errorBody: (status, message) => ({ error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code: status } }),
-    handle: routes({
-      'POST /v1/completions': complete,
-      'GET /v1/models': (_request, response) => sendJson(response, 200, { object: 'list', data: [{ id: modelName, object: 'model', created, owned_by: 'irlens', max_model_len: model.config.maxPositionEmbeddings }] }),
-      'GET /health': (_request, response) => sendJson(response, 200, { status: 'ok', model: modelName, waiting, completed: served }),
-    }),
-  });
-  return { ...server, modelName };
+  }
 }
 
 interface CompletionJob {
@@ -120,7 +123,7 @@ interface CompletionJob {
 /** Reads and checks a completions request; anything wrong is a 400 naming the field. */
 function parseCompletionRequest(body: Record<string, unknown>, tokenizer: Tokenizer, config: { maxPositionEmbeddings: number; vocabSize: number }): CompletionJob {
   for (const [field, unsupported] of Object.entries(UNSUPPORTED)) {
-    if (unsupported(body[field])) throw new HttpError(400, `\`${field}\` is not supported by irlens serve-lm; leave it out`);
+    if (unsupported(body[field])) throw new HttpError(400, `"${field}" is not supported by irlens serve-lm; leave it out`);
   }
   const prompts = promptIds(body.prompt, tokenizer, config.vocabSize);
   const maxTokens = integer(body, 'max_tokens', { min: 0, default: 16 });
@@ -149,7 +152,7 @@ function promptIds(prompt: unknown, tokenizer: Tokenizer, vocabSize: number): nu
   let rows: unknown[];
   if (typeof prompt === 'string' || isIds(prompt)) rows = [prompt];
   else if (Array.isArray(prompt) && prompt.length > 0) rows = prompt;
-  else throw new HttpError(400, '`prompt` must be a text, a list of texts, a list of token ids or a list of such lists, and not empty');
+  else throw new HttpError(400, '"prompt" must be a text, a list of texts, a list of token ids or a list of such lists, and not empty');
   return rows.map((row, i) => {
     const ids = typeof row === 'string' ? tokenizer.encode(row) : row;
     if (!isIds(ids)) throw new HttpError(400, `prompt ${i} is neither a text nor a non-empty list of token ids`);

@@ -11,6 +11,7 @@
  */
 import type { RewardInput } from '../irl/demonstrations.js';
 import { BadRequestError } from './errors.js';
+import { jsonObject, stringList, typeName } from './request-fields.js';
 
 export interface GetRewardRequest {
   queries: string[];
@@ -22,26 +23,6 @@ export interface GetRewardResponse {
   rewards: number[];
   scores: number[];
   extra_logs: Record<string, number[]>;
-}
-
-const typeName = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value);
-
-/** A field that must be a list of strings; `length` when it must match query's. */
-export function stringList(body: Record<string, unknown>, field: string, length?: number): string[] {
-  const value = body[field];
-  if (!Array.isArray(value)) throw new BadRequestError(`"${field}" must be a list of strings, got ${typeName(value)}`);
-  const bad = value.findIndex((item) => typeof item !== 'string');
-  if (bad >= 0) throw new BadRequestError(`"${field}"[${bad}] must be a string, got ${typeName(value[bad])}`);
-  if (length !== undefined && value.length !== length) {
-    throw new BadRequestError(`"${field}" has ${value.length} items but "query" has ${length}; send one per query, in the same order`);
-  }
-  return value as string[];
-}
-
-/** The body as a JSON object, or a 400 saying which shape the route takes. */
-export function jsonObject(body: unknown, shape: string): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BadRequestError(`the body must be a JSON object ${shape}, got ${typeName(body)}`);
-  return body as Record<string, unknown>;
 }
 
 /** The request, checked: query a list of strings; prompts and labels, when sent, one per query. */

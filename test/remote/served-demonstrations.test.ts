@@ -14,8 +14,7 @@ import { loadModel } from '../../src/models/load.js';
 import { Rng } from '../../src/nn/index.js';
 import { demonstrate, demonstrationsSchema, type DemonstrationSettings } from '../../src/pipeline/stages/demonstrations.js';
 import { CompletionCache, CompletionsClient, DEFAULT_CLIENT_SETTINGS, ServedModel, parseRemoteModel } from '../../src/remote/index.js';
-import { startCompletionsServer } from '../../src/serve/completions-server.js';
-import type { RunningServer } from '../../src/serve/http.js';
+import { CompletionsServer } from '../../src/serve/completions-server.js';
 import { Tokenizer } from '../../src/text/index.js';
 import { fixturesDir } from '../helpers/fixtures.js';
 
@@ -27,7 +26,7 @@ const settings: DemonstrationSettings = {
 };
 
 describe('a model served by irlens serve-lm', () => {
-  let server: RunningServer & { modelName: string };
+  const server = { url: '', close: () => Promise.resolve() };
   const dir = mkdtempSync(join(tmpdir(), 'irlens-served-'));
   const tokenizer = Tokenizer.fromFolder(folder);
   const served = (cache: CompletionCache | null = null) => new ServedModel(new CompletionsClient(parseRemoteModel(`openai:${server.url}/v1#tiny`), { ...DEFAULT_CLIENT_SETTINGS, concurrency: 3 }), tokenizer, cache);
@@ -35,7 +34,9 @@ describe('a model served by irlens serve-lm', () => {
   const job = (expert: Parameters<typeof demonstrate>[0]['expert']) => ({ expert, baselineFolder: folder, prompts, settings, rng: new Rng(5), seed: 5 });
 
   before(async () => {
-    server = await startCompletionsServer({ folder, modelName: 'tiny', host: '127.0.0.1', port: 0, maxQueue: 64, maxBodyBytes: 1 << 20 });
+    const running = new CompletionsServer({ folder, modelName: 'tiny', maxQueue: 64, maxBodyBytes: 1 << 20 });
+    server.url = `http://127.0.0.1:${(await running.listen(0, '127.0.0.1')).port}`;
+    server.close = () => running.close();
   });
   after(async () => {
     await server.close();

@@ -95,7 +95,7 @@ describe('bad requests get a 4xx with a message, and the server keeps serving', 
     ['a prompt that does not begin its query', '/get_reward', { query: ['a b'], prompts: ['b'] }, 400, /"query"\[0\] does not begin with "prompts"\[0\]/],
     ['an empty response', '/get_reward', { query: ['a b', 'c'], prompts: ['a', 'c'] }, 400, /text 1 to score .* is empty/],
     ['texts not a list', '/score', { texts: { a: 1 } }, 400, /"texts" must be a list of strings/],
-    ['an unknown route', '/reward', { query: [] }, 404, /no route \/reward/],
+    ['an unknown route', '/reward', { query: [] }, 404, /no route POST \/reward; this server answers POST \/get_reward, POST \/score, GET \/health/],
   ];
   for (const [name, path, body, status, message] of cases) {
     it(`${name}: ${status}`, async () => {

@@ -2,9 +2,10 @@
  * `irlens serve-lm MODEL [--port N]`: serves a causal LM over OpenAI's completions API, so that
  * anything that speaks it (irlens's own `openai:URL#MODEL` models, lm-evaluation-harness, the
  * openai client) can sample a checkpoint irlens trained. Runs until SIGINT or SIGTERM, then
- * finishes the requests under way.
+ * finishes the requests under way; a second signal exits at once.
  */
 import type { Command } from 'commander';
+import { EXIT_INTERRUPTED } from '../errors.js';
 import { integer, modelFolder, withRevision } from '../options.js';
 
 interface ServeLmFlags {
@@ -32,8 +33,11 @@ export function registerServeLm(program: Command): void {
 
 async function serveLmCommand(spec: string, flags: ServeLmFlags): Promise<void> {
   const folder = await modelFolder(spec, flags.revision);
-  const { startCompletionsServer } = await import('../../serve/completions-server.js');
+  const { CompletionsServer } = await import('../../serve/completions-server.js');
   const { serveUntilSignal } = await import('../../serve/lifetime.js');
-  const server = await startCompletionsServer({ folder, modelName: flags.modelName, host: flags.host, port: flags.port, maxQueue: flags.maxQueue, maxBodyBytes: flags.maxBodyBytes });
-  await serveUntilSignal(server, `serving ${server.modelName} at ${server.url}/v1 (openai:${server.url}/v1#${server.modelName})`);
+  const server = new CompletionsServer({ folder, modelName: flags.modelName, maxQueue: flags.maxQueue, maxBodyBytes: flags.maxBodyBytes });
+  await serveUntilSignal(server, {
+    name: 'irlens serve-lm', host: flags.host, port: flags.port, exitNow: EXIT_INTERRUPTED,
+    describe: (url) => `${server.modelName} at ${url}/v1 (as a model: openai:${url}/v1#${server.modelName}; Ctrl-C stops)`,
+  });
 }

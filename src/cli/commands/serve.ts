@@ -69,30 +69,9 @@ async function serveCommand(spec: string, flags: ServeFlags): Promise<void> {
   const { RewardServer } = await import('../../serve/reward-server.js');
   const served = await servedReward(await modelFolder(spec, flags.revision), flags);
   const server = new RewardServer(served, { batchSize: flags.batchSize, maxQueue: flags.maxQueue, maxWaitMs: flags.batchWaitMs, maxBodyBytes: flags.maxBodyBytes });
-  let address;
-  try {
-    address = await server.listen(flags.port, flags.host);
-  } catch (error) {
-    throw new CliError(`cannot listen on ${flags.host}:${flags.port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); choose another --port or --host`);
-  }
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  process.stderr.write(`irlens serve: ${served.reward.name} (reads ${served.input}${served.shaped ? ', shaped' : ''}) on http://${host}:${address.port}  (POST /get_reward, POST /score, GET /health; Ctrl-C stops)\n`);
-
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (server.stopping) {
-        process.stderr.write(`irlens serve: ${signal} again; exiting now\n`);
-        process.exit(EXIT_INTERRUPTED);
-      }
-      process.stderr.write(`irlens serve: ${signal}: answering the requests in flight, taking no new ones (again to exit at once)\n`);
-      void server.close().then(() => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        resolve();
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+  const { serveUntilSignal } = await import('../../serve/lifetime.js');
+  await serveUntilSignal(server, {
+    name: 'irlens serve', host: flags.host, port: flags.port, exitNow: EXIT_INTERRUPTED,
+    describe: (url) => `${served.reward.name} (reads ${served.input}${served.shaped ? ', shaped' : ''}) on ${url}  (POST /get_reward, POST /score, GET /health; Ctrl-C stops)`,
   });
-  process.stderr.write('irlens serve: stopped\n');
 }
