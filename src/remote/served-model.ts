@@ -7,10 +7,10 @@
  * arrives, and what was asked, of whom, is returned for the run's provenance.
  */
 import type { Tokenizer } from '../text/index.js';
-import { cacheKey, type CompletionCache } from './completion-cache.js';
-import type { CompletionChoice, CompletionRequest, CompletionsClient } from './completions-client.js';
+import { CompletionCache, cacheKey } from './completion-cache.js';
+import { CompletionsClient, DEFAULT_CLIENT_SETTINGS, type ClientSettings, type CompletionChoice, type CompletionRequest } from './completions-client.js';
 import { RemoteServerError } from './errors.js';
-import { describeRemoteModel } from './model-spec.js';
+import { describeRemoteModel, parseRemoteModel } from './model-spec.js';
 
 export interface Sampling {
   /** Continuations per prompt. */
@@ -129,6 +129,15 @@ export class ServedModel {
     if (text !== choice.text) this.record.textMismatches++;
     return { ids, text };
   }
+}
+
+/**
+ * A served model from its spec (openai:URL#MODEL), read with `tokenizer` (which must be the
+ * server's), its answers cached in `cacheFile` (null: not cached).
+ */
+export function openServedModel(spec: string, options: { tokenizer: Tokenizer; cacheFile: string | null; client?: Partial<ClientSettings>; apiKeyEnv?: string }): ServedModel {
+  const client = new CompletionsClient(parseRemoteModel(spec, options.apiKeyEnv), { ...DEFAULT_CLIENT_SETTINGS, ...options.client });
+  return new ServedModel(client, options.tokenizer, options.cacheFile === null ? null : new CompletionCache(options.cacheFile));
 }
 
 /** vLLM's `return_tokens_as_token_ids`: every logprob token reads "token_id:N"; null when they do not. */

@@ -112,12 +112,13 @@ async function irlCommand(flags: IrlFlags): Promise<void> {
 
 /** The expert as a folder, or as a served model whose answers are cached in cacheDir (read with the baseline's tokenizer). */
 async function expertOf(flags: IrlFlags, baselineFolder: string, cacheDir: string): Promise<{ folder: string } | { served: ServedModel }> {
-  const { isRemoteModel, parseRemoteModel, CompletionsClient, CompletionCache, ServedModel } = await import('../../remote/index.js');
+  const { isRemoteModel, openServedModel } = await import('../../remote/index.js');
   if (!isRemoteModel(flags.expert)) return { folder: await modelFolder(flags.expert, flags.revision) };
   const { Tokenizer } = await import('../../text/index.js');
-  const remote = parseRemoteModel(flags.expert, flags.apiKeyEnv);
-  const client = new CompletionsClient(remote, {
-    ...DEFAULT_CLIENT_SETTINGS, concurrency: flags.concurrency, requestsPerSecond: flags.requestsPerSecond, timeoutMs: flags.timeout * 1000, maxRetries: flags.retries,
-  });
-  return { served: new ServedModel(client, Tokenizer.fromFolder(baselineFolder), new CompletionCache(join(cacheDir, 'served.jsonl'))) };
+  return {
+    served: openServedModel(flags.expert, {
+      tokenizer: Tokenizer.fromFolder(baselineFolder), cacheFile: join(cacheDir, 'served.jsonl'), apiKeyEnv: flags.apiKeyEnv,
+      client: { concurrency: flags.concurrency, requestsPerSecond: flags.requestsPerSecond, timeoutMs: flags.timeout * 1000, maxRetries: flags.retries },
+    }),
+  };
 }
