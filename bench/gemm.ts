@@ -79,7 +79,7 @@ function measure(s: Shape, reps: number): { median: number; best: number } {
     times.push((performance.now() - t) / 1e3);
   }
   times.sort((x, y) => x - y);
-  return { median: flops / times[Math.floor(times.length / 2)] / 1e9, best: flops / times[0] / 1e9 };
+  return { median: flops / times[Math.floor(times.length / 2)]! / 1e9, best: flops / times[0]! / 1e9 };
 }
 
 const reps = Number(argValue('--reps') ?? 5);

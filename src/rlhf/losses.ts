@@ -156,7 +156,7 @@ export function klPenaltyRewards(
       klSum += kl;
       rewards[i] = -klCoef * kl;
     }
-    rewards[row * length + real - 1] += scores[row]!;
+    rewards[row * length + real - 1]! += scores[row]!;
     tokens += real;
   }
   return { rewards, meanKl: klSum / batch, meanKlPerToken: klSum / tokens };

@@ -134,7 +134,7 @@ describe('sequence-classification heads on causal LMs (reward / value models)', 
     const ids = T.idTensor([[5, 6, 1, 1], [1, 1, 5, 6], [5, 6, 7, 8]]);
     assert.deepEqual(lastTokenIndices('test', ids, T.idTensor([[1, 1, 0, 0], [0, 0, 1, 1], [1, 1, 1, 1]])), [1, 3, 3]);
     assert.deepEqual(lastTokenIndices('test', ids), [3, 3, 3]);
-    const [{ reward }] = rewardModels();
+    const { reward } = rewardModels()[0]!;
     assert.throws(
       () => reward!.forward({ inputIds: T.idTensor([[5, 6], [1, 1]]), attentionMask: T.idTensor([[1, 1], [0, 0]]) }),
       (error: unknown) => error instanceof ModelInputError && /row 1 .* no real token/.test(error.message),

@@ -39,7 +39,7 @@ interface Case {
 
 function maxAbs(x: Float32Array): number {
   let mx = 0;
-  for (let i = 0; i < x.length; i++) mx = Math.max(mx, Math.abs(x[i]));
+  for (let i = 0; i < x.length; i++) mx = Math.max(mx, Math.abs(x[i]!));
   return mx;
 }
 
@@ -62,13 +62,13 @@ function check(c: Case, a: Float32Array, b: Float32Array, before: Float32Array, 
     const aBase = t * strideA, bBase = t * strideB;
     let sum = 0;
     for (let p = 0; p < k; p++) {
-      const av = transA ? a[aBase + p * m + i] : a[aBase + i * k + p];
-      const bv = transB ? b[bBase + j * k + p] : b[bBase + p * n + j];
+      const av = transA ? a[aBase + p * m + i]! : a[aBase + i * k + p]!;
+      const bv = transB ? b[bBase + j * k + p]! : b[bBase + p * n + j]!;
       sum += av * bv;
     }
     const o = t * m * n + i * n + j;
-    const want = accumulate ? before[o] + sum : sum;
-    const got = out[o];
+    const want = accumulate ? before[o]! + sum : sum;
+    const got = out[o]!;
     if (!(Math.abs(got - want) <= tol)) {
       assert.fail(`gemm ${JSON.stringify(c)}: out[${t}, ${i}, ${j}] = ${got}, want ${want} (tol ${tol})`);
     }
@@ -108,8 +108,8 @@ test('awkward shapes, all transpose combinations', { skip }, () => {
   for (const [transA, transB] of transposes) {
     for (let mi = 0; mi < sizes.length; mi++) {
       for (let ni = 0; ni < sizes.length; ni++) {
-        const k = sizes[(mi * 5 + ni * 7 + (transA ? 3 : 0) + (transB ? 1 : 0)) % sizes.length];
-        run(addon!, single(sizes[mi], sizes[ni], k, transA, transB, (mi + ni) % 3 === 0), seed++);
+        const k = sizes[(mi * 5 + ni * 7 + (transA ? 3 : 0) + (transB ? 1 : 0)) % sizes.length]!;
+        run(addon!, single(sizes[mi]!, sizes[ni]!, k, transA, transB, (mi + ni) % 3 === 0), seed++);
       }
     }
     // Every k against a few edge-tile shapes.
@@ -138,7 +138,7 @@ test('long k and shapes that cross the cache blocks (sampled)', { skip }, () => 
 test('batches with broadcast operands (stride 0) and gaps between items', { skip }, () => {
   let seed = 2000;
   for (const [transA, transB] of transposes) {
-    for (const [m, n, k] of [[7, 33, 17], [64, 64, 64], [65, 31, 127], [3, 200, 1]]) {
+    for (const [m, n, k] of [[7, 33, 17], [64, 64, 64], [65, 31, 127], [3, 200, 1]] as const) {
       const base = single(m, n, k, transA, transB);
       run(addon!, { ...base, batch: 5, strideA: 0 }, seed++);
       run(addon!, { ...base, batch: 5, strideB: 0 }, seed++);
@@ -230,9 +230,9 @@ test('results are bit-identical for 1, 2 and 3 threads and across repeated calls
         g.gemm(a, b, out, c.batch, c.m, c.n, c.k, c.transA, c.transB, c.strideA, c.strideB, c.accumulate);
         results.push(out);
       }
-      const first = new Uint32Array(results[0].buffer);
+      const first = new Uint32Array(results[0]!.buffer);
       for (let r = 1; r < results.length; r++) {
-        const other = new Uint32Array(results[r].buffer);
+        const other = new Uint32Array(results[r]!.buffer);
         let same = true;
         for (let i = 0; i < first.length && same; i++) same = first[i] === other[i];
         assert.ok(same, `gemm ${JSON.stringify(c)}: run ${r} differs from the 1-thread result`);
@@ -274,7 +274,7 @@ test('few-row products (read op(B) in place) match float64 and the packed path b
     assert.equal(r.status, 0, `IRLENS_GEMM_SMALLM=${on}: ${r.stderr}`);
     return r.stdout.trim();
   });
-  assert.match(hashes[0], /^hash \d+$/);
+  assert.match(hashes[0]!, /^hash \d+$/);
   assert.equal(hashes[0], hashes[1], 'small-m path and packed path differ');
 });
 

@@ -53,6 +53,13 @@ function random(length: number, seed: number, lo = -1, hi = 1): Float32Array {
   }
   return out;
 }
+/** count fresh arrays from make(), typed as a tuple so that destructuring them needs no assertion. */
+function fresh<T>(count: 2, make: () => T): [T, T];
+function fresh<T>(count: 4, make: () => T): [T, T, T, T];
+function fresh<T>(count: number, make: () => T): T[] {
+  return Array.from({ length: count }, make);
+}
+
 function randomInts(length: number, seed: number, lo: number, hi: number): Int32Array {
   const u = random(length, seed, 0, 1);
   return Int32Array.from(u, (v) => lo + Math.min(hi - lo - 1, Math.floor(v * (hi - lo))));
@@ -60,7 +67,7 @@ function randomInts(length: number, seed: number, lo: number, hi: number): Int32
 
 function maxAbs(x: ArrayLike<number>): number {
   let m = 0;
-  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i])) m = Math.max(m, Math.abs(x[i]));
+  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i])) m = Math.max(m, Math.abs(x[i]!));
   return m;
 }
 
@@ -69,8 +76,8 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rto
   assert.equal(actual.length, expected.length, `${label}: length`);
   const scale = maxAbs(expected);
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
+    const a = actual[i]!;
+    const e = expected[i]!;
     if (Number.isNaN(e) || !Number.isFinite(e)) {
       assert.ok(Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e)), `${label}[${i}]: ${a} vs ${e}`);
       continue;
@@ -97,7 +104,7 @@ function contiguous(shape: number[]): number[] {
   let acc = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
     s[d] = acc;
-    acc *= shape[d];
+    acc *= shape[d]!;
   }
   return s;
 }
@@ -106,7 +113,7 @@ const numel = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 function broadcastStrides(shape: number[], outShape: number[]): number[] {
   const c = contiguous(shape);
   const pad = outShape.length - shape.length;
-  return outShape.map((_, d) => (d < pad || shape[d - pad] === 1 ? 0 : c[d - pad]));
+  return outShape.map((_, d) => (d < pad || shape[d - pad] === 1 ? 0 : c[d - pad]!));
 }
 
 /** Runs fn with 1 thread and with 2 and returns both results. */
@@ -163,7 +170,7 @@ test('unary matches the reference on odd sizes and special values (rtol per op â
     for (let i = 0; i < special.length; i++) {
       if (Number.isNaN(b[i])) { assert.ok(Number.isNaN(a[i]), `${op}(${special[i]})`); continue; }
       if (!Number.isFinite(b[i])) { assert.equal(a[i], b[i], `${op}(${special[i]})`); continue; }
-      assert.ok(Math.abs(a[i] - b[i]) <= 2e-6 * Math.abs(b[i]) + 1e-37, `${op}(${special[i]}): ${a[i]} vs ${b[i]}`);
+      assert.ok(Math.abs(a[i]! - b[i]!) <= 2e-6 * Math.abs(b[i]!) + 1e-37, `${op}(${special[i]}): ${a[i]} vs ${b[i]}`);
     }
   }
   // Works in place and on subarray views (byteOffset).
@@ -206,7 +213,7 @@ test('binary broadcasts with strides of 0, permuted operands, scalars and empty 
   for (const [ci, c] of cases.entries()) {
     const a = random(numel(c.aShape), ci + 1, -2, 2);
     const b = random(numel(c.bShape), ci + 50, 0.5, 2);
-    const aStrides = c.permuteA ? [1, c.aShape[1]] : broadcastStrides(c.aShape, c.outShape);
+    const aStrides = c.permuteA ? [1, c.aShape[1]!] : broadcastStrides(c.aShape, c.outShape);
     const bStrides = broadcastStrides(c.bShape, c.outShape);
     for (const op of ['add', 'sub', 'mul', 'div', 'minimum', 'maximum'] as const) {
       const x = new Float32Array(numel(c.outShape));
@@ -241,7 +248,7 @@ test('minimum/maximum and their backward on ties, NaN and Â±0, broadcast and lon
       nat.binary(op, a, aStrides, b, bStrides, x, c.outShape);
       ref.binary(op, a, aStrides, b, bStrides, y, c.outShape);
       assertBitEqual(x, y, tag);
-      const [da1, db1, da2, db2] = [0, 0, 0, 0].map(() => new Float32Array(n).fill(7));
+      const [da1, db1, da2, db2] = fresh(4, () => new Float32Array(n).fill(7));
       nat.extremumBackward(op, a, aStrides, b, bStrides, dy, da1, db1, c.outShape);
       ref.extremumBackward(op, a, aStrides, b, bStrides, dy, da2, db2, c.outShape);
       assertBitEqual(da1, da2, `${tag} da`);
@@ -296,7 +303,7 @@ test('where broadcasts the condition and both branches (exact)', { skip }, () =>
 /** Strides that read a contiguous tensor of `shape` in the order `perm` (a permute view). */
 function permuted(shape: number[], perm: number[]): { shape: number[]; strides: number[] } {
   const c = contiguous(shape);
-  return { shape: perm.map((p) => shape[p]), strides: perm.map((p) => c[p]) };
+  return { shape: perm.map((p) => shape[p]!), strides: perm.map((p) => c[p]!) };
 }
 
 test('stridedCopy: permutes, transposes, slices with offsets, broadcast-expands (exact)', { skip }, () => {
@@ -468,7 +475,7 @@ test('embedding gathers rows, its backward sums duplicate ids in order; bad ids 
     const w = random(vocab * dim, vocab + dim);
     const ids = randomInts(count, count + vocab, 0, vocab);
     ids[0] = vocab - 1;
-    if (count > 3) ids[3] = ids[1];  // duplicates
+    if (count > 3) ids[3] = ids[1]!;  // duplicates
     const a = new Float32Array(count * dim), b = new Float32Array(count * dim);
     nat.embedding(w, ids, vocab, dim, a);
     ref.embedding(w, ids, vocab, dim, b);
@@ -556,7 +563,7 @@ test('attention forward and backward: causal / not, padding masks, GQA, tq < tk 
     assertClose(dk1, dk2, 1e-5, 1e-5, `attention dk ${tag}`);
     assertClose(dv1, dv2, 1e-5, 1e-5, `attention dv ${tag}`);
   }
-  const c = attentionCases[0];
+  const c = attentionCases[0]!;
   assert.throws(() => nat.attention(new Float32Array(3), new Float32Array(3), new Float32Array(3), null, c,
     new Float32Array(3), new Float32Array(3)), /attention: q has 3 elements/);
   assert.throws(() => nat.attention(new Float32Array(0), new Float32Array(0), new Float32Array(0), null,
@@ -601,8 +608,8 @@ test('tokenLogProbs, entropy and their backward: rows of 50304, odd rows, one cl
     ids[rows - 1] = classes - 1;
     if (classes > 4) logits[classes + 2] = -Infinity;  // a masked class in row 1 (never its id)
     const dy = random(rows, rows + 5, -2, 2);
-    const [o1, o2, l1, l2] = [0, 0, 0, 0].map(() => new Float32Array(rows).fill(7));
-    const [d1, d2] = [0, 0].map(() => new Float32Array(rows * classes).fill(7));
+    const [o1, o2, l1, l2] = fresh(4, () => new Float32Array(rows).fill(7));
+    const [d1, d2] = fresh(2, () => new Float32Array(rows * classes).fill(7));
 
     nat.tokenLogProbs(logits, ids, rows, classes, o1, l1);
     ref.tokenLogProbs(logits, ids, rows, classes, o2, l2);
@@ -659,8 +666,8 @@ test('adamw over several steps, with and without weight decay (rtol 1e-6 on para
 test('results are bit-identical with 1 and 2 threads', { skip: skip || skipUnlessNative(!!loaded?.threads, 'the native addon has no setThreads') }, () => {
   const check = (label: string, run: () => Array<Float32Array | Int32Array | number>) => {
     const [one, two] = withThreads(run);
-    for (let i = 0; i < one.length; i++) {
-      const a = one[i], b = two[i];
+    for (const [i, a] of one.entries()) {
+      const b = two[i];
       if (typeof a === 'number') assert.ok(Object.is(a, b), `${label} #${i}: ${a} vs ${b}`);
       else assertBitEqual(a, b as typeof a, `${label} #${i}`);
     }
@@ -695,8 +702,8 @@ test('results are bit-identical with 1 and 2 threads', { skip: skip || skipUnles
   check('tokenLogProbs / entropy and backward', () => {
     const ids = randomInts(ceRows, 7, 0, classes);
     const dyRows = random(ceRows, 8);
-    const [out, lse, h, hLse] = [0, 0, 0, 0].map(() => new Float32Array(ceRows));
-    const [dTokens, dEntropy] = [0, 0].map(() => new Float32Array(ceRows * classes));
+    const [out, lse, h, hLse] = fresh(4, () => new Float32Array(ceRows));
+    const [dTokens, dEntropy] = fresh(2, () => new Float32Array(ceRows * classes));
     nat.tokenLogProbs(logits, ids, ceRows, classes, out, lse);
     nat.tokenLogProbsBackward(logits, ids, lse, dyRows, ceRows, classes, dTokens);
     nat.entropy(logits, ceRows, classes, h, hLse);
@@ -726,7 +733,7 @@ test('results are bit-identical with 1 and 2 threads', { skip: skip || skipUnles
     nat.extremumBackward('maximum', x, [cols, 1], w, [0, 1], dy, picked, null, [rows, cols]);
     return [g, gb, acc, tr, clamped, picked];
   });
-  const c = attentionCases[5];
+  const c = attentionCases[5]!;
   const gqa: AttentionCase = { ...c, kvHeads: 2 };
   const inputs = attentionInputs(gqa, 9);
   check('attention (GQA)', () => {
@@ -738,7 +745,7 @@ test('results are bit-identical with 1 and 2 threads', { skip: skip || skipUnles
   });
   check('embeddingBackward / adamw', () => {
     const ids = randomInts(512, 6, 0, 1000);
-    ids[10] = ids[11] = ids[400];
+    ids[10] = ids[11] = ids[400]!;
     const dW = new Float32Array(1000 * cols);
     nat.embeddingBackward(dy, ids, 1000, cols, dW);
     const p = x.slice(), m = new Float32Array(x.length), v = new Float32Array(x.length);

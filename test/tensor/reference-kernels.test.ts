@@ -42,14 +42,14 @@ function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
-    const ok = Math.abs(actual[i] - expected[i]) <= tolerance * Math.max(1, Math.abs(expected[i]));
+    const ok = Math.abs(actual[i]! - expected[i]!) <= tolerance * Math.max(1, Math.abs(expected[i]!));
     assert.ok(ok, `${what}[${i}]: got ${actual[i]}, expected ${expected[i]} (tolerance ${tolerance})`);
   }
 }
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
   return sum;
 };
 
@@ -60,7 +60,7 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 function checkGradient(what: string, input: Float32Array, loss: () => number, analytic: ArrayLike<number>): void {
   assert.equal(analytic.length, input.length, `${what}: gradient length`);
   for (let i = 0; i < input.length; i++) {
-    const original = input[i];
+    const original = input[i]!;
     input[i] = original + H;
     const plus = loss();
     input[i] = original - H;
@@ -69,8 +69,8 @@ function checkGradient(what: string, input: Float32Array, loss: () => number, an
     // The step actually taken, after rounding to float32.
     const step = Math.fround(original + H) - Math.fround(original - H);
     const numeric = (plus - minus) / step;
-    const limit = GRAD_TOLERANCE.abs + GRAD_TOLERANCE.rel * Math.abs(analytic[i]);
-    assert.ok(Math.abs(numeric - analytic[i]) <= limit,
+    const limit = GRAD_TOLERANCE.abs + GRAD_TOLERANCE.rel * Math.abs(analytic[i]!);
+    assert.ok(Math.abs(numeric - analytic[i]!) <= limit,
       `${what}[${i}]: analytic ${analytic[i]}, finite difference ${numeric}`);
   }
 }
@@ -107,7 +107,7 @@ describe('gemm', () => {
   const shape = { batch: 1, m: 2, n: 2, k: 3, strideA: 0, strideB: 0, accumulate: false };
 
   test('all four transpose combinations', () => {
-    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const out = new Float32Array(4);
       gemm(transA ? aT : a, transB ? bT : b, out, { ...shape, transA, transB });
       assert.deepEqual([...out], product, `transA=${transA} transB=${transB}`);
@@ -317,7 +317,7 @@ describe('softmax', () => {
     softmax(x, 3, 2, probabilities, false);
     assertClose(probabilities.subarray(0, 2), [1 / 3, 2 / 3], 1e-7, 'softmax');
     assertClose(probabilities.subarray(2, 4), [1 / (1 + Math.E), Math.E / (1 + Math.E)], 1e-7, 'large');
-    for (let r = 0; r < 3; r++) assert.ok(Math.abs(probabilities[2 * r] + probabilities[2 * r + 1] - 1) < 1e-6);
+    for (let r = 0; r < 3; r++) assert.ok(Math.abs(probabilities[2 * r]! + probabilities[2 * r + 1]! - 1) < 1e-6);
     const logProbabilities = new Float32Array(6);
     softmax(x, 3, 2, logProbabilities, true);
     assertClose(logProbabilities, probabilities.map(Math.log), 1e-6, 'log-softmax');
@@ -359,7 +359,7 @@ describe('layer norm and rms norm', () => {
       const rowVariance = row.reduce((s, v) => s + (v - rowMean) ** 2, 0) / cols;
       assert.ok(Math.abs(rowMean) < 1e-6 && Math.abs(rowVariance - 1) < 1e-5, `row ${r}`);
       const xMean = x.subarray(r * cols, (r + 1) * cols).reduce((s, v) => s + v, 0) / cols;
-      assert.ok(Math.abs(mean[r] - xMean) < 1e-6);
+      assert.ok(Math.abs(mean[r]! - xMean) < 1e-6);
     }
   });
 
@@ -474,8 +474,8 @@ describe('rope', () => {
       }
       // A rotation keeps each pair's length.
       for (let j = 0; j < 2; j++) {
-        const before = Math.hypot(x[row * headDim + j], x[row * headDim + j + 2]);
-        const after = Math.hypot(rotated[row * headDim + j], rotated[row * headDim + j + 2]);
+        const before = Math.hypot(x[row * headDim + j]!, x[row * headDim + j + 2]!);
+        const after = Math.hypot(rotated[row * headDim + j]!, rotated[row * headDim + j + 2]!);
         assert.ok(Math.abs(before - after) < 1e-6);
       }
     }
@@ -492,9 +492,9 @@ describe('attention', () => {
     for (let b = 0; b < batch; b++) {
       for (let h = 0; h < heads; h++) {
         const g = Math.floor(h / (heads / kvHeads));
-        const qAt = (i: number, e: number) => q[((b * heads + h) * tq + i) * d + e];
-        const kAt = (j: number, e: number) => k[((b * kvHeads + g) * tk + j) * d + e];
-        const vAt = (j: number, e: number) => v[((b * kvHeads + g) * tk + j) * d + e];
+        const qAt = (i: number, e: number) => q[((b * heads + h) * tq + i) * d + e]!;
+        const kAt = (j: number, e: number) => k[((b * kvHeads + g) * tk + j) * d + e]!;
+        const vAt = (j: number, e: number) => v[((b * kvHeads + g) * tk + j) * d + e]!;
         for (let i = 0; i < tq; i++) {
           const seen = (j: number) => (!keyMask || keyMask[b * tk + j] === 1) && (!causal || j <= tk - tq + i);
           const scores = Array.from({ length: tk }, (_, j) =>

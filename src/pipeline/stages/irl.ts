@@ -237,7 +237,8 @@ export async function recoverRewards(job: RecoveryJob) {
   if (repeated !== undefined) throw new IrlOptionsError(`two irl variants are named '${repeated}'; each names its output folder, so give them different names`);
   const base = loadModel(job.baseFolder).model as LanguageModel;
   const tokenizer = Tokenizer.fromFolder(job.baseFolder);
-  const [train, validation, test] = (['train', 'validation', 'test'] as const).map((name) => demonstrationSet(name, job.lines, settings.reward_input));
+  const split = (name: 'train' | 'validation' | 'test') => demonstrationSet(name, job.lines, settings.reward_input);
+  const [train, validation, test] = [split('train'), split('validation'), split('test')];
   const pairs = job.worldDir === null ? null : minimalPairSet(job.worldDir, tokenizer);
   const sets: ScoreSet[] = [{ ...validation, rows: validation.rows.rows }, { ...test, rows: test.rows.rows }, ...(pairs ? [pairs] : [])];
   const needsExpert = settings.variants.some((v) => v.kind === 'log-ratio' || v.kind === 'distilled');

@@ -45,24 +45,24 @@ export function attention(q: Storage, k: Storage, v: Storage, keyMask: Storage |
           if (!visible[j]) continue;
           const kBase = L.kvRow(b, kvh, j);
           let dot = 0;
-          for (let d = 0; d < L.headDim; d++) dot += q[qBase + d] * k[kBase + d];
+          for (let d = 0; d < L.headDim; d++) dot += q[qBase + d]! * k[kBase + d]!;
           scores[j] = scale * dot;
-          max = Math.max(max, scores[j]);
+          max = Math.max(max, scores[j]!);
         }
         let sum = 0;
         for (let j = 0; j < L.tk; j++) {
-          scores[j] = visible[j] ? Math.exp(scores[j] - max) : 0;
-          sum += scores[j];
+          scores[j] = visible[j] ? Math.exp(scores[j]! - max) : 0;
+          sum += scores[j]!;
         }
         // sum is 0 only when no key is visible: the row stays all zeros.
         for (let j = 0; j < L.tk; j++) {
-          scores[j] = sum > 0 ? scores[j] / sum : 0;
-          probs[pBase + j] = scores[j];
+          scores[j] = sum > 0 ? scores[j]! / sum : 0;
+          probs[pBase + j] = scores[j]!;
         }
         for (let d = 0; d < L.headDim; d++) {
           let acc = 0;
           for (let j = 0; j < L.tk; j++) {
-            if (visible[j]) acc += scores[j] * v[L.kvRow(b, kvh, j) + d];
+            if (visible[j]) acc += scores[j]! * v[L.kvRow(b, kvh, j) + d]!;
           }
           out[qBase + d] = acc;
         }
@@ -94,22 +94,22 @@ export function attentionBackward(q: Storage, k: Storage, v: Storage, probs: Sto
         for (let j = 0; j < L.tk; j++) {
           const vBase = L.kvRow(b, kvh, j);
           let dp = 0;
-          for (let d = 0; d < L.headDim; d++) dp += dOut[qBase + d] * v[vBase + d];
+          for (let d = 0; d < L.headDim; d++) dp += dOut[qBase + d]! * v[vBase + d]!;
           dScores[j] = dp;
-          rowDot += dp * probs[pBase + j];
+          rowDot += dp * probs[pBase + j]!;
         }
-        for (let j = 0; j < L.tk; j++) dScores[j] = probs[pBase + j] * (dScores[j] - rowDot);
+        for (let j = 0; j < L.tk; j++) dScores[j] = probs[pBase + j]! * (dScores[j]! - rowDot);
         for (let d = 0; d < L.headDim; d++) {
           let acc = 0;
-          for (let j = 0; j < L.tk; j++) acc += dScores[j] * k[L.kvRow(b, kvh, j) + d];
+          for (let j = 0; j < L.tk; j++) acc += dScores[j]! * k[L.kvRow(b, kvh, j) + d]!;
           dq[qBase + d] = scale * acc;
         }
         for (let j = 0; j < L.tk; j++) {
           const kvBase = L.kvRow(b, kvh, j);
-          const p = probs[pBase + j];
+          const p = probs[pBase + j]!;
           for (let d = 0; d < L.headDim; d++) {
-            dkSum[kvBase + d] += scale * dScores[j] * q[qBase + d];
-            dvSum[kvBase + d] += p * dOut[qBase + d];
+            dkSum[kvBase + d]! += scale * dScores[j]! * q[qBase + d]!;
+            dvSum[kvBase + d]! += p * dOut[qBase + d]!;
           }
         }
       }

@@ -8,13 +8,13 @@ import { TensorError } from '../errors.js';
 
 function rowMax(logits: Storage, base: number, classes: number): number {
   let max = -Infinity;
-  for (let c = 0; c < classes; c++) max = Math.max(max, logits[base + c]);
+  for (let c = 0; c < classes; c++) max = Math.max(max, logits[base + c]!);
   return max;
 }
 
 function checkIds(kernel: string, ids: IdStorage, rows: number, classes: number): void {
   for (let r = 0; r < rows; r++) {
-    if (ids[r] < 0 || ids[r] >= classes) {
+    if (ids[r]! < 0 || ids[r]! >= classes) {
       throw new TensorError(`${kernel}: id ${ids[r]} in row ${r} is out of range for ${classes} classes`);
     }
   }
@@ -27,9 +27,9 @@ export function tokenLogProbs(logits: Storage, ids: IdStorage, rows: number, cla
     const base = r * classes;
     const max = rowMax(logits, base, classes);
     let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(logits[base + c] - max);
+    for (let c = 0; c < classes; c++) sum += Math.exp(logits[base + c]! - max);
     const logSum = max + Math.log(sum);
-    out[r] = logits[base + ids[r]] - logSum;
+    out[r] = logits[base + ids[r]!]! - logSum;
     logSumExp[r] = logSum;
   }
 }
@@ -40,8 +40,8 @@ export function tokenLogProbsBackward(logits: Storage, ids: IdStorage, logSumExp
   for (let r = 0; r < rows; r++) {
     const base = r * classes;
     for (let c = 0; c < classes; c++) {
-      const probability = Math.exp(logits[base + c] - logSumExp[r]);
-      dLogits[base + c] = dy[r] * ((c === ids[r] ? 1 : 0) - probability);
+      const probability = Math.exp(logits[base + c]! - logSumExp[r]!);
+      dLogits[base + c] = dy[r]! * ((c === ids[r] ? 1 : 0) - probability);
     }
   }
 }
@@ -55,7 +55,7 @@ export function entropy(logits: Storage, rows: number, classes: number, out: Sto
     let sum = 0;
     let weighted = 0;
     for (let c = 0; c < classes; c++) {
-      const shifted = logits[base + c] - max;
+      const shifted = logits[base + c]! - max;
       const e = Math.exp(shifted);
       sum += e;
       if (e > 0) weighted += e * shifted;  // 0·log 0 = 0, also for −∞ logits
@@ -70,9 +70,9 @@ export function entropyBackward(logits: Storage, logSumExp: Storage, rowEntropy:
   for (let r = 0; r < rows; r++) {
     const base = r * classes;
     for (let c = 0; c < classes; c++) {
-      const logProbability = logits[base + c] - logSumExp[r];
+      const logProbability = logits[base + c]! - logSumExp[r]!;
       const probability = Math.exp(logProbability);
-      dLogits[base + c] = probability > 0 ? -dy[r] * probability * (logProbability + rowEntropy[r]) : 0;
+      dLogits[base + c] = probability > 0 ? -dy[r]! * probability * (logProbability + rowEntropy[r]!) : 0;
     }
   }
 }

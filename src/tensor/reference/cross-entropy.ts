@@ -10,7 +10,7 @@ export function crossEntropy(logits: Storage, targets: IdStorage, rows: number, 
   ignoreIndex: number, dLogits: Storage | null, gradScale: number): { loss: number; count: number } {
   let count = 0;
   for (let r = 0; r < rows; r++) {
-    const target = targets[r];
+    const target = targets[r]!;
     if (target === ignoreIndex) continue;
     if (target < 0 || target >= classes) {
       throw new TensorError(
@@ -22,19 +22,19 @@ export function crossEntropy(logits: Storage, targets: IdStorage, rows: number, 
   if (dLogits) dLogits.fill(0);
   let total = 0;
   for (let r = 0; r < rows; r++) {
-    const target = targets[r];
+    const target = targets[r]!;
     if (target === ignoreIndex) continue;
     const base = r * classes;
     let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, logits[base + c]);
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits[base + c]!);
     let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(logits[base + c] - max);
+    for (let c = 0; c < classes; c++) sum += Math.exp(logits[base + c]! - max);
     const logSum = max + Math.log(sum);
-    total += logSum - logits[base + target];
+    total += logSum - logits[base + target]!;
     if (dLogits) {
       const rowScale = gradScale / count;
       for (let c = 0; c < classes; c++) {
-        const probability = Math.exp(logits[base + c] - logSum);
+        const probability = Math.exp(logits[base + c]! - logSum);
         dLogits[base + c] = (probability - (c === target ? 1 : 0)) * rowScale;
       }
     }

@@ -40,12 +40,12 @@ const unaryDerivative: Record<UnaryOp, (x: number, y: number, dy: number) => num
 
 export function unary(op: UnaryOp, x: Storage, out: Storage): void {
   const f = unaryForward[op];
-  for (let i = 0; i < out.length; i++) out[i] = f(x[i]);
+  for (let i = 0; i < out.length; i++) out[i] = f(x[i]!);
 }
 
 export function unaryBackward(op: UnaryOp, x: Storage, y: Storage, dy: Storage, dx: Storage): void {
   const df = unaryDerivative[op];
-  for (let i = 0; i < dx.length; i++) dx[i] = df(x[i], y[i], dy[i]);
+  for (let i = 0; i < dx.length; i++) dx[i] = df(x[i]!, y[i]!, dy[i]!);
 }
 
 /**
@@ -68,10 +68,10 @@ export function forEachStrided(shape: readonly number[], strides: readonly (read
     visit(i, offsets);
     // Advance the row-major odometer: bump the last dim, carrying into earlier dims.
     for (let d = ndim - 1; d >= 0; d--) {
-      index[d]++;
-      for (let o = 0; o < offsets.length; o++) offsets[o] += strides[o][d];
-      if (index[d] < shape[d]) break;
-      for (let o = 0; o < offsets.length; o++) offsets[o] -= strides[o][d] * shape[d];
+      index[d]!++;
+      for (let o = 0; o < offsets.length; o++) offsets[o]! += strides[o]![d]!;
+      if (index[d]! < shape[d]!) break;
+      for (let o = 0; o < offsets.length; o++) offsets[o]! -= strides[o]![d]! * shape[d]!;
       index[d] = 0;
     }
   }
@@ -92,7 +92,7 @@ export function binary(op: BinaryOp, a: Storage, aStrides: number[], b: Storage,
   out: Storage, outShape: number[]): void {
   const f = binaryOps[op];
   forEachStrided(outShape, [aStrides, bStrides], [0, 0], (i, [ia, ib]) => {
-    out[i] = f(a[ia], b[ib]);
+    out[i] = f(a[ia!]!, b[ib!]!);
   });
 }
 
@@ -107,38 +107,38 @@ export function extremumBackward(op: ExtremumOp, a: Storage, aStrides: number[],
   const lost = loses[op];
   const share = (mine: number, other: number, g: number) => (lost(mine, other) ? 0 : mine === other ? g / 2 : g);
   forEachStrided(outShape, [aStrides, bStrides], [0, 0], (i, [ia, ib]) => {
-    if (da) da[i] = share(a[ia], b[ib], dy[i]);
-    if (db) db[i] = share(b[ib], a[ia], dy[i]);
+    if (da) da[i] = share(a[ia!]!, b[ib!]!, dy[i]!);
+    if (db) db[i] = share(b[ib!]!, a[ia!]!, dy[i]!);
   });
 }
 
 export function clamp(x: Storage, min: number, max: number, out: Storage): void {
   for (let i = 0; i < out.length; i++) {
-    const raised = x[i] < min ? min : x[i];
+    const raised = x[i]! < min ? min : x[i]!;
     out[i] = raised > max ? max : raised;
   }
 }
 
 export function clampBackward(x: Storage, min: number, max: number, dy: Storage, dx: Storage): void {
-  for (let i = 0; i < dx.length; i++) dx[i] = x[i] >= min && x[i] <= max ? dy[i] : 0;
+  for (let i = 0; i < dx.length; i++) dx[i] = x[i]! >= min && x[i]! <= max ? dy[i]! : 0;
 }
 
 export function where(cond: Storage, condStrides: number[], a: Storage, aStrides: number[],
   b: Storage, bStrides: number[], out: Storage, outShape: number[]): void {
   forEachStrided(outShape, [condStrides, aStrides, bStrides], [0, 0, 0], (i, [ic, ia, ib]) => {
-    out[i] = cond[ic] !== 0 ? a[ia] : b[ib];
+    out[i] = cond[ic!] !== 0 ? a[ia!]! : b[ib!]!;
   });
 }
 
 export function stridedCopy(x: Storage, offset: number, strides: number[], shape: number[], out: Storage): void {
   forEachStrided(shape, [strides], [offset], (i, [ix]) => {
-    out[i] = x[ix];
+    out[i] = x[ix!]!;
   });
 }
 
 export function stridedAccumulate(dy: Storage, dx: Storage, offset: number, strides: number[], shape: number[]): void {
   forEachStrided(shape, [strides], [offset], (i, [ix]) => {
-    dx[ix] += dy[i];
+    dx[ix!]! += dy[i]!;
   });
 }
 
@@ -156,13 +156,13 @@ export function reduce(op: 'sum' | 'max', x: Storage, outer: number, size: numbe
       const base = o * size * inner + j;
       if (op === 'sum') {
         let sum = 0;
-        for (let s = 0; s < size; s++) sum += x[base + s * inner];
+        for (let s = 0; s < size; s++) sum += x[base + s * inner]!;
         out[o * inner + j] = sum;
       } else {
-        let best = x[base];
+        let best = x[base]!;
         let bestIndex = 0;
         for (let s = 1; s < size && !Number.isNaN(best); s++) {
-          const v = x[base + s * inner];
+          const v = x[base + s * inner]!;
           if (v > best || Number.isNaN(v)) {
             best = v;
             bestIndex = s;
@@ -178,12 +178,12 @@ export function reduce(op: 'sum' | 'max', x: Storage, outer: number, size: numbe
 /** Sum of squares in float64. */
 export function sumSquares(x: Storage): number {
   let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += x[i] * x[i];
+  for (let i = 0; i < x.length; i++) sum += x[i]! * x[i]!;
   return sum;
 }
 
 export function scaleInPlace(x: Storage, s: number): void {
-  for (let i = 0; i < x.length; i++) x[i] *= s;
+  for (let i = 0; i < x.length; i++) x[i]! *= s;
 }
 
 /** out[i] += b[i]. */
@@ -191,5 +191,5 @@ export function addInto(out: Storage, b: Storage): void {
   if (out.length !== b.length) {
     throw new TensorError(`addInto: lengths differ (${out.length} and ${b.length})`);
   }
-  for (let i = 0; i < out.length; i++) out[i] += b[i];
+  for (let i = 0; i < out.length; i++) out[i]! += b[i]!;
 }

@@ -3,7 +3,7 @@ import { TensorError } from '../errors.js';
 
 /** Token ids come from user data (tokenizers, datasets), so a bad one gets a clear error. */
 function checkId(op: string, ids: IdStorage, i: number, vocab: number): number {
-  const id = ids[i];
+  const id = ids[i]!;
   if (id < 0 || id >= vocab) {
     throw new TensorError(
       `${op}: token id ${id} at position ${i} is out of range for a vocabulary of ${vocab} ` +
@@ -16,7 +16,7 @@ function checkId(op: string, ids: IdStorage, i: number, vocab: number): number {
 export function embedding(weight: Storage, ids: IdStorage, vocab: number, dim: number, out: Storage): void {
   for (let i = 0; i < ids.length; i++) {
     const row = checkId('embedding', ids, i, vocab);
-    for (let d = 0; d < dim; d++) out[i * dim + d] = weight[row * dim + d];
+    for (let d = 0; d < dim; d++) out[i * dim + d] = weight[row * dim + d]!;
   }
 }
 
@@ -25,6 +25,6 @@ export function embeddingBackward(dy: Storage, ids: IdStorage, vocab: number, di
   dWeight: Storage): void {
   for (let i = 0; i < ids.length; i++) {
     const row = checkId('embeddingBackward', ids, i, vocab);
-    for (let d = 0; d < dim; d++) dWeight[row * dim + d] += dy[i * dim + d];
+    for (let d = 0; d < dim; d++) dWeight[row * dim + d]! += dy[i * dim + d]!;
   }
 }

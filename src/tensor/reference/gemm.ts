@@ -14,12 +14,12 @@ export function gemm(a: Storage, b: Storage, out: Storage, args: GemmArgs): void
       for (let j = 0; j < n; j++) {
         let sum = 0;
         for (let p = 0; p < k; p++) {
-          const aValue = transA ? a[aBase + p * m + i] : a[aBase + i * k + p];
-          const bValue = transB ? b[bBase + j * k + p] : b[bBase + p * n + j];
+          const aValue = transA ? a[aBase + p * m + i]! : a[aBase + i * k + p]!;
+          const bValue = transB ? b[bBase + j * k + p]! : b[bBase + p * n + j]!;
           sum += aValue * bValue;
         }
         const o = outBase + i * n + j;
-        out[o] = accumulate ? out[o] + sum : sum;
+        out[o] = accumulate ? out[o]! + sum : sum;
       }
     }
   }

@@ -9,16 +9,16 @@ export function layerNorm(x: Storage, weight: Storage | null, bias: Storage | nu
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let sum = 0;
-    for (let c = 0; c < cols; c++) sum += x[base + c];
+    for (let c = 0; c < cols; c++) sum += x[base + c]!;
     const rowMean = sum / cols;
     let squares = 0;
-    for (let c = 0; c < cols; c++) squares += (x[base + c] - rowMean) ** 2;
+    for (let c = 0; c < cols; c++) squares += (x[base + c]! - rowMean) ** 2;
     const rowRstd = 1 / Math.sqrt(squares / cols + eps);
     mean[r] = rowMean;
     rstd[r] = rowRstd;
     for (let c = 0; c < cols; c++) {
-      const normalized = (x[base + c] - rowMean) * rowRstd;
-      out[base + c] = normalized * (weight ? weight[c] : 1) + (bias ? bias[c] : 0);
+      const normalized = (x[base + c]! - rowMean) * rowRstd;
+      out[base + c] = normalized * (weight ? weight[c]! : 1) + (bias ? bias[c]! : 0);
     }
   }
 }
@@ -38,24 +38,24 @@ export function layerNormBackward(x: Storage, weight: Storage | null, mean: Stor
     let gSum = 0;
     let gxSum = 0;
     for (let c = 0; c < cols; c++) {
-      const normalized = (x[base + c] - mean[r]) * rstd[r];
-      const g = dy[base + c] * (weight ? weight[c] : 1);
+      const normalized = (x[base + c]! - mean[r]!) * rstd[r]!;
+      const g = dy[base + c]! * (weight ? weight[c]! : 1);
       gSum += g;
       gxSum += g * normalized;
-      weightSum[c] += dy[base + c] * normalized;
-      biasSum[c] += dy[base + c];
+      weightSum[c]! += dy[base + c]! * normalized;
+      biasSum[c]! += dy[base + c]!;
     }
     const gMean = gSum / cols;
     const gxMean = gxSum / cols;
     for (let c = 0; c < cols; c++) {
-      const normalized = (x[base + c] - mean[r]) * rstd[r];
-      const g = dy[base + c] * (weight ? weight[c] : 1);
-      dx[base + c] = rstd[r] * (g - gMean - normalized * gxMean);
+      const normalized = (x[base + c]! - mean[r]!) * rstd[r]!;
+      const g = dy[base + c]! * (weight ? weight[c]! : 1);
+      dx[base + c] = rstd[r]! * (g - gMean - normalized * gxMean);
     }
   }
   for (let c = 0; c < cols; c++) {
-    if (dWeight) dWeight[c] += weightSum[c];
-    if (dBias) dBias[c] += biasSum[c];
+    if (dWeight) dWeight[c]! += weightSum[c]!;
+    if (dBias) dBias[c]! += biasSum[c]!;
   }
 }
 
@@ -65,10 +65,10 @@ export function rmsNorm(x: Storage, weight: Storage | null, rows: number, cols: 
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let squares = 0;
-    for (let c = 0; c < cols; c++) squares += x[base + c] * x[base + c];
+    for (let c = 0; c < cols; c++) squares += x[base + c]! * x[base + c]!;
     const rowRstd = 1 / Math.sqrt(squares / cols + eps);
     rstd[r] = rowRstd;
-    for (let c = 0; c < cols; c++) out[base + c] = x[base + c] * rowRstd * (weight ? weight[c] : 1);
+    for (let c = 0; c < cols; c++) out[base + c] = x[base + c]! * rowRstd * (weight ? weight[c]! : 1);
   }
 }
 
@@ -83,16 +83,16 @@ export function rmsNormBackward(x: Storage, weight: Storage | null, rstd: Storag
     const base = r * cols;
     let gxSum = 0;
     for (let c = 0; c < cols; c++) {
-      const normalized = x[base + c] * rstd[r];
-      gxSum += dy[base + c] * (weight ? weight[c] : 1) * normalized;
-      weightSum[c] += dy[base + c] * normalized;
+      const normalized = x[base + c]! * rstd[r]!;
+      gxSum += dy[base + c]! * (weight ? weight[c]! : 1) * normalized;
+      weightSum[c]! += dy[base + c]! * normalized;
     }
     const gxMean = gxSum / cols;
     for (let c = 0; c < cols; c++) {
-      const normalized = x[base + c] * rstd[r];
-      const g = dy[base + c] * (weight ? weight[c] : 1);
-      dx[base + c] = rstd[r] * (g - normalized * gxMean);
+      const normalized = x[base + c]! * rstd[r]!;
+      const g = dy[base + c]! * (weight ? weight[c]! : 1);
+      dx[base + c] = rstd[r]! * (g - normalized * gxMean);
     }
   }
-  if (dWeight) for (let c = 0; c < cols; c++) dWeight[c] += weightSum[c];
+  if (dWeight) for (let c = 0; c < cols; c++) dWeight[c]! += weightSum[c]!;
 }

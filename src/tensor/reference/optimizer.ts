@@ -11,10 +11,10 @@ export function adamw(param: Storage, grad: Storage, m: Storage, v: Storage, arg
   const bias2Sqrt = Math.sqrt(1 - beta2 ** step);
   const decay = 1 - lr * weightDecay;
   for (let i = 0; i < param.length; i++) {
-    const g = grad[i];
-    const p = param[i] * decay;
-    const mi = beta1 * m[i] + (1 - beta1) * g;
-    const vi = beta2 * v[i] + (1 - beta2) * g * g;
+    const g = grad[i]!;
+    const p = param[i]! * decay;
+    const mi = beta1 * m[i]! + (1 - beta1) * g;
+    const vi = beta2 * v[i]! + (1 - beta2) * g * g;
     m[i] = mi;
     v[i] = vi;
     param[i] = p - (stepSize * mi) / (Math.sqrt(vi) / bias2Sqrt + eps);

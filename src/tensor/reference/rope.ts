@@ -19,18 +19,18 @@ export function rope(x: Storage, positions: IdStorage, batch: number, heads: num
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       for (let i = 0; i < t; i++) {
-        const position = positions[b * t + i];
+        const position = positions[b * t + i]!;
         const rowBase = ((b * heads + h) * t + i) * headDim;
         for (let j = 0; j < half; j++) {
           const angle = position * Math.pow(base, (-2 * j) / rotaryDims);
           const cos = Math.cos(angle);
           const sin = sign * Math.sin(angle);
-          const first = x[rowBase + j];
-          const second = x[rowBase + j + half];
+          const first = x[rowBase + j]!;
+          const second = x[rowBase + j + half]!;
           out[rowBase + j] = first * cos - second * sin;
           out[rowBase + j + half] = second * cos + first * sin;
         }
-        for (let d = rotaryDims; d < headDim; d++) out[rowBase + d] = x[rowBase + d];
+        for (let d = rotaryDims; d < headDim; d++) out[rowBase + d] = x[rowBase + d]!;
       }
     }
   }

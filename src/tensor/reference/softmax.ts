@@ -5,12 +5,12 @@ export function softmax(x: Storage, rows: number, cols: number, out: Storage, lo
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let max = -Infinity;
-    for (let c = 0; c < cols; c++) max = Math.max(max, x[base + c]);
+    for (let c = 0; c < cols; c++) max = Math.max(max, x[base + c]!);
     let sum = 0;
-    for (let c = 0; c < cols; c++) sum += Math.exp(x[base + c] - max);
+    for (let c = 0; c < cols; c++) sum += Math.exp(x[base + c]! - max);
     const logSum = Math.log(sum);
     for (let c = 0; c < cols; c++) {
-      const shifted = x[base + c] - max;
+      const shifted = x[base + c]! - max;
       out[base + c] = log ? shifted - logSum : Math.exp(shifted) / sum;
     }
   }
@@ -24,10 +24,10 @@ export function softmaxBackward(y: Storage, dy: Storage, rows: number, cols: num
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let dot = 0;
-    for (let c = 0; c < cols; c++) dot += log ? dy[base + c] : dy[base + c] * y[base + c];
+    for (let c = 0; c < cols; c++) dot += log ? dy[base + c]! : dy[base + c]! * y[base + c]!;
     for (let c = 0; c < cols; c++) {
       const i = base + c;
-      dx[i] = log ? dy[i] - Math.exp(y[i]) * dot : y[i] * (dy[i] - dot);
+      dx[i] = log ? dy[i]! - Math.exp(y[i]!) * dot : y[i]! * (dy[i]! - dot);
     }
   }
 }
