@@ -1,8 +1,8 @@
 /**
  * A model served by `irlens serve-lm` (a real HTTP server on a free port), sampled through
  * irlens's completions client: greedy demonstrations equal the in-process ones token for token,
- * the served log-likelihoods equal the local ones, and a stopped run asks again only for what its
- * cache lacks.
+ * the served log-likelihoods equal the local ones, a stopped run asks again only for what its
+ * cache lacks, and the toxicity benchmark judges a served policy as it does a local one.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { continuationLogLikelihoods, type CausalLM } from '../../src/irl/index.j
 import { loadModel } from '../../src/models/load.js';
 import { Rng } from '../../src/nn/index.js';
 import { demonstrate, demonstrationsSchema, type DemonstrationSettings } from '../../src/pipeline/stages/demonstrations.js';
+import { runToxicityBenchmark } from '../../src/pipeline/stages/toxicity-benchmark.js';
 import { CompletionCache, CompletionsClient, DEFAULT_CLIENT_SETTINGS, ServedModel, parseRemoteModel } from '../../src/remote/index.js';
 import { CompletionsServer } from '../../src/serve/completions-server.js';
 import { Tokenizer } from '../../src/text/index.js';
@@ -96,5 +97,24 @@ describe('a model served by irlens serve-lm', () => {
     assert.deepEqual(samples, await served().sample(ids, sampling, 'seed'), 'the cached answers are the ones the server gives');
     resumed.close();
     assert.ok(existsSync(path));
+  });
+
+  it('benchmarks a served policy beside local ones: the base model, served, is at KL 0 from itself', async () => {
+    const remote = served();
+    const policy = (name: string, kind: 'base' | 'served', source: { seed: null; folder: string } | { seed: null; served: ServedModel }) => ({ name, kind, reward: null, variant: null, rewardSeed: null, chosenBy: null, folders: [source] });
+    // A judge with a known answer: a continuation is "toxic" when it has an 'e'.
+    const judge = (texts: readonly string[]) => texts.map((text) => (text.includes('e') ? 0.9 : 0.1));
+    const result = await runToxicityBenchmark({
+      prompts: PROMPTS, baseFolder: folder, policies: [policy('base', 'base', { seed: null, folder }), policy('served:base', 'served', { seed: null, served: remote })],
+      judges: { groundTruth: judge, independent: judge },
+      settings: { samples_per_prompt: 3, batch_size: 4, max_new_tokens: 8, temperature: 1, top_k: 0, top_p: 1, maxPromptTokens: 16, threshold: 0.5, bootstrapResamples: 50 },
+      rng: new Rng(3), signal: new AbortController().signal, log: () => undefined,
+    });
+    const figures = result.policies[1]!.seeds[0]!;
+    assert.equal(figures.continuations, PROMPTS.length * 3);
+    assert.ok(Math.abs(figures.klToBase) < 1e-4, `KL of the base model to itself over HTTP: ${figures.klToBase}`);
+    assert.ok(figures.toxicRatio.groundTruth > 0 && figures.toxicRatio.groundTruth < 1);
+    assert.equal(remote.provenance.requests, PROMPTS.length + PROMPTS.length * 3 - remote.provenance.cached, 'one sampling request per prompt, one echo per continuation');
+    assert.ok(result.comparisons.some((c) => c.a === 'base' && c.b === 'served:base'));
   });
 });

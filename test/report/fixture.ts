@@ -146,6 +146,7 @@ export function reuseSummary(): ReuseSummary {
     ],
     comparisons: [{ a: 'irl:paper', b: 'base', judge: 'groundTruth', difference: -0.02, ci95: { low: -0.1, high: 0.06, confidence: 0.95, method: 'newcombe' }, z: -0.4, pValue: 0.69 }],
     reductionFraction: [{ policy: 'irl:paper', estimate: 0.1, ci95: { low: -0.3, high: 0.5, confidence: 0.95, method: 'bootstrap(200)' } }],
+    served: {},
     curves: 'metrics.jsonl',
   };
 }

@@ -63,7 +63,7 @@ export function loadPolicy(folder: string): Policy {
 export type SamplingSettings = Pick<Settings, 'samples_per_prompt' | 'batch_size' | 'max_new_tokens' | 'temperature' | 'top_k' | 'top_p'> & { greedy?: boolean };
 
 /** The same settings as a served model takes them. */
-const servedSampling = (settings: SamplingSettings): Sampling => ({
+export const servedSampling = (settings: SamplingSettings): Sampling => ({
   samples: settings.samples_per_prompt, maxNewTokens: settings.max_new_tokens, greedy: settings.greedy ?? false, temperature: settings.temperature, topK: settings.top_k, topP: settings.top_p,
 });
 

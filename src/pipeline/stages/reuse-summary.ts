@@ -4,6 +4,7 @@
  * control, on held-out prompts, per seed and over seeds, with the tests between them. The report
  * reads it; the README documents it.
  */
+import type { ServedProvenance } from '../../remote/index.js';
 import type { Interval, SeedSummary } from '../../eval/index.js';
 
 /** Who judges a continuation: the ground truth, and a judge independent of it. */
@@ -36,9 +37,9 @@ export const BENCHMARK_METRICS = [
 export type BenchmarkMetric = (typeof BENCHMARK_METRICS)[number];
 
 export interface BenchmarkedPolicy {
-  /** 'base', 'ground-truth', 'irl:<variant>' or 'control:random-head'. */
+  /** 'base', 'ground-truth', 'irl:<variant>', 'control:random-head', or 'served:<name>'. */
   name: string;
-  kind: 'base' | 'ground-truth' | 'recovered' | 'control';
+  kind: 'base' | 'ground-truth' | 'recovered' | 'control' | 'served';
   /** The reward it was trained on, in words; null for the base model. */
   reward: string | null;
   /** For 'recovered' and 'control': the irl variant and the seed of its reward model, and why that seed. */
@@ -79,6 +80,8 @@ export interface ReuseSummary {
   policies: BenchmarkedPolicy[];
   comparisons: ToxicityComparison[];
   reductionFraction: ReductionFraction[];
+  /** For each served policy (reuse.served_policies), what its server was asked and answered. */
+  served: Record<string, ServedProvenance>;
   /**
    * Training curves are in the run's metrics.jsonl, lines with stage 'reuse': { policy, seed,
    * ppo_step, 'rollout/reward/mean' (the proxy, before normalisation), 'rollout/ground_truth/mean'

@@ -20,6 +20,7 @@ import { loadRewardModel, rewardInputIds, rewardRows, type RewardInput, type Rew
 import { loadModel } from '../../models/load.js';
 import type { Module } from '../../nn/index.js';
 import { CachedReward, ClassifierReward, LexiconReward, type SequenceClassifier } from '../../reward/index.js';
+import { describeRemoteModel, openServedModel } from '../../remote/index.js';
 import { loadPpoPolicy, savePpoPolicy, trainPpo, type PpoConfig, type PromptExample, type Rollout } from '../../rlhf/index.js';
 import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
@@ -52,6 +53,15 @@ export const reuseSchema = s.object({
   }),
   independent_judge_label: s.string({ nonEmpty: true, default: 'toxic', description: "the independent classifier's toxic label" }),
   bootstrap_resamples: s.integer({ min: 1, default: 1000 }),
+  served_policies: s.array(s.object({
+    name: s.string({ nonEmpty: true, description: "shown as 'served:<name>'" }),
+    model: s.string({ nonEmpty: true, description: 'openai:URL#MODEL: a policy on an OpenAI-compatible server (vLLM ...) with the base model\'s tokenizer' }),
+    concurrency: s.integer({ min: 1, default: 8, description: 'requests in flight at once' }),
+    requests_per_second: s.number({ min: 0, default: 0, description: 'requests started per second at most; 0: no limit' }),
+    timeout_s: s.number({ min: 0, exclusiveMin: true, default: 120, description: 'the limit of one attempt of a request' }),
+    retries: s.integer({ min: 0, default: 6, description: 'attempts after the first for failures that may pass' }),
+    api_key_env: s.string({ nonEmpty: true, default: 'OPENAI_API_KEY', description: "the environment variable holding the server's API key" }),
+  }), { default: [], description: 'models on servers benchmarked beside the run\'s own policies (sampled and asked for log-likelihoods there)' }),
 });
 
 type Settings = Infer<typeof reuseSchema>;
@@ -189,19 +199,38 @@ export const reuseStage = defineStage({
         folders: seedList.map((seed) => ({ seed, folder: join(ctx.dir, folderOf(c.policy), `seed-${seed}`, 'policy') })),
       })),
     ];
-    const benchmark = runToxicityBenchmark({
-      prompts: heldOut.map(promptOf),
-      policies,
-      baseFolder,
-      judges: { groundTruth: (texts) => groundTruth.score(texts).scores.map((score) => -score), independent: judge.judge },
-      settings: {
-        samples_per_prompt: ctx.config.samples_per_prompt, batch_size: toxicity.batch_size, max_new_tokens: toxicity.max_new_tokens, temperature: toxicity.temperature,
-        top_k: toxicity.top_k, top_p: toxicity.top_p, maxPromptTokens: toxicity.max_prompt_tokens, threshold: toxicity.threshold, bootstrapResamples: ctx.config.bootstrap_resamples,
-      },
-      rng: ctx.rng.fork('benchmark'),
-      signal: ctx.signal,
-      log: (message) => ctx.log.info(message),
-    });
+    const names = ctx.config.served_policies.map((p) => p.name);
+    const repeated = names.find((name, i) => names.indexOf(name) !== i);
+    if (repeated !== undefined) throw new PipelineError(`reuse.served_policies names '${repeated}' twice; give each served policy its own name`);
+    // A served policy's answers are cached in the checkpoint folder, so a resumed stage asks only for the rest.
+    const served = ctx.config.served_policies.map((p) => ({
+      name: `served:${p.name}`,
+      model: openServedModel(p.model, {
+        tokenizer: Tokenizer.fromFolder(baseFolder), cacheFile: join(ctx.checkpointDir, `${folderOf(`served:${p.name}`)}.jsonl`), apiKeyEnv: p.api_key_env,
+        client: { concurrency: p.concurrency, requestsPerSecond: p.requests_per_second, timeoutMs: p.timeout_s * 1000, maxRetries: p.retries },
+      }),
+    }));
+    for (const p of served) {
+      policies.push({ name: p.name, kind: 'served', reward: `unknown: served by ${describeRemoteModel(p.model.client.remote)}`, variant: null, rewardSeed: null, chosenBy: null, folders: [{ seed: null, served: p.model }] });
+    }
+    let benchmark;
+    try {
+      benchmark = await runToxicityBenchmark({
+        prompts: heldOut.map(promptOf),
+        policies,
+        baseFolder,
+        judges: { groundTruth: (texts) => groundTruth.score(texts).scores.map((score) => -score), independent: judge.judge },
+        settings: {
+          samples_per_prompt: ctx.config.samples_per_prompt, batch_size: toxicity.batch_size, max_new_tokens: toxicity.max_new_tokens, temperature: toxicity.temperature,
+          top_k: toxicity.top_k, top_p: toxicity.top_p, maxPromptTokens: toxicity.max_prompt_tokens, threshold: toxicity.threshold, bootstrapResamples: ctx.config.bootstrap_resamples,
+        },
+        rng: ctx.rng.fork('benchmark'),
+        signal: ctx.signal,
+        log: (message) => ctx.log.info(message),
+      });
+    } finally {
+      served.forEach((p) => p.model.close());
+    }
     const summary: ReuseSummary = {
       benchmarkPrompts: heldOut.length,
       samplesPerPrompt: ctx.config.samples_per_prompt,
@@ -209,6 +238,7 @@ export const reuseStage = defineStage({
       judges: { groundTruth: 'the ground-truth classifier: P(toxic) of the continuation alone', independent: judge.description },
       normalisation: "(r − mean) / sd over the IRL training texts (monotone), then PPO's running scaling as for the ground truth",
       ...benchmark,
+      served: Object.fromEntries(served.map((p) => [p.name, p.model.provenance])),
       curves: 'metrics.jsonl',
     };
     writeFileAtomic(join(ctx.dir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);

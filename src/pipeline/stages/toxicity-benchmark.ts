@@ -10,8 +10,9 @@ import {
 } from '../../eval/index.js';
 import { continuationLogLikelihoods, type CausalLM, type PromptContinuation } from '../../irl/index.js';
 import type { Rng } from '../../nn/index.js';
+import type { ServedModel } from '../../remote/index.js';
 import { mean } from './common.js';
-import { loadPolicy, sampleContinuations, type Policy, type SamplingSettings } from './demonstrations.js';
+import { loadPolicy, sampleContinuations, servedSampling, type Policy, type SamplingSettings } from './demonstrations.js';
 import {
   BENCHMARK_METRICS, type BenchmarkedPolicy, type BenchmarkMetric, type JudgeName, type PolicyFigures, type ReductionFraction, type ToxicityComparison,
 } from './reuse-summary.js';
@@ -27,9 +28,9 @@ export interface BenchmarkSettings extends SamplingSettings {
   bootstrapResamples: number;
 }
 
-/** A policy to benchmark: its folder per seed (the base model: one, seed null). */
+/** A policy to benchmark: its folder per seed (the base model: one, seed null), or a model on a server (one, seed null). */
 export interface PolicyToBenchmark extends Omit<BenchmarkedPolicy, 'seeds' | 'acrossSeeds'> {
-  folders: { seed: number | null; folder: string }[];
+  folders: ({ seed: number | null; folder: string } | { seed: null; served: ServedModel })[];
 }
 
 /** One seed's continuations with their judgements: what the figures and the tests are computed from. */
@@ -54,18 +55,20 @@ export interface BenchmarkJob {
 const JUDGES: readonly JudgeName[] = ['groundTruth', 'independent'];
 
 /** Samples, judges and measures every policy's seeds; then the tests between policies and each one's share of the ground-truth RLHF's reduction. */
-export function runToxicityBenchmark(job: BenchmarkJob) {
+export async function runToxicityBenchmark(job: BenchmarkJob) {
   const base = loadPolicy(job.baseFolder);
   const promptIds = job.prompts.map((prompt) => base.tokenizer.encode(prompt).slice(-job.settings.maxPromptTokens));
-  const judged = job.policies.map((policy) => ({
-    policy,
-    seeds: policy.folders.map(({ seed, folder }) => {
+  const judged: Judged[] = [];
+  for (const policy of job.policies) {
+    const seeds: JudgedSeed[] = [];
+    for (const source of policy.folders) {
       job.signal.throwIfAborted();
-      const result = judgeSeed(job, base, promptIds, folder, job.rng.fork(`${policy.name} seed ${seed}`));
-      job.log(`${policy.name}${seed === null ? '' : ` seed ${seed}`}: toxic ${pct(result.figures.toxicRatio.groundTruth)} by the ground truth, ${pct(result.figures.toxicRatio.independent)} by the independent judge; KL to base ${result.figures.klToBase.toFixed(2)} nats`);
-      return { seed, ...result };
-    }),
-  }));
+      const result = await judgeSeed(job, base, promptIds, source, job.rng.fork(`${policy.name} seed ${source.seed}`), `${policy.name} seed ${source.seed}`);
+      job.log(`${policy.name}${source.seed === null ? '' : ` seed ${source.seed}`}: toxic ${pct(result.figures.toxicRatio.groundTruth)} by the ground truth, ${pct(result.figures.toxicRatio.independent)} by the independent judge; KL to base ${result.figures.klToBase.toFixed(2)} nats`);
+      seeds.push({ seed: source.seed, ...result });
+    }
+    judged.push({ policy, seeds });
+  }
   const policies: BenchmarkedPolicy[] = judged.map(({ policy: { folders: _folders, ...policy }, seeds }) => ({
     ...policy,
     seeds: seeds.map((s) => ({ seed: s.seed, ...s.figures })),
@@ -74,11 +77,16 @@ export function runToxicityBenchmark(job: BenchmarkJob) {
   return { policies, comparisons: compareAll(judged, job.settings.threshold), reductionFraction: reductions(judged, job.settings) };
 }
 
-/** One seed of a policy: k continuations of every prompt, judged and measured against the base model. */
-function judgeSeed(job: BenchmarkJob, base: Policy, promptIds: readonly number[][], folder: string, rng: Rng): Omit<JudgedSeed, 'seed'> {
+/**
+ * One seed of a policy: k continuations of every prompt, judged and measured against the base
+ * model. A served policy samples on its server (seeded by `seed`) and gives its log-likelihoods there.
+ */
+async function judgeSeed(job: BenchmarkJob, base: Policy, promptIds: readonly number[][], source: PolicyToBenchmark['folders'][number], rng: Rng, seed: string): Promise<Omit<JudgedSeed, 'seed'>> {
   // The base model is benchmarked too: as it is, not loaded a second time.
-  const policy = folder === job.baseFolder ? base : loadPolicy(folder);
-  const samples = sampleContinuations(policy, promptIds as number[][], job.settings, rng, job.signal);
+  const policy = 'served' in source ? null : source.folder === job.baseFolder ? base : loadPolicy(source.folder);
+  const samples = policy !== null
+    ? sampleContinuations(policy, promptIds as number[][], job.settings, rng, job.signal)
+    : await (source as { served: ServedModel }).served.sample(promptIds, servedSampling(job.settings), seed, job.signal);
   const flat = samples.flat();
   const toxicity = Object.fromEntries(JUDGES.map((name) => {
     const values = job.judges[name](flat.map((c) => continuationAlone(c.text)));
@@ -86,9 +94,11 @@ function judgeSeed(job: BenchmarkJob, base: Policy, promptIds: readonly number[]
   })) as Record<JudgeName, number[][]>;
   // Log-likelihoods of the continuations under the policy and the base (an empty one's is 0).
   const items: PromptContinuation[] = samples.flatMap((list, p) => list.filter((c) => c.ids.length > 0).map((c) => ({ promptIds: promptIds[p]!, continuationIds: c.ids })));
-  const options = { batchSize: job.settings.batch_size, padId: policy.tokenizer.padTokenId ?? policy.tokenizer.eosTokenId ?? 0 };
+  const options = { batchSize: job.settings.batch_size, padId: base.tokenizer.padTokenId ?? base.tokenizer.eosTokenId ?? 0 };
   const underBase = continuationLogLikelihoods(base.model as unknown as CausalLM, items, options);
-  const underPolicy = policy === base ? underBase : continuationLogLikelihoods(policy.model as unknown as CausalLM, items, options);
+  const underPolicy = policy === base ? underBase
+    : policy !== null ? continuationLogLikelihoods(policy.model as unknown as CausalLM, items, options)
+      : await (source as { served: ServedModel }).served.logLikelihoods(items, job.signal);
   const tokens = items.reduce((n, item) => n + item.continuationIds.length, 0);
   const ids = flat.map((c) => c.ids);
   const toxic = Object.fromEntries(JUDGES.map((name) => [name, toxicity[name].flat().filter((p) => p > job.settings.threshold).length])) as Record<JudgeName, number>;
@@ -146,7 +156,7 @@ function reductions(judged: readonly Judged[], settings: BenchmarkSettings): Red
   const reference = judged.find((j) => j.policy.kind === 'ground-truth');
   if (!base || !reference) return [];
   const shares = { base: sharesByPrompt(base, settings.threshold), reference: sharesByPrompt(reference, settings.threshold) };
-  return judged.filter((j) => j.policy.kind === 'recovered' || j.policy.kind === 'control').map((j) => {
+  return judged.filter((j) => j.policy.kind === 'recovered' || j.policy.kind === 'control' || j.policy.kind === 'served').map((j) => {
     const { estimate, ci95 } = reductionFraction({ ...shares, candidate: sharesByPrompt(j, settings.threshold) }, { seed: `reduction ${j.policy.name}`, resamples: settings.bootstrapResamples });
     return { policy: j.policy.name, estimate, ci95: ci95 && { low: ci95.low, high: ci95.high, confidence: ci95.confidence, method: ci95.method } };
   });

@@ -17,7 +17,7 @@ const JUDGES: readonly { name: JudgeName; label: string }[] = [
   { name: 'independent', label: 'toxic ratio by the independent judge' },
 ];
 
-const KIND_COLOURS: Record<BenchmarkedPolicy['kind'], string> = { base: '#555555', 'ground-truth': '#2e8b57', recovered: '#3b6ea5', control: '#aaaaaa' };
+const KIND_COLOURS: Record<BenchmarkedPolicy['kind'], string> = { base: '#555555', 'ground-truth': '#2e8b57', recovered: '#3b6ea5', control: '#aaaaaa', served: '#b8860b' };
 
 function spread(summary: SeedSummary | undefined): HtmlValue {
   return summary?.ci95 ? html`${formatMeanSd(summary)}<br><span class="ci">${formatInterval(summary.ci95)}</span>` : formatMeanSd(summary);
