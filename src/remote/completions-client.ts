@@ -42,6 +42,8 @@ export interface CompletionRequest {
   top_k?: number;
   n?: number;
   seed?: number;
+  /** An extension (vLLM): suppress eos until this many tokens. */
+  min_tokens?: number;
   /** Log-probabilities of the chosen tokens (and this many alternatives). */
   logprobs?: number;
   /** Return the prompt too, with its tokens' log-probabilities. */

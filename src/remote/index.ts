@@ -3,4 +3,4 @@ export { CompletionCache } from './completion-cache.js';
 export { CompletionsClient, DEFAULT_CLIENT_SETTINGS, type ClientSettings } from './completions-client.js';
 export { RemoteModelError, RemoteServerError } from './errors.js';
 export { describeRemoteModel, isRemoteModel, parseRemoteModel, type RemoteModel } from './model-spec.js';
-export { ServedModel, openServedModel, type Sampling, type SampledText, type ServedProvenance } from './served-model.js';
+export { ServedModel, openServedModel, type GeneratedText, type Sampling, type SampledText, type ServedProvenance } from './served-model.js';

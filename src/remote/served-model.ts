@@ -22,12 +22,21 @@ export interface Sampling {
   /** 0: all tokens. */
   topK: number;
   topP: number;
+  /** Suppress eos until this many tokens (vLLM's min_tokens); default 0. */
+  minNewTokens?: number;
 }
 
 export interface SampledText {
   /** The continuation's token ids, the eos included when the server returns it. */
   ids: number[];
   text: string;
+}
+
+export interface GeneratedText extends SampledText {
+  /** Each token's log-probability as the server reports it (NaN where it gives none). */
+  logProbs: number[];
+  /** Whether the continuation ended by emitting eos. */
+  finished: boolean;
 }
 
 /** What a run records of a served model: who answered, with what, and how the answers were read. */
@@ -64,9 +73,16 @@ export class ServedModel {
 
   /** `sampling.samples` continuations of each prompt; the seed, the prompt and the settings fix each request's seed. */
   async sample(promptIds: readonly (readonly number[])[], sampling: Sampling, seed: string, signal?: AbortSignal): Promise<SampledText[][]> {
+    const generated = await this.generate(promptIds, sampling, seed, signal);
+    return generated.map((samples) => samples.map(({ ids, text }) => ({ ids, text })));
+  }
+
+  /** As sample, with each continuation's token log-probabilities (as the server gives them) and whether it ended at eos. */
+  async generate(promptIds: readonly (readonly number[])[], sampling: Sampling, seed: string, signal?: AbortSignal): Promise<GeneratedText[][]> {
     return Promise.all(promptIds.map(async (ids) => {
       const request: CompletionRequest = {
         prompt: [...ids], max_tokens: sampling.maxNewTokens, logprobs: 1, return_token_ids: true, return_tokens_as_token_ids: true,
+        ...(sampling.minNewTokens ? { min_tokens: sampling.minNewTokens } : {}),
         // Greedy choices are all alike, so one is asked for and repeated (some servers refuse n > 1 at temperature 0).
         ...(sampling.greedy
           ? { temperature: 0, n: 1 }
@@ -74,7 +90,7 @@ export class ServedModel {
       };
       const choices = await this.ask(request, signal);
       const texts = choices.map((choice) => this.continuation(choice));
-      return sampling.greedy ? new Array<SampledText>(sampling.samples).fill(texts[0]!) : texts;
+      return sampling.greedy ? new Array<GeneratedText>(sampling.samples).fill(texts[0]!) : texts;
     }));
   }
 
@@ -112,22 +128,24 @@ export class ServedModel {
     const expected = request.n ?? 1;
     const choices = [...response.choices].sort((a, b) => a.index - b.index);
     if (choices.length !== expected) throw new RemoteServerError(`${this.record.server}: asked for ${expected} choices, got ${choices.length}`);
-    const kept = choices.map(({ index, text, token_ids, logprobs }) => ({ index, text, token_ids: token_ids ?? null, logprobs: logprobs ?? null }));
+    const kept = choices.map(({ index, text, token_ids, logprobs, finish_reason }) => ({ index, text, token_ids: token_ids ?? null, logprobs: logprobs ?? null, finish_reason: finish_reason ?? null }));
     this.cache?.put(key, kept);
     return kept;
   }
 
   /** A choice as ids and text: the server's ids when it gave them, decoded here as local continuations are. */
-  private continuation(choice: CompletionChoice): SampledText {
+  private continuation(choice: CompletionChoice): GeneratedText {
+    const finished = choice.finish_reason === 'stop';
+    const logProbs = (choice.logprobs?.token_logprobs ?? []).map((lp) => (typeof lp === 'number' ? lp : NaN));
     const ids = choice.token_ids ?? idsFromLogprobTokens(choice.logprobs?.tokens);
     if (ids === null) {
       this.record.tokenIds.retokenised++;
-      return { ids: this.tokenizer.encode(choice.text), text: choice.text };
+      return { ids: this.tokenizer.encode(choice.text), text: choice.text, logProbs, finished };
     }
     this.record.tokenIds.server++;
     const text = this.tokenizer.decode(ids, { skipSpecialTokens: true });
     if (text !== choice.text) this.record.textMismatches++;
-    return { ids, text };
+    return { ids, text, logProbs, finished };
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * `irlens serve-lm`: a causal LM served over OpenAI's completions API, the part of it that vLLM,
  * TGI and llama.cpp's server share and irlens's own client uses: `POST /v1/completions` with one
- * or more prompts (text or token ids), `max_tokens`, `temperature` (0: greedy), `top_p`, `top_k`,
- * `n`, `seed`, `logprobs`, `echo`, and vLLM's `return_token_ids` / `return_tokens_as_token_ids`;
+ * or more prompts (text or token ids), `max_tokens`, `min_tokens`, `temperature` (0: greedy), `top_p`,
+ * `top_k`, `n`, `seed`, `logprobs`, `echo`, and vLLM's `return_token_ids` / `return_tokens_as_token_ids`;
  * `GET /v1/models`; `GET /health`. A request is generated as one batch (its prompts × n), so the
  * same request with the same seed gives the same tokens; requests run one after another, up to
  * `maxQueue` waiting, beyond which the answer is 503 with Retry-After.
@@ -107,6 +107,7 @@ export class CompletionsServer extends JsonServer {
 interface CompletionJob {
   prompts: number[][];
   maxTokens: number;
+  minTokens: number;
   greedy: boolean;
   temperature: number;
   topK: number;
@@ -127,6 +128,7 @@ function parseCompletionRequest(body: Record<string, unknown>, tokenizer: Tokeni
   }
   const prompts = promptIds(body.prompt, tokenizer, config.vocabSize);
   const maxTokens = integer(body, 'max_tokens', { min: 0, default: 16 });
+  const minTokens = integer(body, 'min_tokens', { min: 0, max: maxTokens, default: 0 });
   const temperature = number(body, 'temperature', { min: 0, default: 1 });
   const n = integer(body, 'n', { min: 1, max: MAX_ROWS, default: 1 });
   if (prompts.length * n > MAX_ROWS) throw new HttpError(400, `${prompts.length} prompts × n ${n} is more than the ${MAX_ROWS} rows one request may generate; split the request`);
@@ -136,7 +138,7 @@ function parseCompletionRequest(body: Record<string, unknown>, tokenizer: Tokeni
   }
   const logprobs = body.logprobs == null ? null : integer(body, 'logprobs', { min: 0, max: 5, default: 0 });
   return {
-    prompts, maxTokens, greedy: temperature === 0, temperature: temperature === 0 ? 1 : temperature, n, logprobs,
+    prompts, maxTokens, minTokens, greedy: temperature === 0, temperature: temperature === 0 ? 1 : temperature, n, logprobs,
     topK: Math.max(0, integer(body, 'top_k', { min: -1, default: 0 })),
     topP: number(body, 'top_p', { min: 0, max: 1, exclusiveMin: true, default: 1 }),
     seed: integer(body, 'seed', { min: -(2 ** 63), default: Math.floor(Math.random() * 2 ** 31) }),
@@ -170,6 +172,7 @@ function runCompletion(model: ServedLM, tokenizer: Tokenizer, job: CompletionJob
   const rows = job.prompts.flatMap((ids) => new Array<number[]>(job.n).fill(ids));
   const out = generate(model, rows, {
     maxNewTokens: job.maxTokens,
+    minNewTokens: job.minTokens,
     ...(job.greedy ? {} : { doSample: true, seed: job.seed, temperature: job.temperature, topK: job.topK, topP: job.topP }),
   });
   const echoed = job.echo ? job.prompts.map((ids) => promptLogProbs(model, ids)) : [];

@@ -72,6 +72,20 @@ describe('irlens serve-lm and a served expert', () => {
     assert.ok(!existsSync(`${out}.cache`), 'the cache is removed once the output is complete');
   });
 
+  it('generates through the server as in-process (greedy): same tokens, same text, same log-probabilities', async () => {
+    const args = ['--prompt', 'Once upon a time', '--prompt', 'The sea', '--greedy', '--max-new-tokens', '10', '--json'];
+    const [local, overHttp] = await Promise.all([irlens(['generate', folder, ...args]), irlens(['generate', `openai:${server.url}/v1#tiny`, '--tokenizer', folder, ...args])]);
+    assert.equal(overHttp.code, 0, describeRun(overHttp));
+    type Out = { results: { text: string; tokenIds: number[]; logProbs: number[]; finished: boolean }[]; served?: { answeredBy: string[] } };
+    const [a, b] = [JSON.parse(local.stdout) as Out, JSON.parse(overHttp.stdout) as Out];
+    assert.deepEqual(b.results.map((r) => [r.tokenIds, r.text, r.finished]), a.results.map((r) => [r.tokenIds, r.text, r.finished]));
+    b.results.forEach((r, i) => r.logProbs.forEach((lp, t) => assert.ok(Math.abs(lp - a.results[i]!.logProbs[t]!) < 1e-5)));
+    assert.deepEqual(b.served?.answeredBy, ['tiny']);
+    const refused = await irlens(['generate', `openai:${server.url}/v1#tiny`, '--prompt', 'x']);
+    assert.equal(refused.code, 1, describeRun(refused));
+    assert.match(refused.stderr, /add --tokenizer/);
+  });
+
   it('answers bad requests with a 4xx and a message, and stays up', async () => {
     const post = (body: string, path = '/v1/completions') => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const cases: [Promise<Response>, number, RegExp][] = [

@@ -1,7 +1,9 @@
 /**
  * `irlens generate MODEL --prompt TEXT ...`: continuations from a causal LM, sampled (seeded) or
  * greedy, in batches. With --json each result also carries the new tokens' ids and their
- * log-probabilities under the model's raw distribution.
+ * log-probabilities under the model's raw distribution. MODEL may be a served model
+ * (openai:URL#MODEL, with --tokenizer): then the server generates, and the log-probabilities are
+ * what it reports.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +11,7 @@ import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { collect, emit, integer, modelFolder, number, withJson, withRevision } from '../options.js';
 import { loopProgress } from '../progress.js';
+import type { ServedProvenance } from '../../remote/index.js';
 
 interface GenerateFlags {
   prompt: string[];
@@ -23,10 +26,14 @@ interface GenerateFlags {
   maxPromptTokens?: number;
   json?: boolean;
   revision?: string;
+  tokenizer?: string;
+  apiKeyEnv: string;
 }
 
 export interface GenerateResult {
   model: string;
+  /** For a served model: what its server was asked and answered. */
+  served?: ServedProvenance;
   settings: {
     mode: 'greedy' | 'sample';
     maxNewTokens: number;
@@ -52,7 +59,7 @@ export interface GenerateResult {
 export function registerGenerate(program: Command): void {
   const command = program
     .command('generate')
-    .argument('<model>', 'a causal-LM checkpoint folder or Hugging Face model id')
+    .argument('<model>', 'a causal-LM checkpoint folder, a Hugging Face model id, or a served model openai:URL#MODEL')
     .description('Generate continuations of prompts with a causal LM (seeded sampling by default, or --greedy).')
     .requiredOption('-p, --prompt <text>', 'a prompt (repeat for several)', collect)
     .option('--max-new-tokens <n>', 'generate at most this many tokens per prompt', integer(0), 32)
@@ -64,6 +71,8 @@ export function registerGenerate(program: Command): void {
     .option('--seed <n>', 'seed of the sampling (default 0); the same seed and batch size give the same text', integer(0))
     .option('--batch-size <n>', 'prompts generated together', integer(1), 8)
     .addOption(new Option('--max-prompt-tokens <n>', 'keep only the last n tokens of each prompt').argParser(integer(1)))
+    .option('--tokenizer <model>', "a served model's tokenizer (folder or hub id): cuts the prompts and reads the answers' token ids")
+    .option('--api-key-env <name>', "a served model: the environment variable holding the server's API key, if it wants one", 'OPENAI_API_KEY')
     .action((model: string, flags: GenerateFlags) => generateCommand(model, flags));
   withRevision(command);
   withJson(command);
@@ -94,6 +103,9 @@ async function generateCommand(spec: string, flags: GenerateFlags): Promise<void
     throw new CliError(`${names.join(', ')} ${names.length === 1 ? 'applies' : 'apply'} only to sampling; leave ${names.length === 1 ? 'it' : 'them'} out with --greedy`);
   }
   if (flags.minNewTokens > flags.maxNewTokens) throw new CliError(`--min-new-tokens (${flags.minNewTokens}) is larger than --max-new-tokens (${flags.maxNewTokens})`);
+  const { isRemoteModel } = await import('../../remote/index.js');
+  if (isRemoteModel(spec)) return generateServed(spec, flags);
+  if (flags.tokenizer !== undefined) throw new CliError('--tokenizer is for served models (openai:URL#MODEL); a folder or hub id brings its own');
   const folder = await modelFolder(spec, flags.revision);
   const { loadModel } = await import('../../models/load.js');
   const { generateText } = await import('../../models/generation.js');
@@ -162,10 +174,41 @@ async function generateCommand(spec: string, flags: GenerateFlags): Promise<void
     },
     results,
   };
+  printResults(flags, result);
+}
+
+function printResults(flags: GenerateFlags, result: GenerateResult): void {
   emit(flags.json, result, () =>
-    results.flatMap((r, i) => [
+    result.results.flatMap((r, i) => [
       `[${i + 1}] ${JSON.stringify(r.prompt)}`,
       `    → ${JSON.stringify(r.text)}  (${r.tokenIds.length} token${r.tokenIds.length === 1 ? '' : 's'}${r.finished ? ', ended at eos' : ''})`,
     ]),
   );
+}
+
+/** The server generates; prompts go as token ids of --tokenizer, one request per prompt (seeded by --seed and the prompt). */
+async function generateServed(spec: string, flags: GenerateFlags): Promise<void> {
+  if (flags.tokenizer === undefined) throw new CliError(`${spec} is a served model: add --tokenizer (its tokenizer's folder or hub id), which cuts the prompts and reads the token ids the server answers with`);
+  const { openServedModel } = await import('../../remote/index.js');
+  const { Tokenizer } = await import('../../text/index.js');
+  const tokenizer = Tokenizer.fromFolder(await modelFolder(flags.tokenizer, flags.revision));
+  const served = openServedModel(spec, { tokenizer, cacheFile: null, apiKeyEnv: flags.apiKeyEnv });
+  const greedy = flags.greedy === true;
+  const seed = flags.seed ?? 0;
+  const sampling = { samples: 1, maxNewTokens: flags.maxNewTokens, minNewTokens: flags.minNewTokens, greedy, temperature: flags.temperature ?? 1, topK: flags.topK ?? 0, topP: flags.topP ?? 1 };
+  const promptIds = flags.prompt.map((prompt) => tokenizer.encode(prompt).slice(-(flags.maxPromptTokens ?? Infinity)));
+  const answers = await served.generate(promptIds, sampling, String(seed));
+  printResults(flags, {
+    model: spec,
+    served: served.provenance,
+    settings: {
+      mode: greedy ? 'greedy' : 'sample', maxNewTokens: flags.maxNewTokens, minNewTokens: flags.minNewTokens,
+      ...(greedy ? {} : { temperature: sampling.temperature, topK: sampling.topK, topP: sampling.topP, seed }),
+      batchSize: flags.batchSize, eosTokenId: null,
+    },
+    results: flags.prompt.map((prompt, i) => {
+      const { ids, text, logProbs, finished } = answers[i]![0]!;
+      return { prompt, text, promptTokenIds: promptIds[i]!, tokenIds: ids, logProbs, finished };
+    }),
+  });
 }
