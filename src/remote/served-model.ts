@@ -42,6 +42,8 @@ export interface GeneratedText extends SampledText {
 /** What a run records of a served model: who answered, with what, and how the answers were read. */
 export interface ServedProvenance {
   server: string;
+  /** How the client talked to it: concurrency, rate limit, timeout and retries. */
+  client: ClientSettings;
   /** Model ids the server's answers named (normally the one asked for). */
   answeredBy: string[];
   systemFingerprints: string[];
@@ -59,7 +61,7 @@ export class ServedModel {
   private readonly record: ServedProvenance;
 
   constructor(readonly client: CompletionsClient, readonly tokenizer: Tokenizer, private readonly cache: CompletionCache | null = null) {
-    this.record = { server: describeRemoteModel(client.remote), answeredBy: [], systemFingerprints: [], requests: 0, cached: 0, retries: 0, tokenIds: { server: 0, retokenised: 0 }, textMismatches: 0 };
+    this.record = { server: describeRemoteModel(client.remote), client: client.settings, answeredBy: [], systemFingerprints: [], requests: 0, cached: 0, retries: 0, tokenIds: { server: 0, retokenised: 0 }, textMismatches: 0 };
   }
 
   get provenance(): ServedProvenance {

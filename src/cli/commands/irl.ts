@@ -98,7 +98,7 @@ async function irlCommand(flags: IrlFlags): Promise<void> {
   } finally {
     if ('served' in expert) expert.served.close();
   }
-  const summary = { expert: 'folder' in expert ? expert.folder : expert.served.provenance, baseline: baselineFolder, groundTruth: flags.groundTruth ?? null, demonstrations: demonstrations.summary, ...recovered, seconds: (Date.now() - began) / 1000 };
+  const summary = { expert: 'folder' in expert ? expert.folder : expert.served.provenance, baseline: baselineFolder, groundTruth: flags.groundTruth ?? null, settings: settings.demonstrations, demonstrations: demonstrations.summary, ...recovered, seconds: (Date.now() - began) / 1000 };
   writeFileAtomic(join(partial, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   rmSync(out, { recursive: true, force: true });
   renameSync(partial, out);
