@@ -21,6 +21,7 @@ import { referenceBackend as ref } from '../../src/tensor/reference/index.js';
 import { nativeKernels } from '../../src/tensor/native/kernels.js';
 import type { NativeAddon } from '../../src/tensor/native/backend.js';
 import { skipUnlessNative } from '../helpers/native.js';
+import { randomFloats as random, randomInts } from '../helpers/random-buffers.js';
 
 const addonPath = process.env.IRLENS_NATIVE_ADDON
   ?? fileURLToPath(new URL('../../build/Release/irlens_native.node', import.meta.url));
@@ -42,21 +43,6 @@ const nat = loaded?.native as Backend;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/** Deterministic uniform values in [lo, hi). */
-function random(length: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(length);
-  let s = (seed * 2654435761 + 12345) >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + (hi - lo) * (s / 4294967296);
-  }
-  return out;
-}
-function randomInts(length: number, seed: number, lo: number, hi: number): Int32Array {
-  const u = random(length, seed, 0, 1);
-  return Int32Array.from(u, (v) => lo + Math.min(hi - lo - 1, Math.floor(v * (hi - lo))));
-}
 
 function maxAbs(x: ArrayLike<number>): number {
   let m = 0;
