@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCurate } from './commands/curate.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
@@ -38,5 +39,6 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerRun(program);
   registerReport(program);
+  registerDoctor(program);
   return program;
 }

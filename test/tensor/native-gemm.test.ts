@@ -89,7 +89,7 @@ const sizes = [1, 3, 7, 15, 16, 17, 31, 33, 64, 65, 127, 200];
 const transposes: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
 
 test('simd() names the path in use and threads() is at least 1', { skip }, () => {
-  assert.ok(['avx512', 'avx2', 'scalar'].includes(addon!.simd()));
+  assert.ok(['avx512', 'avx2', 'neon', 'accelerate', 'scalar'].includes(addon!.simd()));
   assert.ok(addon!.threads() >= 1);
 });
 
