@@ -5,8 +5,9 @@
  * because the program runs under qemu-user; test/tensor/native-*.test.ts cover larger shapes
  * natively. Tolerances are those of test/tensor/native-kernels.test.ts.
  */
-import type { AttentionArgs, UnaryOp } from '../../src/tensor/backend.js';
+import type { UnaryOp } from '../../src/tensor/backend.js';
 import { broadcastStrides, contiguousStrides } from '../../src/tensor/shape.js';
+import { attentionCases, attentionInputs } from './attention-cases.js';
 import { KernelCaseFile, type Tolerance } from './kernel-case-file.js';
 import { randomFloats as random, randomInts } from './random-buffers.js';
 
@@ -16,15 +17,15 @@ const zeros = (n: number): Float32Array => new Float32Array(n);
 
 export function kernelCases(): KernelCaseFile {
   const file = new KernelCaseFile();
-  gemmCases(file);
-  elementwiseCases(file);
-  rowCases(file);
-  attentionCases(file);
-  lossAndOptimizerCases(file);
+  gemmCalls(file);
+  elementwiseCalls(file);
+  rowCalls(file);
+  attentionCalls(file);
+  lossAndOptimizerCalls(file);
   return file;
 }
 
-function gemmCases(file: KernelCaseFile): void {
+function gemmCalls(file: KernelCaseFile): void {
   // k of 300 and 600 spans two and three k blocks; 96·80·70 is large enough to run in parallel.
   const shapes = [[1, 1, 1], [1, 17, 5], [7, 13, 9], [8, 12, 16], [9, 25, 300], [33, 1, 40], [3, 50, 600], [96, 80, 70]];
   let seed = 1;
@@ -55,7 +56,7 @@ const unaryRange: Record<UnaryOp, [number, number]> = {
   gelu: [-12, 12], silu: [-30, 30],
 };
 
-function elementwiseCases(file: KernelCaseFile): void {
+function elementwiseCalls(file: KernelCaseFile): void {
   const special = Float32Array.of(100, -120, Infinity, -Infinity, NaN, 88.7, -87.3, 0, -0, -8, 8, -5.5, -0.001);
   for (const op of Object.keys(unaryTolerance) as UnaryOp[]) {
     const [lo, hi] = unaryRange[op];
@@ -121,7 +122,7 @@ function elementwiseCases(file: KernelCaseFile): void {
   }
 }
 
-function rowCases(file: KernelCaseFile): void {
+function rowCalls(file: KernelCaseFile): void {
   for (const [rows, cols] of [[1, 1], [7, 33], [2, 16], [5, 17], [2, 1000]]) {
     const x = random(rows * cols, rows * cols, -8, 8);
     if (cols > 4) { x[2] = -Infinity; x[cols + 1] = -1e30; }
@@ -168,38 +169,20 @@ function rowCases(file: KernelCaseFile): void {
   }
 }
 
-type Mask = 'none' | 'padding' | 'empty-row';
-const attentionShapes: Array<AttentionArgs & { mask: Mask }> = [
-  { batch: 2, heads: 4, kvHeads: 2, tq: 5, tk: 9, headDim: 12, scale: 0.3, causal: true, mask: 'padding' },
-  { batch: 2, heads: 4, kvHeads: 2, tq: 5, tk: 9, headDim: 12, scale: 0.3, causal: false, mask: 'padding' },
-  { batch: 1, heads: 3, kvHeads: 1, tq: 1, tk: 20, headDim: 7, scale: 0.5, causal: true, mask: 'none' },
-  { batch: 2, heads: 2, kvHeads: 2, tq: 17, tk: 17, headDim: 17, scale: 1 / Math.sqrt(17), causal: true, mask: 'empty-row' },
-  { batch: 1, heads: 2, kvHeads: 1, tq: 33, tk: 33, headDim: 1, scale: 1, causal: false, mask: 'padding' },
-];
-
-function attentionCases(file: KernelCaseFile): void {
+function attentionCalls(file: KernelCaseFile): void {
   const tol: Tolerance = { rtol: 1e-5, atol: 1e-5 };
-  for (const [ci, { mask: maskKind, ...args }] of attentionShapes.entries()) {
-    const seed = ci * 10 + 1;
-    const { batch, heads, kvHeads, tq, tk, headDim } = args;
-    const nOut = batch * heads * tq * headDim, nKv = batch * kvHeads * tk * headDim;
-    const q = random(nOut, seed, -1.5, 1.5), k = random(nKv, seed + 1, -1.5, 1.5), v = random(nKv, seed + 2);
-    let mask: Float32Array | null = null;
-    if (maskKind !== 'none') {
-      mask = new Float32Array(batch * tk).fill(1);
-      for (let b = 0; b < batch; b++) for (let j = 0; j < b * 2 && j < tk; j++) mask[b * tk + j] = 0;  // left padding
-      if (tk > 3) mask[tk - 2] = 0;  // a hole in batch 0
-      if (maskKind === 'empty-row') mask.fill(0, (batch - 1) * tk);
-    }
-    const probs = zeros(batch * heads * tq * tk);
-    const tag = JSON.stringify(args);
-    file.add(`attention ${tag}`, tol, 'attention', q, k, v, mask, args, zeros(nOut), probs);
-    file.add(`attentionBackward ${tag}`, tol, 'attentionBackward', q, k, v, probs, random(nOut, seed + 3), args,
+  for (const [ci, c] of attentionCases.entries()) {
+    const { q, k, v, dOut, mask } = attentionInputs(c, ci * 10 + 1);
+    const nOut = c.batch * c.heads * c.tq * c.headDim, nKv = c.batch * c.kvHeads * c.tk * c.headDim;
+    const probs = zeros(c.batch * c.heads * c.tq * c.tk);
+    const tag = JSON.stringify(c);
+    file.add(`attention ${tag}`, tol, 'attention', q, k, v, mask, c, zeros(nOut), probs);
+    file.add(`attentionBackward ${tag}`, tol, 'attentionBackward', q, k, v, probs, dOut, c,
       zeros(nOut).fill(7), zeros(nKv).fill(7), zeros(nKv).fill(7));
   }
 }
 
-function lossAndOptimizerCases(file: KernelCaseFile): void {
+function lossAndOptimizerCalls(file: KernelCaseFile): void {
   for (const [rows, classes, spread] of [[1, 1, 1], [9, 7, 3], [3, 1000, 8], [6, 17, 80]]) {
     const logits = random(rows * classes, rows + classes, -spread, spread);
     if (classes > 4) logits[3] = -Infinity;  // a masked class
