@@ -2,7 +2,8 @@
 // faster than the NEON kernel. It is chosen on aarch64 macOS unless IRLENS_SIMD=neon. Accelerate
 // does not promise the same float operations for every thread count or machine, so it gives up
 // the bit-identical results the other paths guarantee; the NEON kernel stays the deterministic
-// mode and the reference for tests. Built only where binding.gyp defines IRLENS_ACCELERATE.
+// mode and the reference for tests. Built only where binding.gyp defines IRLENS_ACCELERATE (and by
+// the aarch64 kernel test against Debian's reference CBLAS, which declares the same cblas_sgemm).
 #include "gemm_internal.h"
 
 #if defined(IRLENS_ACCELERATE)
@@ -34,14 +35,6 @@ const Isa* AccelerateIsa() {
   return &isa;
 }
 
-}  // namespace gemm_detail
-}  // namespace irlens
-
-#else
-
-namespace irlens {
-namespace gemm_detail {
-const Isa* AccelerateIsa() { return nullptr; }
 }  // namespace gemm_detail
 }  // namespace irlens
 

@@ -90,13 +90,14 @@ const Isa* ChooseIsa() {
   const bool has512 = false, has2 = false;
 #endif
   if (force && std::strcmp(force, "scalar") == 0) return ScalarIsa();
+#if defined(IRLENS_ACCELERATE)
+  // Accelerate (macOS) is faster but not bit-reproducible; IRLENS_SIMD=neon keeps the NEON kernel.
+  if (!(force && std::strcmp(force, "neon") == 0)) return AccelerateIsa();
+#endif
   if (force && std::strcmp(force, "avx2") == 0 && has2) return Avx2Isa();
   if (has512) return Avx512Isa();
   if (has2) return Avx2Isa();
 #if defined(__aarch64__)
-  // Accelerate (macOS) is faster but not bit-reproducible; IRLENS_SIMD=neon keeps the NEON kernel.
-  const bool keep_neon = force && std::strcmp(force, "neon") == 0;
-  if (AccelerateIsa() != nullptr && !keep_neon) return AccelerateIsa();
   return NeonIsa();
 #else
   return ScalarIsa();

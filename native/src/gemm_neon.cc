@@ -97,12 +97,4 @@ const Isa* NeonIsa() {
 }  // namespace gemm_detail
 }  // namespace irlens
 
-#else
-
-namespace irlens {
-namespace gemm_detail {
-const Isa* NeonIsa() { return nullptr; }
-}  // namespace gemm_detail
-}  // namespace irlens
-
 #endif
