@@ -242,6 +242,30 @@ std::string CheckStorage(Napi::Env env, const Napi::Object& exports) {
   return "";
 }
 
+// Runs one call with 1 and then 2 threads: each must match the reference, and the two bit for bit.
+Outcome RunCall(Napi::Env env, const Napi::Object& exports, const Call& c) {
+  const Napi::Value fn = exports.Get(c.kernel);
+  if (fn.data().kind != Napi::ValueData::kFunction) return {"the addon has no kernel " + c.kernel};
+  const Napi::Function set_threads = exports.Get("setThreads").As<Napi::Function>();
+  std::vector<unsigned char> one_thread;
+  Outcome o;
+  for (int threads : {1, 2}) {
+    set_threads.Call(env, {Napi::Number::New(env, threads)});
+    std::vector<Napi::Value> args = MakeArgs(c);
+    const Napi::Value result = fn.As<Napi::Function>().Call(env, args);
+    std::string& error = *env.pending_error();
+    o = error.empty() ? Check(c, args, result) : Outcome{"threw " + error};
+    error.clear();
+    if (!o.failure.empty()) {
+      o.failure += " (" + std::to_string(threads) + " threads)";
+      return o;
+    }
+    if (threads == 1) one_thread = Snapshot(c, args);
+    else if (Snapshot(c, args) != one_thread) return {"results differ between 1 and 2 threads"};
+  }
+  return o;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -258,7 +282,6 @@ int main(int argc, char** argv) {
   std::string error;
   Napi::Env env(&error);
   Napi::Object exports = irlens::InitForTest(env, Napi::Object::New(env));
-  const Napi::Function set_threads = exports.Get("setThreads").As<Napi::Function>();
 
   struct Summary {
     int calls = 0;
@@ -267,30 +290,15 @@ int main(int argc, char** argv) {
   std::map<std::string, Summary> kernels;
   int failures = 0;
   for (const Call& c : calls) {
-    std::vector<unsigned char> first;
-    for (int threads : {1, 2}) {
-      set_threads.Call(env, {Napi::Number::New(env, threads)});
-      const Napi::Value fn = exports.Get(c.kernel);
-      std::vector<Napi::Value> args = MakeArgs(c);
-      Napi::Value result;
-      if (fn.data().kind == Napi::ValueData::kFunction) result = fn.As<Napi::Function>().Call(env, args);
-      Outcome o;
-      if (fn.data().kind != Napi::ValueData::kFunction) o.failure = "the addon has no kernel " + c.kernel;
-      else if (!error.empty()) o.failure = "threw " + error;
-      else o = Check(c, args, result);
-      error.clear();
-      if (o.failure.empty() && threads == 1) first = Snapshot(c, args);
-      if (o.failure.empty() && threads == 2 && Snapshot(c, args) != first)
-        o.failure = "results differ between 1 and 2 threads";
-      if (!o.failure.empty()) {
-        if (++failures <= 20) std::printf("FAIL %s (%d threads): %s\n", c.label.c_str(), threads, o.failure.c_str());
-        break;
-      }
-      Summary& s = kernels[c.kernel];
-      s.max_error = std::fmax(s.max_error, o.max_error);
-      s.max_fraction = std::fmax(s.max_fraction, o.max_fraction);
-      s.calls += threads == 1;
+    const Outcome o = RunCall(env, exports, c);
+    if (!o.failure.empty()) {
+      if (++failures <= 20) std::printf("FAIL %s: %s\n", c.label.c_str(), o.failure.c_str());
+      continue;
     }
+    Summary& s = kernels[c.kernel];
+    s.calls++;
+    s.max_error = std::fmax(s.max_error, o.max_error);
+    s.max_fraction = std::fmax(s.max_fraction, o.max_fraction);
   }
   const std::string storage = CheckStorage(env, exports);
   if (!storage.empty()) {
@@ -300,9 +308,9 @@ int main(int argc, char** argv) {
   for (const auto& [name, s] : kernels)
     std::printf("%-22s %4d calls  max |error| %.3g (%.2f of its tolerance)\n", name.c_str(), s.calls, s.max_error,
                 s.max_fraction);
-  std::printf("kernel_check: %zu calls of %zu kernels, storage %s; gemm %s, vector loops %s; %d failed\n",
-              calls.size(), kernels.size(), storage.empty() ? "ok" : "FAILED",
-              exports.Get("simd").As<Napi::Function>().Call(env, {}).data().string.c_str(),
-              exports.Get("vectorSimd").As<Napi::Function>().Call(env, {}).data().string.c_str(), failures);
+  const auto path = [&](const char* name) { return exports.Get(name).As<Napi::Function>().Call(env, {}).data().string; };
+  std::printf("kernel_check: %zu calls of %zu kernels, storage %s; gemm %s, vector loops %s; %d failed\n", calls.size(),
+              kernels.size(), storage.empty() ? "ok" : "FAILED", path("simd").c_str(), path("vectorSimd").c_str(),
+              failures);
   return failures == 0 ? 0 : 1;
 }
