@@ -6,7 +6,8 @@
 
 #include "gemm_internal.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// Not on macOS: Apple clang does not take `#pragma GCC target`, so Intel Macs use the scalar kernel.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__APPLE__)
 
 #pragma GCC push_options
 #pragma GCC diagnostic push

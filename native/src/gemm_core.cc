@@ -1,4 +1,5 @@
-// GEMM dispatch: picks the microkernel for this CPU (AVX-512, AVX2+FMA, or portable scalar), owns
+// GEMM dispatch: picks the microkernel for this CPU (AVX-512 or AVX2+FMA on x86-64, NEON on
+// aarch64 or Accelerate's cblas_sgemm on macOS, else portable scalar), owns
 // the per-thread packing buffers, and splits products over the pool's threads. Threads only
 // ever split whole output tiles (rows, columns or batch items) and the k-blocking depends on k
 // alone, so the result is bit-identical whatever the thread count.
@@ -89,10 +90,18 @@ const Isa* ChooseIsa() {
   const bool has512 = false, has2 = false;
 #endif
   if (force && std::strcmp(force, "scalar") == 0) return ScalarIsa();
+#if defined(IRLENS_ACCELERATE)
+  // Accelerate (macOS) is faster but not bit-reproducible; IRLENS_SIMD=neon keeps the NEON kernel.
+  if (!(force && std::strcmp(force, "neon") == 0)) return AccelerateIsa();
+#endif
   if (force && std::strcmp(force, "avx2") == 0 && has2) return Avx2Isa();
   if (has512) return Avx512Isa();
   if (has2) return Avx2Isa();
+#if defined(__aarch64__)
+  return NeonIsa();
+#else
   return ScalarIsa();
+#endif
 }
 
 const Isa& CurrentIsa() {
@@ -245,6 +254,12 @@ void ParallelBlocked(const Isa& isa, const Problem& p, int threads) {
 }
 
 void ParallelProduct(const Isa& isa, const Problem& p) {
+#if defined(IRLENS_ACCELERATE)
+  if (isa.compute == nullptr) {  // Accelerate splits the product over its own threads
+    isa.serial(p);
+    return;
+  }
+#endif
   const int threads = NumThreads();
   if (threads <= 1 || p.m * p.n * p.k < kParallelMinWork || p.m <= 0 || p.n <= 0 || p.k <= 0) {
     SerialProduct(isa, p);

@@ -49,6 +49,14 @@ constexpr int64_t kSmallMTransB = 4;
 // nullptr when the ISA was not compiled in (non-x86 builds).
 const Isa* Avx512Isa();
 const Isa* Avx2Isa();
+#if defined(__aarch64__)
+const Isa* NeonIsa();
+#endif
+#if defined(IRLENS_ACCELERATE)
+// Accelerate's cblas_sgemm: only `serial` is set (it threads the product itself); the parallel
+// driver hands it whole products.
+const Isa* AccelerateIsa();
+#endif
 const Isa* ScalarIsa();
 
 // Thread-local, 4096-byte aligned scratch, grown on demand (slot 0: packed A, 1: packed B,

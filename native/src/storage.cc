@@ -47,10 +47,18 @@ constexpr size_t kHugeBlock = 2 << 20;
 
 size_t MappedLength(size_t bytes) { return bytes >= kHugeBlock ? (bytes + kHugePage - 1) & ~(kHugePage - 1) : bytes; }
 
+// MAP_POPULATE and MADV_HUGEPAGE are Linux's; elsewhere (macOS) the pages fault in one by one
+// and the kernel decides about large pages itself.
+#if defined(MAP_POPULATE)
+constexpr int kPopulate = MAP_POPULATE;
+#else
+constexpr int kPopulate = 0;
+#endif
+
 void* NewBlock(size_t bytes) {
   if (bytes < kMapBytes) return std::aligned_alloc(64, bytes);
   if (bytes < kHugeBlock) {
-    void* block = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    void* block = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | kPopulate, -1, 0);
     return block == MAP_FAILED ? nullptr : block;
   }
   // Over-map by one huge page, then trim to a 2 MB-aligned range the kernel can back with huge pages.
@@ -63,7 +71,9 @@ void* NewBlock(size_t bytes) {
   const uintptr_t end = start + length + kHugePage;
   if (end > aligned + length) munmap(reinterpret_cast<void*>(aligned + length), end - (aligned + length));
   void* block = reinterpret_cast<void*>(aligned);
+#if defined(MADV_HUGEPAGE)
   madvise(block, length, MADV_HUGEPAGE);
+#endif
   return block;
 }
 

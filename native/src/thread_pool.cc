@@ -15,6 +15,7 @@
 
 #include "gemm.h"
 #include "kernels.h"
+#include "vec_math.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -262,10 +263,15 @@ static Napi::Value JsSimd(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), GemmSimdName());
 }
 
+static Napi::Value JsVectorSimd(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), vec::VectorSimdName());
+}
+
 void RegisterThreadPool(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, JsSetThreads, "setThreads"));
   exports.Set("threads", Napi::Function::New(env, JsThreads, "threads"));
   exports.Set("simd", Napi::Function::New(env, JsSimd, "simd"));
+  exports.Set("vectorSimd", Napi::Function::New(env, JsVectorSimd, "vectorSimd"));
 }
 
 }  // namespace irlens

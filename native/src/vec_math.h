@@ -2,8 +2,10 @@
 // optimizer kernels.
 //
 // The kernels use GCC vector extensions of a fixed 16-float width: one zmm register when a
-// function is compiled for AVX-512, two ymm for AVX2, four xmm for the baseline. Hot functions
-// are compiled for all three with IRLENS_CLONES and picked at load time by the CPU. Because the
+// function is compiled for AVX-512, two ymm for AVX2, four xmm for the baseline, four NEON
+// registers on aarch64 (Advanced SIMD is part of the aarch64 baseline, so there is one version
+// there). On x86-64 hot functions are compiled for all three with IRLENS_CLONES and picked at
+// load time by the CPU. Because the
 // vector width and the operation sequence are the same in every clone (and -ffp-contract=off
 // keeps the compiler from fusing multiply-adds), every clone computes bit-identical results.
 //
@@ -16,7 +18,9 @@
 #include <cstdint>
 #include <cstring>
 
-#ifdef IRLENS_NO_CLONES  // one version for the compiler's target flags (used to test fallbacks)
+// target_clones is x86-specific (an aarch64 compiler rejects these targets) and needs ifunc, which
+// macOS lacks; elsewhere the compiler's target flags decide, which on aarch64 always include NEON.
+#if defined(IRLENS_NO_CLONES) || !defined(__x86_64__) || defined(__APPLE__)
 #define IRLENS_CLONES
 #else
 #define IRLENS_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -32,6 +36,23 @@ typedef int32_t I16 __attribute__((vector_size(64)));
 typedef uint32_t U16 __attribute__((vector_size(64)));
 typedef float F8 __attribute__((vector_size(32)));
 typedef double D8 __attribute__((vector_size(64)));
+
+// The instruction set IRLENS_CLONES functions run with here (the clone the loader picks, by the
+// same CPU checks in the same order), for `irlens doctor`.
+inline const char* VectorSimdName() {
+#if defined(__x86_64__) && !defined(IRLENS_NO_CLONES) && !defined(__APPLE__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return "avx512";
+  if (__builtin_cpu_supports("avx2")) return "avx2";
+  return "sse2";
+#elif defined(__aarch64__)
+  return "neon";
+#elif defined(__x86_64__)
+  return "sse2";
+#else
+  return "generic";
+#endif
+}
 
 IRLENS_INLINE F16 Splat(float v) { return F16{} + v; }
 IRLENS_INLINE D8 SplatD(double v) { return D8{} + v; }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCurate } from './commands/curate.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
@@ -42,5 +43,6 @@ export function buildProgram(): Command {
   registerReport(program);
   registerServe(program);
   registerServeLm(program);
+  registerDoctor(program);
   return program;
 }

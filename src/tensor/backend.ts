@@ -9,7 +9,8 @@
  *   unless the kernel says it accumulates (`+=`).
  * - Kernels never keep a reference to a buffer after they return.
  * - Results must not depend on thread count or scheduling: every output element is computed by
- *   one fixed sequence of floating-point operations.
+ *   one fixed sequence of floating-point operations. (The one exception is the native GEMM
+ *   through Accelerate on macOS; IRLENS_SIMD=neon restores the guarantee there.)
  *
  * A GPU backend will implement the same kernels on device buffers; only `Storage` changes.
  */

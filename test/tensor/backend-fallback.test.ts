@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { arch, platform } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 /** Runs a tiny computation in a child process with the given environment. */
 function runChild(env: Record<string, string>) {
@@ -36,5 +38,18 @@ describe('without the native addon', () => {
     assert.notEqual(child.status, 0);
     assert.match(child.stderr, /NativeBackendUnavailableError: IRLENS_BACKEND=native but the native kernels could not be loaded \(.*does not exist\)/);
     assert.match(child.stderr, /Install a C\+\+ compiler \(g\+\+\), make and python3, then run `npm rebuild`/);
+  });
+
+  it('a failed build names the platform, what was tried and the slowdown, and leaves npm ci working', () => {
+    // No node-gyp on this PATH: the build fails as on a machine without the toolchain.
+    const child = spawnSync(process.execPath, ['scripts/build-native.mjs'], {
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+      encoding: 'utf8',
+      env: { ...process.env, PATH: '/nonexistent', IRLENS_BACKEND: '', IRLENS_SKIP_NATIVE: '' },
+    });
+    assert.equal(child.status, 0, child.stderr);
+    assert.match(child.stderr, new RegExp(`could not be built on ${platform()} ${arch()}: node-gyp rebuild for ${platform()} ${arch()} \\(`));
+    assert.match(child.stderr, /reference backend, 10–100x slower/);
+    assert.match(child.stderr, /irlens doctor/);
   });
 });

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import type { GemmAddon } from '../../src/tensor/native/gemm.js';
 import { nativeAddonPath } from '../../src/tensor/native/load.js';
 import { skipUnlessNative } from '../helpers/native.js';
+import { randomFloats as random } from '../helpers/random-buffers.js';
 
 const addonPath = nativeAddonPath();
 
@@ -20,17 +21,6 @@ function loadAddon(): GemmAddon | null {
 }
 const addon = loadAddon();
 const skip = skipUnlessNative(addon !== null, `native addon with gemm not built (${addonPath})`);
-
-/** Deterministic uniform values in [-1, 1). */
-function random(length: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  let s = (seed * 2654435761 + 12345) >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2147483648 - 1;
-  }
-  return out;
-}
 
 interface Case {
   batch: number; m: number; n: number; k: number; transA: boolean; transB: boolean;
@@ -99,7 +89,7 @@ const sizes = [1, 3, 7, 15, 16, 17, 31, 33, 64, 65, 127, 200];
 const transposes: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
 
 test('simd() names the path in use and threads() is at least 1', { skip }, () => {
-  assert.ok(['avx512', 'avx2', 'scalar'].includes(addon!.simd()));
+  assert.ok(['avx512', 'avx2', 'neon', 'accelerate', 'scalar'].includes(addon!.simd()));
   assert.ok(addon!.threads() >= 1);
 });
 

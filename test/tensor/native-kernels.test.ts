@@ -15,12 +15,14 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { AttentionArgs, Backend, UnaryOp } from '../../src/tensor/backend.js';
+import type { Backend, UnaryOp } from '../../src/tensor/backend.js';
 import { TensorError } from '../../src/tensor/errors.js';
 import { referenceBackend as ref } from '../../src/tensor/reference/index.js';
 import { nativeKernels } from '../../src/tensor/native/kernels.js';
 import type { NativeAddon } from '../../src/tensor/native/backend.js';
 import { skipUnlessNative } from '../helpers/native.js';
+import { randomFloats as random, randomInts } from '../helpers/random-buffers.js';
+import { type AttentionCase, attentionCases, attentionInputs } from '../helpers/attention-cases.js';
 
 const addonPath = process.env.IRLENS_NATIVE_ADDON
   ?? fileURLToPath(new URL('../../build/Release/irlens_native.node', import.meta.url));
@@ -43,26 +45,11 @@ const nat = loaded?.native as Backend;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/** Deterministic uniform values in [lo, hi). */
-function random(length: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(length);
-  let s = (seed * 2654435761 + 12345) >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + (hi - lo) * (s / 4294967296);
-  }
-  return out;
-}
 /** count fresh arrays from make(), typed as a tuple so that destructuring them needs no assertion. */
 function fresh<T>(count: 2, make: () => T): [T, T];
 function fresh<T>(count: 4, make: () => T): [T, T, T, T];
 function fresh<T>(count: number, make: () => T): T[] {
   return Array.from({ length: count }, make);
-}
-
-function randomInts(length: number, seed: number, lo: number, hi: number): Int32Array {
-  const u = random(length, seed, 0, 1);
-  return Int32Array.from(u, (v) => lo + Math.min(hi - lo - 1, Math.floor(v * (hi - lo))));
 }
 
 function maxAbs(x: ArrayLike<number>): number {
@@ -513,32 +500,6 @@ test('rope forward and inverse, partial rotary dims, in place (rtol 1e-6, atol 1
   assert.throws(() => nat.rope(new Float32Array(8), new Int32Array(1), 1, 1, 1, 8, 3, 10000, new Float32Array(8), false),
     TensorError);
 });
-
-interface AttentionCase extends AttentionArgs { mask: 'none' | 'padding' | 'empty-row' }
-const attentionCases: AttentionCase[] = [
-  { batch: 2, heads: 4, kvHeads: 2, tq: 5, tk: 9, headDim: 12, scale: 0.3, causal: true, mask: 'padding' },
-  { batch: 2, heads: 4, kvHeads: 2, tq: 5, tk: 9, headDim: 12, scale: 0.3, causal: false, mask: 'padding' },
-  { batch: 1, heads: 3, kvHeads: 1, tq: 1, tk: 20, headDim: 7, scale: 0.5, causal: true, mask: 'none' },
-  { batch: 2, heads: 2, kvHeads: 2, tq: 17, tk: 17, headDim: 17, scale: 1 / Math.sqrt(17), causal: true, mask: 'empty-row' },
-  { batch: 3, heads: 2, kvHeads: 1, tq: 33, tk: 33, headDim: 1, scale: 1, causal: false, mask: 'padding' },
-  { batch: 2, heads: 8, kvHeads: 8, tq: 64, tk: 64, headDim: 64, scale: 0.125, causal: true, mask: 'padding' },
-  { batch: 1, heads: 4, kvHeads: 2, tq: 3, tk: 40, headDim: 16, scale: 0.25, causal: true, mask: 'padding' },
-];
-
-function attentionInputs(c: AttentionCase, seed: number) {
-  const q = random(c.batch * c.heads * c.tq * c.headDim, seed, -1.5, 1.5);
-  const k = random(c.batch * c.kvHeads * c.tk * c.headDim, seed + 1, -1.5, 1.5);
-  const v = random(c.batch * c.kvHeads * c.tk * c.headDim, seed + 2);
-  const dOut = random(c.batch * c.heads * c.tq * c.headDim, seed + 3);
-  let mask: Float32Array | null = null;
-  if (c.mask !== 'none') {
-    mask = new Float32Array(c.batch * c.tk).fill(1);
-    for (let b = 0; b < c.batch; b++) for (let j = 0; j < b * 2 && j < c.tk; j++) mask[b * c.tk + j] = 0;  // left padding
-    if (c.tk > 3) mask[c.tk - 2] = 0;  // a hole in batch 0
-    if (c.mask === 'empty-row') for (let j = 0; j < c.tk; j++) mask[(c.batch - 1) * c.tk + j] = 0;
-  }
-  return { q, k, v, dOut, mask };
-}
 
 test('attention forward and backward: causal / not, padding masks, GQA, tq < tk (rtol 1e-5, atol 1e-5·max)', { skip }, () => {
   for (const [ci, c] of attentionCases.entries()) {

@@ -13,15 +13,16 @@ export interface GemmAddon {
   gemm: NativeGemm;
   setThreads(n: number): void;
   threads(): number;
-  /** 'avx512', 'avx2' or 'scalar'. */
+  /** 'avx512', 'avx2', 'neon', 'accelerate' or 'scalar'. */
   simd(): string;
 }
 
 /**
  * The GEMM kernel of the addon (native/src/gemm*.cc): a packed, cache-blocked product with an
- * AVX-512 (or AVX2, or portable) microkernel, split over the addon's threads. It works in place
+ * AVX-512, AVX2, NEON (or portable) microkernel, split over the addon's threads. It works in place
  * on the typed arrays (their byteOffset is respected) and gives bit-identical results for any
- * thread count. Returns no kernel when the addon lacks `gemm`.
+ * thread count — except through Accelerate on macOS (see native/src/gemm_accelerate.cc).
+ * Returns no kernel when the addon lacks `gemm`.
  */
 export function nativeGemmKernels(addon: NativeAddon): Partial<Backend> {
   if (typeof addon.gemm !== 'function') return {};

@@ -21,13 +21,18 @@ export function nativeAddonPath(): string {
   return process.env.IRLENS_NATIVE_ADDON ?? join(packageRoot(), 'build', 'Release', 'irlens_native.node');
 }
 
-export function loadNativeBackend(): { backend: Backend | null; reason: string } {
+/** The addon's exports, or null and why it could not be loaded. */
+export function loadNativeAddon(): { addon: NativeAddon | null; reason: string } {
   const path = nativeAddonPath();
-  if (!existsSync(path)) return { backend: null, reason: `${path} does not exist` };
+  if (!existsSync(path)) return { addon: null, reason: `${path} does not exist` };
   try {
-    const addon = createRequire(import.meta.url)(path) as NativeAddon;
-    return { backend: createNativeBackend(addon), reason: '' };
+    return { addon: createRequire(import.meta.url)(path) as NativeAddon, reason: '' };
   } catch (e) {
-    return { backend: null, reason: `loading ${path} failed: ${(e as Error).message}` };
+    return { addon: null, reason: `loading ${path} failed: ${(e as Error).message}` };
   }
+}
+
+export function loadNativeBackend(): { backend: Backend | null; reason: string } {
+  const { addon, reason } = loadNativeAddon();
+  return { backend: addon ? createNativeBackend(addon) : null, reason };
 }
