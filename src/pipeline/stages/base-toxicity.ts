@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { CURATED_FILE } from '../../data/index.js';
-import { bootstrapMeanInterval, wilsonInterval, type Interval } from '../../eval/index.js';
+import { bootstrapMeanInterval, mean, wilsonInterval, type Interval } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { GenerationModel } from '../../models/generation.js';
 import { loadModel } from '../../models/load.js';
@@ -17,7 +17,7 @@ import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
 import { s } from '../schema.js';
 import { defineStage } from '../stage.js';
-import { mean, modelFolderOf } from './common.js';
+import { modelFolderOf } from './model-pointer.js';
 import { balancedSample, continuePrompts, curatedRows, groundTruthReward, judgeToxicity, promptOf } from './toxicity.js';
 
 export const GENERATIONS_FILE = 'generations.jsonl';

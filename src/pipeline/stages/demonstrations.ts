@@ -18,7 +18,7 @@ import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
 import { s, type Infer } from '../schema.js';
 import { defineStage } from '../stage.js';
-import { modelFolderOf } from './common.js';
+import { modelFolderOf } from './model-pointer.js';
 import { continuationAlone, curatedRows, groundTruthReward } from './toxicity.js';
 
 export const DEMONSTRATIONS_FILE = 'demonstrations.jsonl';

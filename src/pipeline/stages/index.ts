@@ -32,7 +32,7 @@ export { reuseStage, reuseSchema, chooseRewards } from './reuse.js';
 export { BENCHMARK_METRICS, type ReuseSummary, type BenchmarkedPolicy, type PolicyFigures } from './reuse-summary.js';
 export { rlhfStage, rlhfSchema, ppoConfigOf } from './rlhf.js';
 export { worldStage, worldSchema, TOKENIZER_DIR, CLASSIFIER_TOKENIZER_DIR } from './world.js';
-export { MODEL_POINTER, modelFolderOf, writeModelPointer, type ModelPointer } from './common.js';
+export { MODEL_POINTER, modelFolderOf, writeModelPointer, type ModelPointer } from './model-pointer.js';
 
 /** The stages that compute, in pipeline order; the report comes after them all. */
 const COMPUTING_STAGES: readonly Stage[] = [worldStage, baseModelStage, groundTruthStage, curateStage, baseToxicityStage, rlhfStage, demonstrationsStage, irlStage, evaluateStage, reuseStage];

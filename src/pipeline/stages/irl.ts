@@ -23,7 +23,8 @@ import type { ServedModel } from '../../remote/index.js';
 import { Tokenizer } from '../../text/index.js';
 import { s, type Infer } from '../schema.js';
 import { defineStage } from '../stage.js';
-import { modelFolderOf, readJsonl } from './common.js';
+import { readJsonLines } from '../../io/json-lines.js';
+import { modelFolderOf } from './model-pointer.js';
 import { DEMONSTRATIONS_FILE, type DemonstrationLine } from './demonstrations.js';
 
 export const SUMMARY_FILE = 'summary.json';
@@ -107,7 +108,7 @@ function demonstrationSet(name: 'train' | 'validation' | 'test', lines: readonly
 function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null {
   const file = join(worldDir, WORLD_FILES.sentences);
   if (!existsSync(file)) return null;
-  const sentences = readJsonl<WorldSentence>(file).filter((sentence) => sentence.split === 'test');
+  const sentences = readJsonLines<WorldSentence>(file).filter((sentence) => sentence.split === 'test');
   const texts = sentences.flatMap((sentence) => (['clean', 'abusive'] as const).map((form) => ({ sentence: sentence.id, form, ids: tokenizer.encode(sentence[form]) })));
   const bos = tokenizer.bosTokenId ?? tokenizer.eosTokenId ?? 0;
   return { name: 'pairs', rows: texts.map((t) => t.ids), items: texts.map((t) => ({ promptIds: [bos], continuationIds: t.ids })), meta: texts.map(({ sentence, form }) => ({ sentence, form })) };
@@ -294,7 +295,7 @@ export const irlStage = defineStage({
   async run(ctx) {
     const summary = await recoverRewards({
       settings: ctx.config,
-      lines: readJsonl<DemonstrationLine>(join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)),
+      lines: readJsonLines<DemonstrationLine>(join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)),
       baseFolder: modelFolderOf(ctx.stageDir('base-model')),
       expert: { folder: modelFolderOf(ctx.stageDir('rlhf')) },
       beta: betaOf(ctx.config, ctx.stageDir('rlhf'), ctx.runConfig),

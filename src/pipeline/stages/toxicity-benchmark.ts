@@ -6,12 +6,11 @@
  * lower toxicity cost. Pooled over seeds, every pair of policies gets a two-proportion test.
  */
 import {
-  distinctN, proportionDifferenceInterval, reductionFraction, summariseSeeds, twoProportionZTest, wilsonInterval, type Interval, type SeedSummary,
+  distinctN, mean, proportionDifferenceInterval, reductionFraction, summariseSeeds, twoProportionZTest, wilsonInterval, type Interval, type SeedSummary,
 } from '../../eval/index.js';
 import { continuationLogLikelihoods, type CausalLM, type PromptContinuation } from '../../irl/index.js';
 import type { Rng } from '../../nn/index.js';
 import type { ServedModel } from '../../remote/index.js';
-import { mean } from './common.js';
 import { loadPolicy, sampleContinuations, servedSampling, type Policy, type SamplingSettings } from './demonstrations.js';
 import {
   BENCHMARK_METRICS, type BenchmarkedPolicy, type BenchmarkMetric, type JudgeName, type PolicyFigures, type ReductionFraction, type ToxicityComparison,

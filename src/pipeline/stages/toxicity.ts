@@ -12,7 +12,8 @@ import type { Module, Rng } from '../../nn/index.js';
 import { ClassifierReward, type RewardFunction, type SequenceClassifier } from '../../reward/index.js';
 import { Tokenizer } from '../../text/index.js';
 import type { StageInputContext } from '../stage.js';
-import { modelFolderOf, readJsonl } from './common.js';
+import { readJsonLines } from '../../io/json-lines.js';
+import { modelFolderOf } from './model-pointer.js';
 
 export interface ContinuationSettings {
   max_new_tokens: number;
@@ -78,7 +79,7 @@ export function judgeToxicity(reward: RewardFunction, prompts: readonly string[]
 
 /** The curated rows, or those of one split, from the curate stage's folder. */
 export function curatedRows(curateDir: string, split?: CuratedRow['split']): CuratedRow[] {
-  const rows = readJsonl<CuratedRow>(join(curateDir, CURATED_FILE));
+  const rows = readJsonLines<CuratedRow>(join(curateDir, CURATED_FILE));
   return split === undefined ? rows : rows.filter((row) => row.split === split);
 }
 
