@@ -47,8 +47,3 @@ export const PLANNED_STAGES: readonly { name: string; description: string }[] = 
 export function pipelineConfigSchema(stages: readonly Stage[] = PIPELINE_STAGES): ObjectSchema<RunConfig> {
   return configSchemaFor(stages);
 }
-
-/** One line saying which stages are still to come. */
-export function plannedStagesNote(): string {
-  return PLANNED_STAGES.length === 0 ? 'every stage of the pipeline is built' : `not built yet: ${PLANNED_STAGES.map((stage) => stage.name).join(', ')}`;
-}
