@@ -15,9 +15,8 @@ import {
   IrlOptionsError, POOLINGS, RewardModel, distilReward, logRatioReward, rewardRows, saveRewardModel, trainRewardSeeds,
   type FitResult, type LogLikelihoodsOf, type PromptContinuation, type RewardInput, type TrainingMode,
 } from '../../irl/index.js';
-import type { GPTNeoXForCausalLM } from '../../models/gpt-neox.js';
-import type { LlamaForCausalLM } from '../../models/llama.js';
-import { loadModel } from '../../models/load.js';
+import type { AnyCausalLM as LanguageModel } from '../../models/registry.js';
+import { loadCausalLM } from '../../models/load.js';
 import type { Rng } from '../../nn/index.js';
 import type { ServedModel } from '../../remote/index.js';
 import { Tokenizer } from '../../text/index.js';
@@ -80,7 +79,6 @@ export const irlSchema = s.object({
 
 export type IrlSettings = Infer<typeof irlSchema>;
 type Settings = IrlSettings;
-type LanguageModel = GPTNeoXForCausalLM | LlamaForCausalLM;
 
 /** Texts a variant is scored on: the reward model's input ids, the log-ratio's prompt/continuation split, and what evaluate needs to know of each. */
 interface ScoreSet {
@@ -236,7 +234,7 @@ export async function recoverRewards(job: RecoveryJob) {
   const names = settings.variants.map((v) => v.name);
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
   if (repeated !== undefined) throw new IrlOptionsError(`two irl variants are named '${repeated}'; each names its output folder, so give them different names`);
-  const base = loadModel(job.baseFolder).model as LanguageModel;
+  const base = loadCausalLM(job.baseFolder).model;
   const tokenizer = Tokenizer.fromFolder(job.baseFolder);
   const split = (name: 'train' | 'validation' | 'test') => demonstrationSet(name, job.lines, settings.reward_input);
   const [train, validation, test] = [split('train'), split('validation'), split('test')];
@@ -244,7 +242,7 @@ export async function recoverRewards(job: RecoveryJob) {
   const sets: ScoreSet[] = [{ ...validation, rows: validation.rows.rows }, { ...test, rows: test.rows.rows }, ...(pairs ? [pairs] : [])];
   const needsExpert = settings.variants.some((v) => v.kind === 'log-ratio' || v.kind === 'distilled');
   const expert = 'folder' in job.expert
-    ? (loadModel(job.expert.folder).model as LanguageModel)
+    ? loadCausalLM(job.expert.folder).model
     : needsExpert ? await servedLogLikelihoods(job.expert.served, [train, validation, ...sets].flatMap((set) => set.items), job.signal) : null;
   const models = { expert: expert ?? unneeded, base, beta: job.beta, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0 };
   let targets: { train: number[]; validation: number[] } | undefined;

@@ -18,9 +18,8 @@ import { mean } from '../../eval/index.js';
 import { resolveModelDetails } from '../../io/hub.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { loadRewardModel, rewardInputIds, rewardRows, type RewardInput, type RewardModel } from '../../irl/index.js';
-import { loadModel } from '../../models/load.js';
-import type { Module } from '../../nn/index.js';
-import { CachedReward, ClassifierReward, LexiconReward, type SequenceClassifier } from '../../reward/index.js';
+import { loadClassifier } from '../../models/load.js';
+import { CachedReward, ClassifierReward, LexiconReward } from '../../reward/index.js';
 import { describeRemoteModel, openServedModel } from '../../remote/index.js';
 import { loadPpoPolicy, savePpoPolicy, trainPpo, type PpoConfig, type PromptExample, type Rollout } from '../../rlhf/index.js';
 import { Tokenizer } from '../../text/index.js';
@@ -148,7 +147,7 @@ async function independentJudge(ctx: StageContext<Settings>): Promise<{ judge: T
     return { judge: (texts) => lexicon.score(texts).scores.map((score) => (score < 0 ? 1 : 0)), description: `the demo world's word list (${words.length} words): toxic when it has any of them` };
   }
   const resolved = await resolveModelDetails(source);
-  const classifier = loadModel(resolved.folder).model as Module & SequenceClassifier;
+  const classifier = loadClassifier(resolved.folder).model;
   classifier.eval();
   const reward = new ClassifierReward(classifier, Tokenizer.fromFolder(resolved.folder), { label: ctx.config.independent_judge_label, score: 'negative-probability', batchSize: 64 });
   return { judge: (texts) => reward.score(texts).scores.map((score) => -score), description: `${source}: P(${ctx.config.independent_judge_label})` };
