@@ -7,6 +7,7 @@
 import { closeSync, existsSync, readFileSync } from 'node:fs';
 import { appendToFile, writeFileAtomic } from '../io/atomic.js';
 import { openForAppending, parseJsonLines } from '../io/json-lines.js';
+import type { TrainMetrics } from '../train/index.js';
 import { PipelineError } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -91,19 +92,8 @@ export function readMetrics(path: string, options: { stage?: string } = {}): Met
   });
 }
 
-/** What a training loop reports after each step (train/'s and rlhf/'s onMetrics). */
-export interface TrainingStepMetrics {
-  step: number;
-  loss: number;
-  lr: number;
-  gradNorm: number;
-  tokensPerSecond: number;
-  evalLoss?: number;
-  evalAccuracy?: number;
-}
-
 /** Reports training progress to the stage's metrics and, every `logEvery` steps and at evaluations, its log. */
-export function trainingReporter(ctx: { log: Logger; metrics: StageMetrics }, what: string, logEvery: number): (m: TrainingStepMetrics) => void {
+export function trainingReporter(ctx: { log: Logger; metrics: StageMetrics }, what: string, logEvery: number): (m: TrainMetrics) => void {
   return (m) => {
     const values: Record<string, number> = { loss: m.loss, lr: m.lr, grad_norm: m.gradNorm, tokens_per_second: m.tokensPerSecond };
     if (m.evalLoss !== undefined) values.eval_loss = m.evalLoss;
