@@ -17,8 +17,10 @@ import { CliError } from '../errors.js';
 import { emit, integer, modelFolder, number, withJson, withRevision } from '../options.js';
 import { loopProgress, type LoopProgress } from '../progress.js';
 import { readTexts } from '../texts.js';
-import type { CausalLMArchitecture } from '../../models/registry.js';
+import type { AnyCausalLM, CausalLMArchitecture } from '../../models/registry.js';
 import type { StageOutput } from '../../pipeline/marker.js';
+import type { Tokenizer } from '../../text/index.js';
+import type { TrainResult } from '../../train/index.js';
 
 interface SftFlags {
   data: string;
@@ -94,30 +96,18 @@ async function sftCommand(spec: string, flags: SftFlags): Promise<void> {
   const texts = readTexts(flags.data);
   if (texts.length === 0) throw new CliError(`${flags.data} holds no texts to train on`);
 
-  const { hashFile, hashJson } = await import('../../pipeline/hash.js');
   const { openCheckpoints, removeCheckpoints } = await import('../../pipeline/checkpoints.js');
   const { listOutputs, missingOutput } = await import('../../pipeline/marker.js');
   const { saveModel } = await import('../../models/save.js');
   const { Tokenizer } = await import('../../text/index.js');
-  const { trainCausalLM } = await import('../../train/index.js');
   const { writeFileAtomic } = await import('../../io/atomic.js');
 
   const scratchFile = flags.fromScratch === undefined
     ? undefined
     : existsSync(flags.fromScratch) && statSync(flags.fromScratch).isDirectory() ? join(flags.fromScratch, 'config.json') : flags.fromScratch;
   if (scratchFile !== undefined && !existsSync(scratchFile)) throw new CliError(`--from-scratch ${flags.fromScratch}: no such config.json; pass a config.json file or a folder holding one`);
-  const learningRate = flags.lr ?? (scratchFile ? 1e-3 : 5e-5);
-  const training = {
-    learningRate, maxSteps: flags.steps, epochs: flags.epochs, batchSize: flags.batchSize, blockSize: flags.blockSize, seed: flags.seed,
-    warmupSteps: flags.warmupSteps, weightDecay: flags.weightDecay, schedule: flags.schedule, maxGradNorm: flags.maxGradNorm,
-    evalFraction: flags.evalFraction, evalEvery: flags.evalEvery,
-  };
-  const fingerprint = hashJson({
-    base: scratchFile ? { scratch: hashFile(scratchFile) } : { model: hashFile(join(folder, 'config.json')), weights: weightsHash(folder, hashFile) },
-    tokenizer: hashFile(join(folder, 'tokenizer.json')),
-    data: hashFile(flags.data),
-    training,
-  });
+  const training = trainingSettings(flags, scratchFile !== undefined);
+  const fingerprint = await sftFingerprint(folder, scratchFile, flags.data, training);
 
   // Up to date as a pipeline stage is: the record has this fingerprint and every output it lists is there.
   const record = join(out, SFT_RECORD);
@@ -134,34 +124,7 @@ async function sftCommand(spec: string, flags: SftFlags): Promise<void> {
   // Checkpoints are resumed from only if they were made under this fingerprint (same data, model and flags).
   openCheckpoints(checkpointDir, fingerprint);
 
-  let progress: LoopProgress | undefined;
-  let resumedFrom: number | null = null;
-  let result;
-  try {
-    result = trainCausalLM({
-      model,
-      tokenizer,
-      texts,
-      ...training,
-      maxGradNorm: flags.maxGradNorm === 0 ? null : flags.maxGradNorm,
-      checkpointDir,
-      checkpointEvery: flags.checkpointEvery,
-      onResume: (step) => {
-        if (step === 0) return;
-        resumedFrom = step;
-        process.stderr.write(`resuming from the checkpoint after step ${step} in ${checkpointDir}\n`);
-      },
-      onProgress: (p) => {
-        progress ??= loopProgress('sft', p.totalSteps, { unit: 'steps' });
-        progress.update(p.step, `loss ${p.loss.toFixed(4)}`);
-      },
-      onMetrics: (m) => {
-        if (m.evalLoss !== undefined) progress?.log(`step ${m.step}: held-out loss ${m.evalLoss.toFixed(4)}`);
-      },
-    });
-  } finally {
-    progress?.stop();
-  }
+  const { result, resumedFrom } = await train(model, tokenizer, texts, training, flags, checkpointDir);
 
   saveModel(model, config, out, { tokenizerFrom: folder });
   const summary: SftResult = {
@@ -187,6 +150,61 @@ async function sftCommand(spec: string, flags: SftFlags): Promise<void> {
       `loss ${summary.loss.toFixed(4)}${summary.evalLoss !== undefined ? `, held-out loss ${summary.evalLoss.toFixed(4)}` : ''}, ${summary.tokensSeen} tokens`,
     `saved ${out}`,
   ]);
+}
+
+/** The settings sft.json records and the fingerprint covers (their order is part of the fingerprint). */
+function trainingSettings(flags: SftFlags, fromScratch: boolean) {
+  return {
+    learningRate: flags.lr ?? (fromScratch ? 1e-3 : 5e-5), maxSteps: flags.steps, epochs: flags.epochs, batchSize: flags.batchSize, blockSize: flags.blockSize, seed: flags.seed,
+    warmupSteps: flags.warmupSteps, weightDecay: flags.weightDecay, schedule: flags.schedule, maxGradNorm: flags.maxGradNorm,
+    evalFraction: flags.evalFraction, evalEvery: flags.evalEvery,
+  };
+}
+
+type TrainingSettings = ReturnType<typeof trainingSettings>;
+
+/** What the result depends on: the base model's config and weights (or the scratch config), the tokenizer, the data and the settings. */
+async function sftFingerprint(folder: string, scratchFile: string | undefined, data: string, training: TrainingSettings): Promise<string> {
+  const { hashFile, hashJson } = await import('../../pipeline/hash.js');
+  return hashJson({
+    base: scratchFile ? { scratch: hashFile(scratchFile) } : { model: hashFile(join(folder, 'config.json')), weights: weightsHash(folder, hashFile) },
+    tokenizer: hashFile(join(folder, 'tokenizer.json')),
+    data: hashFile(data),
+    training,
+  });
+}
+
+/** Trains with progress on stderr, continuing from checkpointDir's last checkpoint when there is one. */
+async function train(model: AnyCausalLM, tokenizer: Tokenizer, texts: readonly string[], training: TrainingSettings, flags: SftFlags, checkpointDir: string): Promise<{ result: TrainResult; resumedFrom: number | null }> {
+  const { trainCausalLM } = await import('../../train/index.js');
+  let progress: LoopProgress | undefined;
+  let resumedFrom: number | null = null;
+  try {
+    const result = trainCausalLM({
+      model,
+      tokenizer,
+      texts,
+      ...training,
+      maxGradNorm: flags.maxGradNorm === 0 ? null : flags.maxGradNorm,
+      checkpointDir,
+      checkpointEvery: flags.checkpointEvery,
+      onResume: (step) => {
+        if (step === 0) return;
+        resumedFrom = step;
+        process.stderr.write(`resuming from the checkpoint after step ${step} in ${checkpointDir}\n`);
+      },
+      onProgress: (p) => {
+        progress ??= loopProgress('sft', p.totalSteps, { unit: 'steps' });
+        progress.update(p.step, `loss ${p.loss.toFixed(4)}`);
+      },
+      onMetrics: (m) => {
+        if (m.evalLoss !== undefined) progress?.log(`step ${m.step}: held-out loss ${m.evalLoss.toFixed(4)}`);
+      },
+    });
+    return { result, resumedFrom };
+  } finally {
+    progress?.stop();
+  }
 }
 
 /** DIR/sft.json: the result, what was trained on, and the outputs (absent in records of older irlens versions). */
