@@ -30,11 +30,10 @@ export async function collectSettings<S extends Record<string, ObjectSchema<any>
 
 /** A sequence classifier as a reward of its label; texts are cut to its window, as every ClassifierReward cuts them. */
 export async function toxicityScorer(folder: string, label: string, score: ClassifierScore, batchSize?: number): Promise<ClassifierReward> {
-  const { loadModel } = await import('../models/load.js');
+  const { loadClassifier } = await import('../models/load.js');
   const { ClassifierReward } = await import('../reward/index.js');
   const { Tokenizer } = await import('../text/index.js');
-  const classifier = loadModel(folder);
-  if (classifier.architecture.kind !== 'sequence-classifier') throw new CliError(`${folder} is a ${classifier.architecture.name}, not a sequence classifier`);
-  classifier.model.eval();
-  return new ClassifierReward(classifier.model as never, Tokenizer.fromFolder(folder), { label, score, ...(batchSize !== undefined ? { batchSize } : {}) });
+  const classifier = loadClassifier(folder).model;
+  classifier.eval();
+  return new ClassifierReward(classifier, Tokenizer.fromFolder(folder), { label, score, ...(batchSize !== undefined ? { batchSize } : {}) });
 }

@@ -7,7 +7,7 @@
  * never NaN; unusable input (different lengths, no texts, NaN) throws MetricInputError.
  */
 export { MetricInputError } from './errors.js';
-export type { Vector } from './input.js';
+export { mean, type Vector } from './input.js';
 export { accuracy, chooseThreshold, confusionMatrix, f1Score, precision, recall, type ChosenThreshold, type ConfusionMatrix, type ThresholdOptions } from './classification.js';
 export { auroc, pairwiseAccuracy } from './ranking.js';
 export { kendallTauB, pearson, spearman } from './correlation.js';

@@ -3,13 +3,14 @@
  * one write per line, so a kill mid-write can leave only the last line torn. Readers drop such a
  * line; writers cut it off before appending, so it never merges with the next one.
  */
-import { fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
+import { fstatSync, ftruncateSync, openSync, readFileSync, readSync } from 'node:fs';
+import { UserError } from '../errors.js';
 
 /**
- * The objects of JSONL text. A last line that does not parse is dropped (torn by a kill); a bad
- * line anywhere else is `badLine(its 1-based number)`, thrown.
+ * The objects of JSONL text. A last line that does not parse is dropped (torn by a kill) unless
+ * `lastLineMayBeTorn` is false; a bad line anywhere else is `badLine(its 1-based number)`, thrown.
  */
-export function parseJsonLines<T>(text: string, badLine: (line: number) => Error): T[] {
+export function parseJsonLines<T>(text: string, badLine: (line: number) => Error, lastLineMayBeTorn = true): T[] {
   const lines = text.split('\n');
   while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
   const records: T[] = [];
@@ -18,11 +19,16 @@ export function parseJsonLines<T>(text: string, badLine: (line: number) => Error
     try {
       records.push(JSON.parse(lines[i]!) as T);
     } catch {
-      if (i === lines.length - 1) break;
+      if (i === lines.length - 1 && lastLineMayBeTorn) break;
       throw badLine(i + 1);
     }
   }
   return records;
+}
+
+/** Reads a JSONL file written whole (atomically, as stage outputs are), so every line must parse, the last one too. */
+export function readJsonLines<T>(path: string): T[] {
+  return parseJsonLines<T>(readFileSync(path, 'utf8'), (line) => new UserError(`${path}:${line}: not valid JSON; the file is damaged: write it again (for a stage's output, run that stage again with --force)`), false);
 }
 
 /** Opens a JSONL file for appending (creating it), first cutting a torn last line off. */

@@ -4,21 +4,36 @@
  */
 import type { GptNeoxConfig, LlamaConfig, ModelConfig, ModelType, RobertaConfig } from '../io/config.js';
 import type { TensorMap } from '../io/record.js';
-import type { Module } from '../nn/index.js';
 import { GPTNeoXForCausalLM } from './gpt-neox.js';
 import { LlamaForCausalLM } from './llama.js';
 import { RobertaForSequenceClassification } from './roberta.js';
 import { GPTNeoXForSequenceClassification, LlamaForSequenceClassification } from './sequence-classification.js';
 
-export interface Architecture {
+/** Any causal LM irlens implements: it generates, scores continuations and opens into parts for PPO. */
+export type AnyCausalLM = GPTNeoXForCausalLM | LlamaForCausalLM;
+/** Any sequence classifier irlens implements (a ground-truth classifier, a reward model). */
+export type AnySequenceClassifier = GPTNeoXForSequenceClassification | LlamaForSequenceClassification | RobertaForSequenceClassification;
+
+interface ArchitectureCommon {
   /** transformers' class name, e.g. "GPTNeoXForCausalLM". */
   name: string;
   modelType: ModelType;
-  kind: 'causal-lm' | 'sequence-classifier';
-  create(config: ModelConfig): Module;
   /** Maps a checkpoint's names onto the model's where they differ (older exports, tied weights). */
   renameWeights?(weights: TensorMap, config: ModelConfig): TensorMap;
 }
+
+export interface CausalLMArchitecture extends ArchitectureCommon {
+  kind: 'causal-lm';
+  create(config: ModelConfig): AnyCausalLM;
+}
+
+export interface ClassifierArchitecture extends ArchitectureCommon {
+  kind: 'sequence-classifier';
+  create(config: ModelConfig): AnySequenceClassifier;
+}
+
+/** Told apart by `kind`, so code that checks it gets the model's type without a cast. */
+export type Architecture = CausalLMArchitecture | ClassifierArchitecture;
 
 export const ARCHITECTURES: Architecture[] = [
   {

@@ -33,18 +33,10 @@ export { LOCK_FILE, acquireRunLock, type RunLock } from './lock.js';
 export { RunLog, type LogLevel, type LogLine, type Logger } from './log.js';
 export { MetricsWriter, readMetrics, type MetricRecord, type MetricValue, type StageMetrics } from './metrics.js';
 export { PresetRegistry, presets, registerPreset, type Preset } from './presets.js';
-export {
-  CHECKPOINTS_DIR,
-  MARKER_FILE,
-  readStageMarker,
-  runPipeline,
-  type FingerprintParts,
-  type PipelineResult,
-  type RunPipelineOptions,
-  type StageMarker,
-  type StageOutput,
-  type StageResult,
-} from './run.js';
+export { CHECKPOINTS_DIR } from './checkpoints.js';
+export { MARKER_FILE, readStageMarker, type FingerprintParts, type StageMarker, type StageOutput } from './marker.js';
+export { runPipeline, type PipelineResult, type RunPipelineOptions } from './run.js';
+export type { StageResult } from './run-stage.js';
 export {
   cloneJson,
   describeSchema,

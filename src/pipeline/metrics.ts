@@ -1,12 +1,15 @@
 /**
  * metrics.jsonl: one JSON object per line, `{stage, step?, time, ...values}`, appended with one
  * write per line. A run killed mid-write leaves a torn last line: the reader skips it, and the
- * writer cuts it off before appending, so it never merges with the next record.
+ * writer cuts it off before appending, so it never merges with the next record. trainingReporter
+ * turns a training loop's per-step report into these records and run.log lines.
  */
 import { closeSync, existsSync, readFileSync } from 'node:fs';
 import { appendToFile, writeFileAtomic } from '../io/atomic.js';
 import { openForAppending, parseJsonLines } from '../io/json-lines.js';
+import type { TrainMetrics } from '../train/index.js';
 import { PipelineError } from './errors.js';
+import type { Logger } from './log.js';
 
 export type MetricValue = number | string | boolean | null | readonly number[];
 
@@ -87,4 +90,18 @@ export function readMetrics(path: string, options: { stage?: string } = {}): Met
     }
     return options.stage === undefined || (record as MetricRecord).stage === options.stage;
   });
+}
+
+/** Reports training progress to the stage's metrics and, every `logEvery` steps and at evaluations, its log. */
+export function trainingReporter(ctx: { log: Logger; metrics: StageMetrics }, what: string, logEvery: number): (m: TrainMetrics) => void {
+  return (m) => {
+    const values: Record<string, number> = { loss: m.loss, lr: m.lr, grad_norm: m.gradNorm, tokens_per_second: m.tokensPerSecond };
+    if (m.evalLoss !== undefined) values.eval_loss = m.evalLoss;
+    if (m.evalAccuracy !== undefined) values.eval_accuracy = m.evalAccuracy;
+    ctx.metrics.write(values, m.step);
+    if (m.step % logEvery === 0 || m.evalLoss !== undefined) {
+      const extra = m.evalLoss !== undefined ? `, held-out loss ${m.evalLoss.toFixed(3)}${m.evalAccuracy !== undefined ? `, accuracy ${m.evalAccuracy.toFixed(3)}` : ''}` : '';
+      ctx.log.info(`${what} step ${m.step}: loss ${m.loss.toFixed(3)}${extra} (${Math.round(m.tokensPerSecond)} tokens/s)`);
+    }
+  };
 }

@@ -9,12 +9,12 @@ import { writeFileAtomic } from '../io/atomic.js';
 import type { ModelConfig } from '../io/config.js';
 import type { TensorRecord } from '../io/record.js';
 import { writeSafetensors } from '../io/safetensors.js';
-import { loadModel } from '../models/load.js';
+import { loadCausalLM } from '../models/load.js';
 import { saveModel } from '../models/save.js';
 import type { Rng } from '../nn/index.js';
 import { Tokenizer } from '../text/index.js';
 import { RlhfConfigError } from './errors.js';
-import { HydraPolicy, type PolicyModel } from './hydra.js';
+import { HydraPolicy } from './hydra.js';
 import { ValueHead } from './value-head.js';
 
 export const POLICY_DIR = 'policy';
@@ -31,11 +31,8 @@ export function loadPpoPolicy(folder: string, numLayersUnfrozen: number, rng: Rn
   if (!existsSync(join(folder, 'tokenizer.json'))) {
     throw new RlhfConfigError(`${folder} has no tokenizer.json: PPO samples text from the policy and scores it, so the policy folder needs its tokenizer; save the model with its tokenizer (or copy tokenizer.json and tokenizer_config.json into it)`);
   }
-  const loaded = loadModel(folder);
-  if (loaded.architecture.kind !== 'causal-lm' || !('parts' in loaded.model)) {
-    throw new RlhfConfigError(`${folder} holds a ${loaded.architecture.name}; PPO trains a causal language model (GPTNeoXForCausalLM, LlamaForCausalLM)`);
-  }
-  const policy = loaded.model as unknown as PolicyModel;
+  const loaded = loadCausalLM(folder, 'PPO trains a causal language model (GPTNeoXForCausalLM, LlamaForCausalLM)');
+  const policy = loaded.model;
   const valueHead = new ValueHead(policy.config.hiddenSize, rng.fork('value head'));
   return { hydra: new HydraPolicy(policy, valueHead, numLayersUnfrozen), tokenizer: Tokenizer.fromFolder(folder), config: loaded.config };
 }

@@ -12,12 +12,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { basename } from 'node:path';
-import { generate, type GenerationModel } from '../models/generation.js';
-import { loadModel } from '../models/load.js';
-import type { Module } from '../nn/index.js';
+import { generate } from '../models/generation.js';
+import { loadCausalLM } from '../models/load.js';
+import type { AnyCausalLM as ServedLM } from '../models/registry.js';
 import * as T from '../tensor/index.js';
 import { Tokenizer } from '../text/index.js';
-import { UserError } from '../errors.js';
 import { HttpError } from './errors.js';
 import { readJsonBody } from './http-json.js';
 import { JsonServer } from './json-server.js';
@@ -33,8 +32,6 @@ export interface CompletionsServerOptions {
   maxQueue: number;
 }
 
-type ServedLM = Module & GenerationModel & { forward(inputs: Parameters<GenerationModel['forward']>[0]): { logits: T.Tensor }; readonly config: { maxPositionEmbeddings: number; vocabSize: number } };
-
 /** Rows one request may ask for (prompts × n): bounds the memory of one batch. */
 const MAX_ROWS = 256;
 
@@ -49,11 +46,6 @@ const UNSUPPORTED: Record<string, (value: unknown) => boolean> = {
   logit_bias: (v) => v != null && Object.keys(v as object).length > 0,
 };
 
-/** A model folder that cannot be served (not a causal LM). */
-export class ServeModelError extends UserError {
-  override name = 'ServeModelError';
-}
-
 export class CompletionsServer extends JsonServer {
   readonly modelName: string;
   private waiting = 0;
@@ -61,9 +53,7 @@ export class CompletionsServer extends JsonServer {
   private completed = 0;
 
   constructor(options: CompletionsServerOptions) {
-    const loaded = loadModel(options.folder);
-    if (loaded.architecture.kind !== 'causal-lm') throw new ServeModelError(`${options.folder} holds a ${loaded.architecture.name}, not a causal LM; serve-lm serves text generators (serve a reward with \`irlens serve\`)`);
-    const model = loaded.model as unknown as ServedLM;
+    const model = loadCausalLM(options.folder, 'serve-lm serves text generators (serve a reward with `irlens serve`)').model;
     model.eval();
     const tokenizer = Tokenizer.fromFolder(options.folder);
     const modelName = options.modelName ?? basename(options.folder);

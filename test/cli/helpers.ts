@@ -1,5 +1,5 @@
 /** Running the `irlens` command line as a child process, as a user would. */
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +19,21 @@ const main = join(projectRoot, 'src', 'cli', 'main.ts');
  * Runs `irlens ...args` (through tsx) and returns its exit code and output. The hub is off
  * (HF_HUB_OFFLINE=1) unless `env` says otherwise.
  */
-export function irlens(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    execFile(
+export function irlens(args: readonly string[], options: IrlensOptions = {}): Promise<CliRun> {
+  return startIrlens(args, options).run;
+}
+
+interface IrlensOptions {
+  cwd?: string;
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
+/** Starts `irlens ...args` as irlens() does, without waiting: the child (to kill) and its run. */
+export function startIrlens(args: readonly string[], options: IrlensOptions = {}): { child: ChildProcess; run: Promise<CliRun> } {
+  let child!: ChildProcess;
+  const run = new Promise<CliRun>((resolve, reject) => {
+    child = execFile(
       process.execPath,
       ['--import', tsx, main, ...args],
       { cwd: options.cwd ?? projectRoot, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, HF_HUB_OFFLINE: '1', ...options.env } },
@@ -31,6 +43,7 @@ export function irlens(args: readonly string[], options: { cwd?: string; timeout
       },
     );
   });
+  return { child, run };
 }
 
 /** A fresh temporary folder, removed after the test file. */

@@ -1,6 +1,6 @@
 /** `irlens inspect`, `generate`, `score` and `sft` on the fixtures, run as child processes. */
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { readSafetensorsHeader } from '../../src/io/index.js';
@@ -8,7 +8,7 @@ import { generateText, type GenerationModel } from '../../src/models/generation.
 import { loadModel } from '../../src/models/load.js';
 import { Tokenizer } from '../../src/text/index.js';
 import { fixture, readJson } from '../helpers/fixtures.js';
-import { describeRun, irlens, temporaryDir } from './helpers.js';
+import { describeRun, irlens, startIrlens, temporaryDir } from './helpers.js';
 import type { InspectResult } from '../../src/cli/commands/inspect.js';
 import type { GenerateResult } from '../../src/cli/commands/generate.js';
 import type { ScoreResult } from '../../src/cli/commands/score.js';
@@ -81,11 +81,16 @@ describe('irlens score', () => {
 });
 
 describe('irlens sft', () => {
-  test('fine-tunes, saves a loadable Hugging Face folder, and a rerun of the same command has nothing to do', async () => {
-    const dir = temporaryDir();
+  const writeTexts = (dir: string): string => {
     const data = join(dir, 'texts.txt');
     const words = 'the whale sea ship captain storm lamp night rocks keeper wrote log calm bright'.split(' ');
     writeFileSync(data, Array.from({ length: 40 }, (_, i) => Array.from({ length: 12 }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(' ')).join('\n'));
+    return data;
+  };
+
+  test('fine-tunes, saves a loadable Hugging Face folder, and a rerun of the same command has nothing to do', async () => {
+    const dir = temporaryDir();
+    const data = writeTexts(dir);
     const out = join(dir, 'model');
     const args = ['sft', gpt, '--data', data, '--out', out, '--steps', '3', '--batch-size', '2', '--block-size', '16', '--json'];
     const first = await irlens(args);
@@ -100,5 +105,30 @@ describe('irlens sft', () => {
     const again = await irlens(args);
     assert.equal(again.code, 0, describeRun(again));
     assert.equal((JSON.parse(again.stdout) as SftResult).status, 'up-to-date');
+  });
+
+  test('killed mid-training, the same command resumes from its last checkpoint and ends with the uninterrupted run\'s weights', async () => {
+    const dir = temporaryDir();
+    const data = writeTexts(dir);
+    const args = (out: string) => ['sft', gpt, '--data', data, '--out', out, '--steps', '40', '--batch-size', '2', '--block-size', '16', '--checkpoint-every', '1', '--json'];
+    const whole = await irlens(args(join(dir, 'whole')));
+    assert.equal(whole.code, 0, describeRun(whole));
+
+    const out = join(dir, 'killed');
+    const { child, run } = startIrlens(args(out));
+    let finished = false;
+    void run.then(() => (finished = true), () => undefined);
+    while (!existsSync(join(`${out}.checkpoints`, 'step-00000005'))) {
+      if (finished) assert.fail('the run finished before it could be killed');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    child.kill('SIGKILL');
+    await assert.rejects(run);
+    assert.ok(!existsSync(join(out, 'sft.json')));
+
+    const resumed = await irlens(args(out));
+    assert.equal(resumed.code, 0, describeRun(resumed));
+    assert.ok((JSON.parse(resumed.stdout) as SftResult).resumedFromStep! >= 5, resumed.stdout);
+    assert.deepEqual(readFileSync(join(out, 'model.safetensors')), readFileSync(join(dir, 'whole', 'model.safetensors')));
   });
 });

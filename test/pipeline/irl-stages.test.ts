@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { loadRewardFunction } from '../../src/irl/save.js';
 import { AGREEMENT_METRICS } from '../../src/eval/index.js';
 import { BENCHMARK_METRICS, DEFAULT_VARIANTS, EVALUATED_METRICS, type ReuseSummary } from '../../src/pipeline/stages/index.js';
-import { runPreset } from '../../src/pipeline/stages/demo.js';
+import { runPreset } from './run-preset.js';
 import { temporaryDir } from './helpers.js';
 
 // demo-tiny's rlhf section reads 40 prompt tokens into a 32-position model; until the preset is retuned, a shorter prompt.

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { loadModel } from '../../src/models/load.js';
 import { StageFailedError, readMetrics } from '../../src/pipeline/index.js';
 import { PIPELINE_STAGES, PLANNED_STAGES, modelFolderOf } from '../../src/pipeline/stages/index.js';
-import { presetConfig, runDemo } from '../../src/pipeline/stages/demo.js';
+import { presetConfig, runDemo } from './run-preset.js';
 import { Tokenizer } from '../../src/text/index.js';
 import { temporaryDir } from './helpers.js';
 
@@ -128,7 +128,7 @@ test('the pythia presets run their stages on given models and data (here local f
   const fixtures = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures');
   const data = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'rtp-prompts');
   const out = temporaryDir();
-  const { runPreset } = await import('../../src/pipeline/stages/demo.js');
+  const { runPreset } = await import('./run-preset.js');
   const run = await runPreset('pythia-70m', {
     out,
     overrides: [

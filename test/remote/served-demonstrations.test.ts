@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { continuationLogLikelihoods, type CausalLM } from '../../src/irl/index.js';
-import { loadModel } from '../../src/models/load.js';
+import { continuationLogLikelihoods } from '../../src/irl/index.js';
+import { loadCausalLM } from '../../src/models/load.js';
 import { Rng } from '../../src/nn/index.js';
 import { demonstrate, demonstrationsSchema, type DemonstrationSettings } from '../../src/pipeline/stages/demonstrations.js';
 import { runToxicityBenchmark } from '../../src/pipeline/stages/toxicity-benchmark.js';
@@ -61,7 +61,7 @@ describe('a model served by irlens serve-lm', () => {
   it("gives each continuation's log-likelihood (echoed prompt log-probabilities) as the local model does", async () => {
     const items = PROMPTS.slice(0, 4).map((prompt, i) => ({ promptIds: tokenizer.encode(prompt), continuationIds: tokenizer.encode([' and then', ' it rained', '!', ' so much fun'][i]!) }));
     const overHttp = await served().logLikelihoods(items);
-    const local = continuationLogLikelihoods(loadModel(folder).model as unknown as CausalLM, items);
+    const local = continuationLogLikelihoods(loadCausalLM(folder).model, items);
     overHttp.forEach((value, i) => assert.ok(Math.abs(value - local[i]!) < 1e-4, `item ${i}: ${value} over HTTP vs ${local[i]} in-process`));
   });
 

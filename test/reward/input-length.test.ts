@@ -11,9 +11,9 @@ import { describe, it } from 'node:test';
 import type { ScoreResult } from '../../src/cli/commands/score.js';
 import { ModelInputError } from '../../src/models/errors.js';
 import { maxInputTokens } from '../../src/models/input-length.js';
-import { loadModel } from '../../src/models/load.js';
+import { loadClassifier } from '../../src/models/load.js';
 import { groundTruthToxicity } from '../../src/pipeline/stages/toxicity.js';
-import { ClassifierReward, RewardError, type SequenceClassifier } from '../../src/reward/index.js';
+import { ClassifierReward, RewardError } from '../../src/reward/index.js';
 import * as T from '../../src/tensor/index.js';
 import { Tokenizer } from '../../src/text/index.js';
 import { describeRun, irlens } from '../cli/helpers.js';
@@ -25,7 +25,7 @@ const TOLERANCE = 2e-7;
 
 const folder = fixture('roberta-tiny-classifier');
 const tokenizer = Tokenizer.fromFolder(folder);
-const classifier = loadModel(folder).model as unknown as SequenceClassifier;
+const classifier = loadClassifier(folder).model;
 const window = maxInputTokens(classifier.config, tokenizer);
 const [start, end] = [tokenizer.encode('')[0]!, tokenizer.encode('').at(-1)!];
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { describe, it } from 'node:test';
 import { loadRewardFunction } from '../../src/irl/index.js';
-import { loadModel } from '../../src/models/load.js';
-import { ClassifierReward, type SequenceClassifier } from '../../src/reward/index.js';
+import { loadClassifier } from '../../src/models/load.js';
+import { ClassifierReward } from '../../src/reward/index.js';
 import { ScoreBatcher } from '../../src/serve/batcher.js';
 import { UnavailableError } from '../../src/serve/errors.js';
 import type { ServedReward } from '../../src/serve/served-reward.js';
@@ -18,7 +18,7 @@ const OPENRLHF_REQUEST = { query: PROMPTS.map((p, i) => p + RESPONSES[i]), promp
 
 const continuationReward = loadRewardFunction(rewardFolder(dir, 'last', 'continuation'), { batchSize: 32 });
 const wholeTextReward = loadRewardFunction(rewardFolder(dir, 'token-sum', 'prompt+continuation'), { batchSize: 32 });
-const classifier = new ClassifierReward(loadModel(CLASSIFIER_FIXTURE).model as unknown as SequenceClassifier, Tokenizer.fromFolder(CLASSIFIER_FIXTURE), { label: 'toxic', batchSize: 32 });
+const classifier = new ClassifierReward(loadClassifier(CLASSIFIER_FIXTURE).model, Tokenizer.fromFolder(CLASSIFIER_FIXTURE), { label: 'toxic', batchSize: 32 });
 
 const served = (reward: ServedReward['reward'], input: ServedReward['input'], shaped = false): ServedReward => ({ reward, input, shaped, description: {} });
 

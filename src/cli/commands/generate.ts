@@ -107,15 +107,11 @@ async function generateCommand(spec: string, flags: GenerateFlags): Promise<void
   if (isRemoteModel(spec)) return generateServed(spec, flags);
   if (flags.tokenizer !== undefined) throw new CliError('--tokenizer is for served models (openai:URL#MODEL); a folder or hub id brings its own');
   const folder = await modelFolder(spec, flags.revision);
-  const { loadModel } = await import('../../models/load.js');
+  const { loadCausalLM } = await import('../../models/load.js');
   const { generateText } = await import('../../models/generation.js');
   const { Tokenizer } = await import('../../text/index.js');
   const tokenizer = Tokenizer.fromFolder(folder);
-  const loaded = loadModel(folder);
-  if (loaded.architecture.kind !== 'causal-lm') {
-    throw new CliError(`${spec} is a ${loaded.architecture.name}, not a causal LM, so it cannot generate text; use \`irlens score\` for classifiers`);
-  }
-  const model = loaded.model as unknown as Parameters<typeof generateText>[0];
+  const { model, config } = loadCausalLM(folder, 'it cannot generate text; use `irlens score` for classifiers');
   const defaults = generationConfig(folder);
   const greedy = flags.greedy === true;
   const seed = flags.seed ?? 0;
@@ -170,7 +166,7 @@ async function generateCommand(spec: string, flags: GenerateFlags): Promise<void
       minNewTokens: flags.minNewTokens,
       ...(greedy ? {} : { temperature: flags.temperature ?? 1, topK: flags.topK ?? 0, topP: flags.topP ?? 1, seed }),
       batchSize: flags.batchSize,
-      eosTokenId: defaults.eosTokenId ?? loaded.config.eosTokenId ?? null,
+      eosTokenId: defaults.eosTokenId ?? config.eosTokenId ?? null,
     },
     results,
   };

@@ -134,7 +134,7 @@ async function readPrompts(file: string): Promise<{ prompt: string; reference: s
   const { rows, file: loaded } = await loadFile(file);
   const curated = ['split', 'prompt', 'continuation'].every((column) => loaded.columns.includes(column));
   const prompts = curated
-    ? (await import('../../pipeline/stages/common.js')).readJsonl<{ split: string; prompt: string; continuation: string }>(file)
+    ? (await import('../../io/json-lines.js')).readJsonLines<{ split: string; prompt: string; continuation: string }>(file)
       .filter((row) => row.split === 'train').map((row) => ({ prompt: row.prompt, reference: row.continuation }))
     : rows.map((row) => ({ prompt: row.prompt ?? row.text, reference: row.continuation ?? null }));
   if (prompts.length === 0) throw new CliError(`--prompts ${file} holds no${curated ? ' training' : ''} prompts`);

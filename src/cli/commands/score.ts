@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import type { SequenceClassifier } from '../../reward/index.js';
 import { CliError } from '../errors.js';
 import { emit, integer, modelFolder, withJson, withRevision } from '../options.js';
 import { loopProgress } from '../progress.js';
@@ -98,18 +97,15 @@ async function scoreCommand(first: string | undefined, rest: string[], flags: Sc
   }
 
   const folder = await modelFolder(classifierSpec!, flags.revision);
-  const { loadModel } = await import('../../models/load.js');
+  const { loadClassifier } = await import('../../models/load.js');
   const { ClassifierReward } = await import('../../reward/index.js');
   const { Tokenizer } = await import('../../text/index.js');
   const tokenizer = Tokenizer.fromFolder(folder);
-  const loaded = loadModel(folder);
-  if (loaded.architecture.kind !== 'sequence-classifier') {
-    throw new CliError(`${classifierSpec} is a ${loaded.architecture.name}, not a sequence classifier; score needs a *ForSequenceClassification checkpoint`);
-  }
+  const loaded = loadClassifier(folder, 'score needs a *ForSequenceClassification checkpoint');
   const config = loaded.config;
   const labels = Array.from({ length: config.numLabels }, (_, i) => config.id2label[i] ?? String(i));
   const label = flags.label === undefined ? defaultLabel(labels) : /^\d+$/.test(flags.label) ? Number(flags.label) : flags.label;
-  const reward = new ClassifierReward(loaded.model as unknown as SequenceClassifier, tokenizer, {
+  const reward = new ClassifierReward(loaded.model, tokenizer, {
     label,
     score: flags.score,
     batchSize: flags.batchSize,

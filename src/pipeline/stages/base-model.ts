@@ -23,7 +23,9 @@ import { trainCausalLM } from '../../train/index.js';
 import { PipelineError } from '../errors.js';
 import { s } from '../schema.js';
 import { defineStage } from '../stage.js';
-import { readJsonl, trainingReporter, writeModelPointer } from './common.js';
+import { readJsonLines } from '../../io/json-lines.js';
+import { trainingReporter } from '../metrics.js';
+import { writeModelPointer } from './model-pointer.js';
 import { TOKENIZER_DIR, WORLD_FILES } from './world.js';
 
 export const MODEL_DIR = 'model';
@@ -98,7 +100,7 @@ export const baseModelStage = defineStage({
     }) as GptNeoxConfig;
     const model = new GPTNeoXForCausalLM(modelConfig);
     initWeights(model, ctx.rng.fork('init'), { std: modelConfig.initializerRange });
-    const readDocuments = (file: string) => readJsonl<{ text: string }>(join(worldDir, file)).map((row) => tokenizer.encode(row.text, { addSpecialTokens: false }));
+    const readDocuments = (file: string) => readJsonLines<{ text: string }>(join(worldDir, file)).map((row) => tokenizer.encode(row.text, { addSpecialTokens: false }));
     const documents = [...readDocuments(WORLD_FILES.corpus), ...readDocuments(WORLD_FILES.prose)];
     ctx.log.info(`pretraining a ${config.num_layers}-layer GPT-NeoX (d=${config.hidden_size}, ${model.parameterCount()} parameters) on ${documents.reduce((n, d) => n + d.length, 0)} tokens for ${config.max_steps} steps${ctx.resumed ? ' (resuming from a checkpoint)' : ''}`);
     const result = trainCausalLM({

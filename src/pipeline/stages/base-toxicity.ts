@@ -8,16 +8,14 @@
  */
 import { join } from 'node:path';
 import { CURATED_FILE } from '../../data/index.js';
-import { bootstrapMeanInterval, wilsonInterval, type Interval } from '../../eval/index.js';
+import { bootstrapMeanInterval, mean, wilsonInterval, type Interval } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import type { GenerationModel } from '../../models/generation.js';
-import { loadModel } from '../../models/load.js';
-import type { Module } from '../../nn/index.js';
+import { loadCausalLM } from '../../models/load.js';
 import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
 import { s } from '../schema.js';
 import { defineStage } from '../stage.js';
-import { mean, modelFolderOf } from './common.js';
+import { modelFolderOf } from './model-pointer.js';
 import { balancedSample, continuePrompts, curatedRows, groundTruthReward, judgeToxicity, promptOf } from './toxicity.js';
 
 export const GENERATIONS_FILE = 'generations.jsonl';
@@ -76,7 +74,7 @@ export const baseToxicityStage = defineStage({
     const prompts = sample.map(promptOf);
 
     const policyFolder = modelFolderOf(ctx.stageDir('base-model'));
-    const policy = loadModel(policyFolder).model as Module & GenerationModel;
+    const policy = loadCausalLM(policyFolder).model;
     policy.eval();
     const { reward, folder: classifierFolder } = groundTruthReward(ctx);
 

@@ -9,16 +9,17 @@ import { join } from 'node:path';
 import { CURATED_FILE, joinPromptContinuation } from '../../data/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { checkDemonstrations, splitByPrompt, tokenizerFingerprint, type Continuation, type PromptDemonstrations } from '../../irl/index.js';
-import { generate, type GenerationModel } from '../../models/generation.js';
-import { loadModel } from '../../models/load.js';
-import type { Module, Rng } from '../../nn/index.js';
+import { generate } from '../../models/generation.js';
+import { loadCausalLM } from '../../models/load.js';
+import type { AnyCausalLM } from '../../models/registry.js';
+import type { Rng } from '../../nn/index.js';
 import type { Sampling, ServedModel } from '../../remote/index.js';
 import type { ClassifierReward } from '../../reward/index.js';
 import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
 import { s, type Infer } from '../schema.js';
 import { defineStage } from '../stage.js';
-import { modelFolderOf } from './common.js';
+import { modelFolderOf } from './model-pointer.js';
 import { continuationAlone, curatedRows, groundTruthReward } from './toxicity.js';
 
 export const DEMONSTRATIONS_FILE = 'demonstrations.jsonl';
@@ -48,13 +49,13 @@ export interface DemonstrationLine extends PromptDemonstrations {
 }
 
 export interface Policy {
-  model: Module & GenerationModel;
+  model: AnyCausalLM;
   tokenizer: Tokenizer;
 }
 
 /** A causal LM folder as a policy to sample from, in eval mode. */
 export function loadPolicy(folder: string): Policy {
-  const model = loadModel(folder).model as Module & GenerationModel;
+  const model = loadCausalLM(folder).model;
   model.eval();
   return { model, tokenizer: Tokenizer.fromFolder(folder) };
 }

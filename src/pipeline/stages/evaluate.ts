@@ -17,7 +17,7 @@ import {
 import { writeFileAtomic } from '../../io/atomic.js';
 import { s } from '../schema.js';
 import { defineStage, type StageContext } from '../stage.js';
-import { readJsonl } from './common.js';
+import { readJsonLines } from '../../io/json-lines.js';
 import { SUMMARY_FILE as IRL_SUMMARY_FILE } from './irl.js';
 import { groundTruthReward } from './toxicity.js';
 
@@ -125,7 +125,7 @@ function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[]) {
     minimalPairs: null as null | { sentences: number; pairAccuracy: number; accuracyBySign: number },
   };
   if (pairs) {
-    const sentences = new Map(readJsonl<WorldSentence>(join(ctx.stageDir('world'), WORLD_FILES.sentences)).map((sentence) => [sentence.id, sentence]));
+    const sentences = new Map(readJsonLines<WorldSentence>(join(ctx.stageDir('world'), WORLD_FILES.sentences)).map((sentence) => [sentence.id, sentence]));
     const { reward } = groundTruthReward(ctx);
     const score = (form: 'clean' | 'abusive') => reward.score(pairs.sentences.map((id) => sentences.get(id)![form])).scores.map(logOddsNotToxic);
     const [clean, abusive] = [score('clean'), score('abusive')];
@@ -147,7 +147,7 @@ export const evaluateStage = defineStage({
   run(ctx) {
     const irlDir = ctx.stageDir('irl');
     const irl = JSON.parse(readFileSync(join(irlDir, IRL_SUMMARY_FILE), 'utf8')) as IrlSummary;
-    const runs = irl.variants.flatMap((v) => v.runs.map((run) => ({ variant: v.name, seed: run.seed, lines: readJsonl<ScoreLine>(join(irlDir, run.scores)) })));
+    const runs = irl.variants.flatMap((v) => v.runs.map((run) => ({ variant: v.name, seed: run.seed, lines: readJsonLines<ScoreLine>(join(irlDir, run.scores)) })));
     const evaluated = runs.map((run) => ({ ...run, figures: evaluateRun(ctx, `${run.variant} seed ${run.seed}`, run.lines) }));
     writeFileAtomic(join(ctx.dir, PER_SEED_FILE), evaluated.map(({ variant, seed, figures: { recovered: _r, ...figures } }) => `${JSON.stringify({ variant, seed, ...figures })}\n`).join(''));
 

@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabelledText as WorldText } from '../../data/demo-world/index.js';
+import { mean } from '../../eval/index.js';
 import { parseConfig, readConfig, type RobertaConfig } from '../../io/config.js';
 import { resolveModelDetails } from '../../io/hub.js';
 import { RobertaForSequenceClassification } from '../../models/roberta.js';
@@ -23,7 +24,9 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { PipelineError } from '../errors.js';
 import { s } from '../schema.js';
 import { defineStage } from '../stage.js';
-import { mean, readJsonl, trainingReporter, writeModelPointer } from './common.js';
+import { readJsonLines } from '../../io/json-lines.js';
+import { trainingReporter } from '../metrics.js';
+import { writeModelPointer } from './model-pointer.js';
 import { CLASSIFIER_TOKENIZER_DIR, WORLD_FILES } from './world.js';
 
 export const CLASSIFIER_DIR = 'model';
@@ -145,7 +148,7 @@ export const groundTruthStage = defineStage({
     const model = new RobertaForSequenceClassification(modelConfig);
     initWeights(model, ctx.rng.fork('init'), { std: modelConfig.initializerRange });
 
-    const texts = readJsonl<WorldText>(join(worldDir, WORLD_FILES.labelled));
+    const texts = readJsonLines<WorldText>(join(worldDir, WORLD_FILES.labelled));
     const rows = texts.filter((t) => t.split === 'train').map((t) => ({ text: t.text, label: t.label }));
     ctx.log.info(`training a ${config.num_layers}-layer RoBERTa classifier (d=${config.hidden_size}, ${model.parameterCount()} parameters) on ${rows.length} texts`);
     const result = trainSequenceClassifier({

@@ -32,7 +32,7 @@ export { reuseStage, reuseSchema, chooseRewards } from './reuse.js';
 export { BENCHMARK_METRICS, type ReuseSummary, type BenchmarkedPolicy, type PolicyFigures } from './reuse-summary.js';
 export { rlhfStage, rlhfSchema, ppoConfigOf } from './rlhf.js';
 export { worldStage, worldSchema, TOKENIZER_DIR, CLASSIFIER_TOKENIZER_DIR } from './world.js';
-export { MODEL_POINTER, modelFolderOf, writeModelPointer, type ModelPointer } from './common.js';
+export { MODEL_POINTER, modelFolderOf, writeModelPointer, type ModelPointer } from './model-pointer.js';
 
 /** The stages that compute, in pipeline order; the report comes after them all. */
 const COMPUTING_STAGES: readonly Stage[] = [worldStage, baseModelStage, groundTruthStage, curateStage, baseToxicityStage, rlhfStage, demonstrationsStage, irlStage, evaluateStage, reuseStage];
@@ -46,9 +46,4 @@ export const PLANNED_STAGES: readonly { name: string; description: string }[] = 
 /** The config schema of the pipeline: the top-level keys and every stage's section. */
 export function pipelineConfigSchema(stages: readonly Stage[] = PIPELINE_STAGES): ObjectSchema<RunConfig> {
   return configSchemaFor(stages);
-}
-
-/** One line saying which stages are still to come. */
-export function plannedStagesNote(): string {
-  return PLANNED_STAGES.length === 0 ? 'every stage of the pipeline is built' : `not built yet: ${PLANNED_STAGES.map((stage) => stage.name).join(', ')}`;
 }

@@ -15,15 +15,15 @@ import {
   IrlOptionsError, POOLINGS, RewardModel, distilReward, logRatioReward, rewardRows, saveRewardModel, trainRewardSeeds,
   type FitResult, type LogLikelihoodsOf, type PromptContinuation, type RewardInput, type TrainingMode,
 } from '../../irl/index.js';
-import type { GPTNeoXForCausalLM } from '../../models/gpt-neox.js';
-import type { LlamaForCausalLM } from '../../models/llama.js';
-import { loadModel } from '../../models/load.js';
+import type { AnyCausalLM as LanguageModel } from '../../models/registry.js';
+import { loadCausalLM } from '../../models/load.js';
 import type { Rng } from '../../nn/index.js';
 import type { ServedModel } from '../../remote/index.js';
 import { Tokenizer } from '../../text/index.js';
 import { s, type Infer } from '../schema.js';
 import { defineStage } from '../stage.js';
-import { modelFolderOf, readJsonl } from './common.js';
+import { readJsonLines } from '../../io/json-lines.js';
+import { modelFolderOf } from './model-pointer.js';
 import { DEMONSTRATIONS_FILE, type DemonstrationLine } from './demonstrations.js';
 
 export const SUMMARY_FILE = 'summary.json';
@@ -79,7 +79,6 @@ export const irlSchema = s.object({
 
 export type IrlSettings = Infer<typeof irlSchema>;
 type Settings = IrlSettings;
-type LanguageModel = GPTNeoXForCausalLM | LlamaForCausalLM;
 
 /** Texts a variant is scored on: the reward model's input ids, the log-ratio's prompt/continuation split, and what evaluate needs to know of each. */
 interface ScoreSet {
@@ -107,7 +106,7 @@ function demonstrationSet(name: 'train' | 'validation' | 'test', lines: readonly
 function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null {
   const file = join(worldDir, WORLD_FILES.sentences);
   if (!existsSync(file)) return null;
-  const sentences = readJsonl<WorldSentence>(file).filter((sentence) => sentence.split === 'test');
+  const sentences = readJsonLines<WorldSentence>(file).filter((sentence) => sentence.split === 'test');
   const texts = sentences.flatMap((sentence) => (['clean', 'abusive'] as const).map((form) => ({ sentence: sentence.id, form, ids: tokenizer.encode(sentence[form]) })));
   const bos = tokenizer.bosTokenId ?? tokenizer.eosTokenId ?? 0;
   return { name: 'pairs', rows: texts.map((t) => t.ids), items: texts.map((t) => ({ promptIds: [bos], continuationIds: t.ids })), meta: texts.map(({ sentence, form }) => ({ sentence, form })) };
@@ -235,7 +234,7 @@ export async function recoverRewards(job: RecoveryJob) {
   const names = settings.variants.map((v) => v.name);
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
   if (repeated !== undefined) throw new IrlOptionsError(`two irl variants are named '${repeated}'; each names its output folder, so give them different names`);
-  const base = loadModel(job.baseFolder).model as LanguageModel;
+  const base = loadCausalLM(job.baseFolder).model;
   const tokenizer = Tokenizer.fromFolder(job.baseFolder);
   const split = (name: 'train' | 'validation' | 'test') => demonstrationSet(name, job.lines, settings.reward_input);
   const [train, validation, test] = [split('train'), split('validation'), split('test')];
@@ -243,7 +242,7 @@ export async function recoverRewards(job: RecoveryJob) {
   const sets: ScoreSet[] = [{ ...validation, rows: validation.rows.rows }, { ...test, rows: test.rows.rows }, ...(pairs ? [pairs] : [])];
   const needsExpert = settings.variants.some((v) => v.kind === 'log-ratio' || v.kind === 'distilled');
   const expert = 'folder' in job.expert
-    ? (loadModel(job.expert.folder).model as LanguageModel)
+    ? loadCausalLM(job.expert.folder).model
     : needsExpert ? await servedLogLikelihoods(job.expert.served, [train, validation, ...sets].flatMap((set) => set.items), job.signal) : null;
   const models = { expert: expert ?? unneeded, base, beta: job.beta, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0 };
   let targets: { train: number[]; validation: number[] } | undefined;
@@ -294,7 +293,7 @@ export const irlStage = defineStage({
   async run(ctx) {
     const summary = await recoverRewards({
       settings: ctx.config,
-      lines: readJsonl<DemonstrationLine>(join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)),
+      lines: readJsonLines<DemonstrationLine>(join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)),
       baseFolder: modelFolderOf(ctx.stageDir('base-model')),
       expert: { folder: modelFolderOf(ctx.stageDir('rlhf')) },
       beta: betaOf(ctx.config, ctx.stageDir('rlhf'), ctx.runConfig),

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { CURATED_FILE, type CuratedRow } from '../../data/index.js';
-import { summariseSeeds } from '../../eval/index.js';
+import { mean, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { Rng } from '../../nn/index.js';
 import { CachedReward, ShapedReward } from '../../reward/index.js';
@@ -19,7 +19,7 @@ import {
 import { PipelineError } from '../errors.js';
 import { s, type Infer } from '../schema.js';
 import { defineStage, type StageContext } from '../stage.js';
-import { mean, modelFolderOf, writeModelPointer } from './common.js';
+import { modelFolderOf, writeModelPointer } from './model-pointer.js';
 import { balancedSample, continuationAlone, curatedRows, groundTruthReward, judgeToxicity, promptOf } from './toxicity.js';
 import { summariseToxicity, toxicitySchema } from './base-toxicity.js';
 

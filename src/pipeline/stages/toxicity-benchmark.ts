@@ -6,12 +6,11 @@
  * lower toxicity cost. Pooled over seeds, every pair of policies gets a two-proportion test.
  */
 import {
-  distinctN, proportionDifferenceInterval, reductionFraction, summariseSeeds, twoProportionZTest, wilsonInterval, type Interval, type SeedSummary,
+  distinctN, mean, proportionDifferenceInterval, reductionFraction, summariseSeeds, twoProportionZTest, wilsonInterval, type Interval, type SeedSummary,
 } from '../../eval/index.js';
-import { continuationLogLikelihoods, type CausalLM, type PromptContinuation } from '../../irl/index.js';
+import { continuationLogLikelihoods, type PromptContinuation } from '../../irl/index.js';
 import type { Rng } from '../../nn/index.js';
 import type { ServedModel } from '../../remote/index.js';
-import { mean } from './common.js';
 import { loadPolicy, sampleContinuations, servedSampling, type Policy, type SamplingSettings } from './demonstrations.js';
 import {
   BENCHMARK_METRICS, type BenchmarkedPolicy, type BenchmarkMetric, type JudgeName, type PolicyFigures, type ReductionFraction, type ToxicityComparison,
@@ -95,9 +94,9 @@ async function judgeSeed(job: BenchmarkJob, base: Policy, promptIds: readonly nu
   // Log-likelihoods of the continuations under the policy and the base (an empty one's is 0).
   const items: PromptContinuation[] = samples.flatMap((list, p) => list.filter((c) => c.ids.length > 0).map((c) => ({ promptIds: promptIds[p]!, continuationIds: c.ids })));
   const options = { batchSize: job.settings.batch_size, padId: base.tokenizer.padTokenId ?? base.tokenizer.eosTokenId ?? 0 };
-  const underBase = continuationLogLikelihoods(base.model as unknown as CausalLM, items, options);
+  const underBase = continuationLogLikelihoods(base.model, items, options);
   const underPolicy = policy === base ? underBase
-    : policy !== null ? continuationLogLikelihoods(policy.model as unknown as CausalLM, items, options)
+    : policy !== null ? continuationLogLikelihoods(policy.model, items, options)
       : await (source as { served: ServedModel }).served.logLikelihoods(items, job.signal);
   const tokens = items.reduce((n, item) => n + item.continuationIds.length, 0);
   const ids = flat.map((c) => c.ids);

@@ -7,12 +7,13 @@
 import { join } from 'node:path';
 import { CURATED_FILE, joinPromptContinuation, type CuratedRow } from '../../data/index.js';
 import { generateText, type GenerationModel } from '../../models/generation.js';
-import { loadModel } from '../../models/load.js';
-import type { Module, Rng } from '../../nn/index.js';
-import { ClassifierReward, type RewardFunction, type SequenceClassifier } from '../../reward/index.js';
+import { loadClassifier } from '../../models/load.js';
+import type { Rng } from '../../nn/index.js';
+import { ClassifierReward, type RewardFunction } from '../../reward/index.js';
 import { Tokenizer } from '../../text/index.js';
 import type { StageInputContext } from '../stage.js';
-import { modelFolderOf, readJsonl } from './common.js';
+import { readJsonLines } from '../../io/json-lines.js';
+import { modelFolderOf } from './model-pointer.js';
 
 export interface ContinuationSettings {
   max_new_tokens: number;
@@ -46,7 +47,7 @@ export function continuePrompts(
 
 /** The classifier in `folder` as a reward, −P(toxic): texts are cut to what it reads, as every ClassifierReward cuts them. */
 function toxicityReward(folder: string, toxicLabel: string): ClassifierReward {
-  const classifier = loadModel(folder).model as Module & SequenceClassifier;
+  const classifier = loadClassifier(folder).model;
   classifier.eval();
   return new ClassifierReward(classifier, Tokenizer.fromFolder(folder), { label: toxicLabel, score: 'negative-probability', batchSize: 64 });
 }
@@ -78,7 +79,7 @@ export function judgeToxicity(reward: RewardFunction, prompts: readonly string[]
 
 /** The curated rows, or those of one split, from the curate stage's folder. */
 export function curatedRows(curateDir: string, split?: CuratedRow['split']): CuratedRow[] {
-  const rows = readJsonl<CuratedRow>(join(curateDir, CURATED_FILE));
+  const rows = readJsonLines<CuratedRow>(join(curateDir, CURATED_FILE));
   return split === undefined ? rows : rows.filter((row) => row.split === split);
 }
 

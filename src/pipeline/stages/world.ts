@@ -14,7 +14,7 @@ import { WORLD_FILES, WORLD_SIZES, buildDemoWorld, describeWorld, writeDemoWorld
 import { END_OF_TEXT, saveTrainedTokenizer, trainByteLevelBpe } from '../../text/bpe-trainer.js';
 import { s } from '../schema.js';
 import { defineStage } from '../stage.js';
-import { packageFile, packageVersion } from './common.js';
+import { packageFile, packageVersion } from '../../io/npm-package.js';
 
 export const TOKENIZER_DIR = 'tokenizer';
 export const CLASSIFIER_TOKENIZER_DIR = 'classifier-tokenizer';

@@ -1,16 +1,17 @@
 /**
- * Running a preset end to end: resolve its config (preset ← config file ← --set overrides),
- * run the pipeline's stages in `<out>/<name>`, and say which stages are still to come.
+ * For the end-to-end tests: running a preset in-process (what `irlens run --preset` does in its
+ * worker): resolve its config (preset ← config file ← --set overrides), run the pipeline's stages
+ * in `<out>/<name>`, and say which stages are still to come.
  *
  *   const { result, planned } = await runPreset('demo', { out: 'runs' });
  *   await runDemo('runs', { size: 'tiny' });
  */
 import { join, resolve } from 'node:path';
-import { resolveConfig, type RunConfig } from '../config.js';
-import type { LogLine } from '../log.js';
-import { runPipeline, type PipelineResult, type RunPipelineOptions } from '../run.js';
-import { registerBuiltinPresets } from '../presets/index.js';
-import { PIPELINE_STAGES, PLANNED_STAGES, pipelineConfigSchema, plannedStagesNote } from './index.js';
+import { resolveConfig, type RunConfig } from '../../src/pipeline/config.js';
+import type { LogLine } from '../../src/pipeline/log.js';
+import { runPipeline, type PipelineResult, type RunPipelineOptions } from '../../src/pipeline/run.js';
+import { registerBuiltinPresets } from '../../src/pipeline/presets/index.js';
+import { PIPELINE_STAGES, PLANNED_STAGES, pipelineConfigSchema } from '../../src/pipeline/stages/index.js';
 
 export interface RunPresetOptions extends Omit<RunPipelineOptions, 'onLog'> {
   /** The folder that holds runs (the config's `out`); the run folder is `<out>/<name>`. */
@@ -45,7 +46,7 @@ export async function runPreset(preset: string, options: RunPresetOptions = {}):
   const config = presetConfig(preset, options);
   const { out: _out, name: _name, configFile: _file, overrides: _overrides, ...pipelineOptions } = options;
   const result = await runPipeline(PIPELINE_STAGES, config, resolve(join(config.out, config.name)), pipelineOptions);
-  const note = plannedStagesNote();
+  const note = PLANNED_STAGES.length === 0 ? 'every stage of the pipeline is built' : `not built yet: ${PLANNED_STAGES.map((stage) => stage.name).join(', ')}`;
   options.onLog?.({ time: new Date(), level: 'info', message: note, text: note });
   return { config, result, planned: PLANNED_STAGES, note };
 }
