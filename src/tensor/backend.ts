@@ -213,8 +213,11 @@ export interface Backend {
    */
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamArgs): void;
 
-  /** Sum of squares of x, accumulated in float64 (for global-norm clipping). */
-  sumSquares(x: Storage): number;
+  /**
+   * Σ x² over every buffer of xs, in order, accumulated in float64: the global norm of gradient
+   * clipping. Returning a host number is a synchronisation, so callers make one call per step.
+   */
+  sumSquares(xs: readonly Storage[]): number;
   /** x[i] *= s in place. */
   scaleInPlace(x: Storage, s: number): void;
   /** out[i] += b[i] in place. Used to accumulate gradients. */

@@ -43,3 +43,9 @@ export const zeros = (shape: readonly number[], requiresGrad = false): Tensor =>
   new Tensor(allocate(sizeOf(shape)), shape, requiresGrad);
 export const ones = (shape: readonly number[], requiresGrad = false): Tensor => full(shape, 1, requiresGrad);
 export const scalar = (value: number): Tensor => new Tensor(new Float32Array([value]), []);
+
+/**
+ * t as float32 values (masks and conditions may come as int32): t itself when it is float32,
+ * else a converted copy, made on the host since no backend has a cast kernel yet.
+ */
+export const asFloat32 = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : new Tensor(Float32Array.from(t.ids), t.shape));

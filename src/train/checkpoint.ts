@@ -64,12 +64,15 @@ function optimizerTensors(state: NamedOptimizerState): { tensors: [string, Tenso
 /**
  * The first of the model's parameters that holds NaN or ±Inf, with its sum of squares (NaN or
  * Infinity), or null. Loops call it before they save a checkpoint or finish, so that no saved
- * model holds such values: one reduction per parameter, read on the host at that step boundary.
+ * model holds such values: one reduction over all parameters, read on the host at that step
+ * boundary (and one per parameter only to name the culprit).
  */
 export function firstNonFiniteParameter(model: Module): { name: string; value: number } | null {
   const backend = currentBackend();
-  for (const [name, p] of model.namedParameters()) {
-    const sumOfSquares = backend.sumSquares(p.data);
+  const named = model.namedParameters();
+  if (Number.isFinite(backend.sumSquares(named.map(([, p]) => p.buffer)))) return null;
+  for (const [name, p] of named) {
+    const sumOfSquares = backend.sumSquares([p.buffer]);
     if (!Number.isFinite(sumOfSquares)) return { name, value: sumOfSquares };
   }
   return null;

@@ -388,8 +388,8 @@ test('addInto and scaleInPlace are exact; sumSquares matches within 1e-12 relati
     nat.scaleInPlace(a, 0.1);
     ref.scaleInPlace(b, 0.1);
     assertBitEqual(a, b, `scaleInPlace n=${n}`);
-    const s1 = nat.sumSquares(x);
-    const s2 = ref.sumSquares(x);
+    const s1 = nat.sumSquares([x]);
+    const s2 = ref.sumSquares([x]);
     assert.ok(Math.abs(s1 - s2) <= 1e-12 * s2 + 1e-300, `sumSquares n=${n}: ${s1} vs ${s2}`);
   }
   assert.throws(() => nat.addInto(new Float32Array(4), new Float32Array(3)), TensorError);
@@ -710,7 +710,7 @@ test('results are bit-identical with 1 and 2 threads', { skip: skip || skipUnles
     nat.reduce('sum', logits, 7, 300, 1000, cs.subarray(0, 0).length === 0 ? new Float32Array(7000) : cs);
     const sm = new Float32Array(rows * cols);
     nat.softmax(x, rows, cols, sm, false);
-    return [nat.sumSquares(logits), s, m, am, sm];
+    return [nat.sumSquares([logits]), s, m, am, sm];
   });
   check('elementwise', () => {
     const n = 100003;

@@ -141,7 +141,10 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> {
     kernels.adamw = (param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamArgs) =>
       f(param, grad, m, v, args.lr, args.beta1, args.beta2, args.eps, args.weightDecay, args.step);
   }
-  if (has('sumSquares')) kernels.sumSquares = n.sumSquares!;
+  if (has('sumSquares')) {
+    const f = n.sumSquares!;
+    kernels.sumSquares = (xs: readonly Storage[]) => xs.reduce((total, x) => total + f(x), 0);
+  }
   if (has('scaleInPlace')) kernels.scaleInPlace = n.scaleInPlace!;
   if (has('addInto')) {
     const f = n.addInto!;

@@ -24,7 +24,7 @@ const keptShape = (shape: readonly number[], axes: number[]) => shape.map((d, i)
 export function sum(x: Tensor, axes?: number | number[], keepDims = false): Tensor {
   const list = normalizeAxes('sum', x, axes);
   const backend = currentBackend();
-  let data = x.data;
+  let data = x.buffer;
   let shape = [...x.shape];
   // Reduce the highest axis first so lower axes keep their positions.
   for (const axis of [...list].reverse()) {
@@ -53,7 +53,7 @@ export function max(x: Tensor, axis: number, keepDims = false): Tensor {
   if (size === 0) throw new ShapeError('max', `cannot take the maximum over an empty axis of ${formatShape(x.shape)}`);
   const out = allocate(outer * inner);
   const argmax = new Int32Array(outer * inner);
-  currentBackend().reduce('max', x.data, outer, size, inner, out, argmax);
+  currentBackend().reduce('max', x.buffer, outer, size, inner, out, argmax);
   const kept = keptShape(x.shape, [a]);
   const outShape = keepDims ? kept : x.shape.filter((_, i) => i !== a);
   return record('max', [x], new Tensor(out, outShape), (g) => {

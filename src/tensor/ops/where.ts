@@ -23,14 +23,14 @@ export function where(cond: Tensor, aIn: Tensor | number, bIn: Tensor | number):
   const c = conditionData(cond);
   const condStrides = broadcastStrides(cond.shape, shape);
   const out = allocate(sizeOf(shape));
-  currentBackend().where(c, condStrides, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), out, shape);
+  currentBackend().where(c, condStrides, a.buffer, broadcastStrides(a.shape, shape), b.buffer, broadcastStrides(b.shape, shape), out, shape);
   return record('where', [a, b], new Tensor(out, shape), (g) => {
     const zero = allocate(1);
     const pick = (fromA: boolean, target: Tensor) => {
       const routed = allocate(g.size);
       const gStrides = broadcastStrides(g.shape, shape);
-      if (fromA) currentBackend().where(c, condStrides, g.data, gStrides, zero, [...shape].fill(0), routed, shape);
-      else currentBackend().where(c, condStrides, zero, [...shape].fill(0), g.data, gStrides, routed, shape);
+      if (fromA) currentBackend().where(c, condStrides, g.buffer, gStrides, zero, [...shape].fill(0), routed, shape);
+      else currentBackend().where(c, condStrides, zero, [...shape].fill(0), g.buffer, gStrides, routed, shape);
       return sumToShape(new Tensor(routed, shape), target.shape);
     };
     return [a.requiresGrad ? pick(true, a) : null, b.requiresGrad ? pick(false, b) : null];

@@ -51,7 +51,7 @@ export const referenceBackend: Backend = {
   entropy,
   entropyBackward,
   adamw,
-  sumSquares,
+  sumSquares: (xs) => xs.reduce((total, x) => total + sumSquares(x), 0),
   scaleInPlace,
   addInto,
 };

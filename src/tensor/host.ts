@@ -1,0 +1,54 @@
+/**
+ * The one door between tensor storage and host code. A device backend (WebGPU, CUDA) keeps its
+ * buffers off the host, so reading them costs a transfer and a synchronisation: models, trainers
+ * and rewards read tensor values only at step boundaries (logging, decisions, saving), through
+ * readHost (which `data`, `ids`, `item()` and `toArray()` use), never inside the per-layer and
+ * per-token work that `onDevice` marks.
+ *
+ * IRLENS_STRICT=1 turns that rule into a check: a host read inside an `onDevice` region throws,
+ * and the backend counts its live buffers (see registry.ts) so tests can prove nothing leaks.
+ */
+import type { IdStorage, Storage } from './backend.js';
+
+export const strictMode = process.env.IRLENS_STRICT === '1';
+
+/** Names of the onDevice regions now running, innermost last (kept only in strict mode). */
+const regions: string[] = [];
+let hostReads = 0;
+
+/** A host read inside an onDevice region under IRLENS_STRICT=1: a bug in irlens, not misuse. */
+export class HostReadError extends Error {
+  override name = 'HostReadError';
+}
+
+/**
+ * Runs fn as per-layer or per-token work, where tensor values stay on the device: under
+ * IRLENS_STRICT=1 any host read inside it throws HostReadError.
+ */
+export function onDevice<T>(region: string, fn: () => T): T {
+  if (!strictMode) return fn();
+  regions.push(region);
+  try {
+    return fn();
+  } finally {
+    regions.pop();
+  }
+}
+
+/**
+ * The host view of a tensor's storage (zero-copy on the CPU backends); `tensor` is the one it
+ * belongs to, named in the strict-mode error.
+ */
+export function readHost<S extends Storage | IdStorage>(storage: S, tensor: { describe(): string }): S {
+  if (strictMode) {
+    const region = regions[regions.length - 1];
+    if (region !== undefined) {
+      throw new HostReadError(`${tensor.describe()} was read on the host inside ${region}, where values must stay on the device (IRLENS_STRICT=1); move the read to the step boundary`);
+    }
+    hostReads++;
+  }
+  return storage;
+}
+
+/** Host reads made so far (counted under IRLENS_STRICT=1 only). */
+export const hostReadCount = (): number => hostReads;
