@@ -2,7 +2,7 @@ import type { Backend, IdStorage, Storage } from './backend.js';
 import { DisposedTensorError, TensorError, formatShape } from './errors.js';
 import { onDevice, readHost } from './host.js';
 import { allocate, currentBackend } from './registry.js';
-import { keep, trackInScope } from './scope.js';
+import { keep, tidy, trackInScope } from './scope.js';
 
 export type DType = 'float32' | 'int32';
 
@@ -15,6 +15,8 @@ export interface GradNode {
   op: string;
   inputs: Tensor[];
   backward(grad: Tensor): (Tensor | null)[];
+  /** Backend buffers that only the backward reads, released with the graph (see record.ts). */
+  saved?: Storage[];
 }
 
 let gradEnabled = true;
@@ -124,7 +126,7 @@ export class Tensor {
   dispose(): void {
     const storage = this.storage;
     this.storage = null;
-    this.gradNode = null;
+    this.dropGraph();
     if (storage === null) return;
     const users = (storageUsers.get(storage) ?? 1) - 1;
     if (users > 0) {
@@ -133,6 +135,12 @@ export class Tensor {
     }
     storageUsers.delete(storage);
     if (storage instanceof Float32Array) this.backend.release(storage);
+  }
+
+  /** Forgets how this tensor was made, releasing the buffers its backward would have read. */
+  dropGraph(): void {
+    for (const buffer of this.gradNode?.saved ?? []) this.backend.release(buffer);
+    this.gradNode = null;
   }
 
   /** A new leaf tensor sharing this one's storage, cut from the graph. */
@@ -254,7 +262,8 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
         }
         continue;
       }
-      const inputGrads = node.backward(g);
+      // A scope per node frees the backward's own temporaries (sums of broadcast gradients).
+      const inputGrads = tidy(() => node.backward(g));
       node.inputs.forEach((input, j) => {
         const ig = inputGrads[j];
         if (!ig || !input.requiresGrad) return;
@@ -281,7 +290,7 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
       });
       drop(g);
       // The graph is used once, as in PyTorch without retain_graph: let its buffers go.
-      t.gradNode = null;
+      t.dropGraph();
     }
   }));
 }

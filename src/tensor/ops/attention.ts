@@ -1,7 +1,7 @@
 import type { AttentionArgs } from '../backend.js';
 import { asFloat32 } from '../create.js';
 import { ShapeError, formatShape } from '../errors.js';
-import { needsGrad, record } from '../record.js';
+import { record } from '../record.js';
 import { allocate, currentBackend } from '../registry.js';
 import { Tensor } from '../tensor.js';
 
@@ -41,15 +41,11 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   const probs = allocate(batch * heads * tq * tk);
   currentBackend().attention(q.buffer, k.buffer, v.buffer, floatMask?.buffer ?? null, args, out.buffer, probs);
   if (floatMask !== mask) floatMask?.dispose();
-  if (!needsGrad(q, k, v)) {
-    currentBackend().release(probs);
-    return out;
-  }
   return record('attention', [q, k, v], out, (g) => {
     const dq = allocate(q.size);
     const dk = allocate(k.size);
     const dv = allocate(v.size);
     currentBackend().attentionBackward(q.buffer, k.buffer, v.buffer, probs, g.buffer, args, dq, dk, dv);
     return [new Tensor(dq, q.shape), new Tensor(dk, k.shape), new Tensor(dv, v.shape)];
-  });
+  }, [probs]);
 }

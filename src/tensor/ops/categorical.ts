@@ -38,7 +38,7 @@ export function tokenLogProbs(logits: Tensor, ids: Tensor): Tensor {
     const dLogits = allocate(logits.size);
     currentBackend().tokenLogProbsBackward(logits.buffer, idData, logSumExp, g.buffer, rows, classes, dLogits);
     return [new Tensor(dLogits, logits.shape)];
-  });
+  }, [logSumExp]);
 }
 
 /**
@@ -54,5 +54,5 @@ export function entropy(logits: Tensor): Tensor {
     const dLogits = allocate(logits.size);
     currentBackend().entropyBackward(logits.buffer, logSumExp, out.buffer, g.buffer, rows, classes, dLogits);
     return [new Tensor(dLogits, logits.shape)];
-  });
+  }, [logSumExp]);
 }

@@ -30,7 +30,7 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
     const dBias = gradBuffer(bias);
     currentBackend().layerNormBackward(x.buffer, weight?.buffer ?? null, mean, rstd, g.buffer, rows, cols, dx, dWeight, dBias);
     return [new Tensor(dx, x.shape), ...(weight ? [asGrad(dWeight, weight)] : []), ...(bias ? [asGrad(dBias, bias)] : [])];
-  });
+  }, [mean, rstd]);
 }
 
 /** RMS normalisation over the last dimension (Llama), with an optional weight. */
@@ -45,5 +45,5 @@ export function rmsNorm(x: Tensor, weight: Tensor | null, eps = 1e-6): Tensor {
     const dWeight = gradBuffer(weight);
     currentBackend().rmsNormBackward(x.buffer, weight?.buffer ?? null, rstd, g.buffer, rows, cols, dx, dWeight);
     return [new Tensor(dx, x.shape), ...(weight ? [asGrad(dWeight, weight)] : [])];
-  });
+  }, [rstd]);
 }

@@ -107,16 +107,20 @@ export function indexSelect(x: Tensor, axis: number, ids: Tensor | readonly numb
   const outStrides = contiguousStrides(shape);
   const part = x.shape.map((d, i) => (i === a ? 1 : d));
   const out = allocate(sizeOf(shape));
-  list.forEach((id, j) => currentBackend().stridedAccumulate(sliceOf(x.buffer, id * strides[a]!, strides, part), out, j * outStrides[a]!, outStrides, part));
+  list.forEach((id, j) => accumulateSlice(x.buffer, id * strides[a]!, strides, part, out, j * outStrides[a]!, outStrides));
   return record('indexSelect', [x], new Tensor(out, shape), (g) => {
     const dx = allocate(x.size);
-    list.forEach((id, j) => currentBackend().stridedAccumulate(sliceOf(g.buffer, j * outStrides[a]!, outStrides, part), dx, id * strides[a]!, strides, part));
+    list.forEach((id, j) => accumulateSlice(g.buffer, j * outStrides[a]!, outStrides, part, dx, id * strides[a]!, strides));
     return [new Tensor(dx, x.shape)];
   });
 }
 
-function sliceOf(data: Float32Array, offset: number, strides: number[], shape: number[]): Float32Array {
-  const out = allocate(sizeOf(shape));
-  currentBackend().stridedCopy(data, offset, strides, shape, out);
-  return out;
+/** Adds the strided part of `from` at fromOffset into `to` at toOffset, through a temporary. */
+function accumulateSlice(from: Float32Array, fromOffset: number, fromStrides: number[], shape: number[],
+  to: Float32Array, toOffset: number, toStrides: number[]): void {
+  const backend = currentBackend();
+  const part = allocate(sizeOf(shape));
+  backend.stridedCopy(from, fromOffset, fromStrides, shape, part);
+  backend.stridedAccumulate(part, to, toOffset, toStrides, shape);
+  backend.release(part);
 }
