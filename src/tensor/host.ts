@@ -8,7 +8,7 @@
  * IRLENS_STRICT=1 turns that rule into a check: a host read inside an `onDevice` region throws,
  * and the backend counts its live buffers (see registry.ts) so tests can prove nothing leaks.
  */
-import type { IdStorage, Storage } from './backend.js';
+import type { Backend, IdStorage, Storage } from './backend.js';
 
 export const strictMode = process.env.IRLENS_STRICT === '1';
 
@@ -36,10 +36,10 @@ export function onDevice<T>(region: string, fn: () => T): T {
 }
 
 /**
- * The host view of a tensor's storage (zero-copy on the CPU backends); `tensor` is the one it
- * belongs to, named in the strict-mode error.
+ * A tensor's storage on the host (zero-copy on the CPU backends): the one place values leave the
+ * backend. Id storage is host memory already.
  */
-export function readHost<S extends Storage | IdStorage>(storage: S, tensor: { describe(): string }): S {
+export function readHost<S extends Storage | IdStorage>(storage: S, tensor: { readonly backend: Backend; describe(): string }): S {
   if (strictMode) {
     const region = regions[regions.length - 1];
     if (region !== undefined) {
@@ -47,7 +47,7 @@ export function readHost<S extends Storage | IdStorage>(storage: S, tensor: { de
     }
     hostReads++;
   }
-  return storage;
+  return (storage instanceof Float32Array ? tensor.backend.toHost(storage) : storage) as S;
 }
 
 /** Host reads made so far (counted under IRLENS_STRICT=1 only). */

@@ -26,14 +26,18 @@ export const liveBufferCount = (): number => liveBuffers;
 
 function countingBuffers(backend: Backend): Backend {
   const live = new WeakSet<Storage>();
-  return {
-    ...backend,
-    allocate(n) {
-      const storage = backend.allocate(n);
+  const counted = (storage: Storage): Storage => {
+    if (!live.has(storage)) {
       live.add(storage);
       liveBuffers++;
-      return storage;
-    },
+    }
+    return storage;
+  };
+  return {
+    ...backend,
+    allocate: (n) => counted(backend.allocate(n)),
+    // A device backend uploads into a buffer of its own, which must be released like any other.
+    fromHost: (values) => counted(backend.fromHost(values)),
     release(storage) {
       if (live.delete(storage)) liveBuffers--;
       backend.release(storage);

@@ -131,7 +131,13 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> {
       f(q, k, v, probs, dOut, args.batch, args.heads, args.kvHeads, args.tq, args.tk, args.headDim,
         args.scale, args.causal, dq, dk, dv);
   }
-  if (has('crossEntropy')) kernels.crossEntropy = n.crossEntropy!;
+  if (has('crossEntropy')) {
+    const f = n.crossEntropy!;
+    kernels.crossEntropy = (logits: Storage, targets: IdStorage, rows: number, classes: number, ignoreIndex: number,
+      dLogits: Storage | null, gradScale: number, loss: Storage) => {
+      loss[0] = f(logits, targets, rows, classes, ignoreIndex, dLogits, gradScale).loss;
+    };
+  }
   if (has('tokenLogProbs')) kernels.tokenLogProbs = n.tokenLogProbs!;
   if (has('tokenLogProbsBackward')) kernels.tokenLogProbsBackward = n.tokenLogProbsBackward!;
   if (has('entropy')) kernels.entropy = n.entropy!;

@@ -28,8 +28,8 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   const dLogits = needsGrad(logits) ? allocate(logits.size) : null;
   // The graph owns the gradient made in the forward until its backward hands it over.
   const saved = dLogits ? [dLogits] : [];
-  const { loss } = currentBackend().crossEntropy(logits.buffer, targets.idBuffer, rows, classes, ignoreIndex, dLogits, 1);
-  const out = new Tensor(new Float32Array([loss]), []);
+  const out = new Tensor(allocate(1), []);
+  currentBackend().crossEntropy(logits.buffer, targets.idBuffer, rows, classes, ignoreIndex, dLogits, 1, out.buffer);
   return record('crossEntropy', [logits], out, (g) => {
     const grad = new Tensor(saved.pop()!, logits.shape);
     return [isSeedGradient(g) ? grad : mul(grad, g)];
