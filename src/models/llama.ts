@@ -167,7 +167,7 @@ export class LlamaForCausalLM extends Module implements DecomposableCausalLM {
     const norm = copyOf(this.model.norm, new RMSNorm(config.hiddenSize, { eps: config.rmsNormEps }));
     // A tied head becomes an untied copy: the reference is frozen, so nothing keeps the two in step.
     const lmHead = new Linear(config.hiddenSize, config.vocabSize, { bias: false });
-    lmHead.weight.data.set(this.lmHead.weight.data);
+    T.writeHost(lmHead.weight, this.lmHead.weight.data);
     return new DecoderTop(layers, norm, lmHead);
   }
 

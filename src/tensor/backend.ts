@@ -12,7 +12,7 @@
  *   one fixed sequence of floating-point operations.
  *
  * A GPU backend will implement the same kernels on device buffers; only `Storage` changes, and
- * host values cross the boundary only through `fromHost` and `toHost`.
+ * host values cross the boundary only through `fromHost`, `toHost` and `writeFromHost`.
  */
 export type Storage = Float32Array;
 export type IdStorage = Int32Array;
@@ -74,6 +74,8 @@ export interface Backend {
    * downloads it (a synchronisation). Only readHost (host.ts) calls it.
    */
   toHost(storage: Storage): Float32Array;
+  /** Copies host values into a buffer from element `offset` on (an upload on a device backend). */
+  writeFromHost(storage: Storage, values: Float32Array, offset: number): void;
 
   /**
    * Batched matrix product, see GemmArgs. a, b, out are [batch, ...] as described there.

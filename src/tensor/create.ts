@@ -38,7 +38,7 @@ export function idTensor(values: NestedNumbers | Int32Array, shape?: readonly nu
 }
 
 export const full = (shape: readonly number[], value: number, requiresGrad = false): Tensor =>
-  new Tensor(allocate(sizeOf(shape)).fill(value), shape, requiresGrad);
+  tensor(new Float32Array(sizeOf(shape)).fill(value), shape, requiresGrad);
 export const zeros = (shape: readonly number[], requiresGrad = false): Tensor =>
   new Tensor(allocate(sizeOf(shape)), shape, requiresGrad);
 export const ones = (shape: readonly number[], requiresGrad = false): Tensor => full(shape, 1, requiresGrad);

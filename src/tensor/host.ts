@@ -41,13 +41,27 @@ export function onDevice<T>(region: string, fn: () => T): T {
  */
 export function readHost<S extends Storage | IdStorage>(storage: S, tensor: { readonly backend: Backend; describe(): string }): S {
   if (strictMode) {
-    const region = regions[regions.length - 1];
-    if (region !== undefined) {
-      throw new HostReadError(`${tensor.describe()} was read on the host inside ${region}, where values must stay on the device (IRLENS_STRICT=1); move the read to the step boundary`);
-    }
+    refuseInDeviceRegion(tensor, 'read');
     hostReads++;
   }
   return (storage instanceof Float32Array ? tensor.backend.toHost(storage) : storage) as S;
+}
+
+/**
+ * Writes host values into a float32 tensor's storage from element `offset` on: initialisation
+ * and loading (on a device backend, an upload; `data` is then only a copy, so writing through it
+ * would be lost). Refused inside onDevice regions under strict mode, like a read.
+ */
+export function writeHost(tensor: { readonly backend: Backend; readonly buffer: Storage; describe(): string }, values: Float32Array, offset = 0): void {
+  refuseInDeviceRegion(tensor, 'written');
+  tensor.backend.writeFromHost(tensor.buffer, values, offset);
+}
+
+function refuseInDeviceRegion(tensor: { describe(): string }, verb: string): void {
+  const region = regions[regions.length - 1];
+  if (region !== undefined) {
+    throw new HostReadError(`${tensor.describe()} was ${verb} on the host inside ${region}, where values must stay on the device (IRLENS_STRICT=1); move it to the step boundary`);
+  }
 }
 
 /** Host reads made so far (counted under IRLENS_STRICT=1 only). */

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { recoverInterruptedWrites, writeFileAtomic, writeFolderAtomic } from '../io/atomic.js';
 import { readSafetensors, writeSafetensors, type TensorMap, type TensorRecord } from '../io/index.js';
 import type { AdamParamState, Module } from '../nn/index.js';
-import { currentBackend } from '../tensor/index.js';
+import { currentBackend, writeHost } from '../tensor/index.js';
 import { TrainCheckpointError } from './errors.js';
 import type { NamedOptimizerState } from './optimizer.js';
 
@@ -154,9 +154,10 @@ export function restoreWeights(model: Module, weights: TensorMap, dir: string): 
     if (record.shape.join() !== p.shape.join()) {
       throw new TrainCheckpointError(dir, `'${name}' has shape [${record.shape.join(', ')}] but the model's is [${p.shape.join(', ')}]; it was saved from a different model`);
     }
+    if (!(record.data instanceof Float32Array)) throw new TrainCheckpointError(dir, `'${name}' holds ${record.dtype} values, not float32; it was not saved by irlens`);
   }
   if (weights.size !== named.length) {
     throw new TrainCheckpointError(dir, `holds ${weights.size} weights but the model has ${named.length} parameters; it was saved from a different model`);
   }
-  for (const [name, p] of named) p.data.set(weights.get(name)!.data);
+  for (const [name, p] of named) writeHost(p, weights.get(name)!.data as Float32Array);
 }

@@ -26,6 +26,7 @@ export const referenceBackend: Backend = {
   // Storage is host memory: values cross the boundary as they are.
   fromHost: (values) => values,
   toHost: (storage) => storage,
+  writeFromHost: (storage, values, offset) => storage.set(values, offset),
   gemm,
   unary,
   unaryBackward,
