@@ -1,4 +1,5 @@
 import { TensorError, formatShape } from './errors.js';
+import { writeHost } from './host.js';
 import { allocate, currentBackend } from './registry.js';
 import { Tensor, sizeOf } from './tensor.js';
 
@@ -37,8 +38,12 @@ export function idTensor(values: NestedNumbers | Int32Array, shape?: readonly nu
   return new Tensor(Int32Array.from(flat), shape ?? inferred);
 }
 
-export const full = (shape: readonly number[], value: number, requiresGrad = false): Tensor =>
-  tensor(new Float32Array(sizeOf(shape)).fill(value), shape, requiresGrad);
+/** A tensor of one value, in a buffer the backend allocates (written once from the host). */
+export function full(shape: readonly number[], value: number, requiresGrad = false): Tensor {
+  const out = new Tensor(allocate(sizeOf(shape)), shape, requiresGrad);
+  if (value !== 0) writeHost(out, new Float32Array(out.size).fill(value));
+  return out;
+}
 export const zeros = (shape: readonly number[], requiresGrad = false): Tensor =>
   new Tensor(allocate(sizeOf(shape)), shape, requiresGrad);
 export const ones = (shape: readonly number[], requiresGrad = false): Tensor => full(shape, 1, requiresGrad);

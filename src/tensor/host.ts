@@ -16,14 +16,14 @@ export const strictMode = process.env.IRLENS_STRICT === '1';
 const regions: string[] = [];
 let hostReads = 0;
 
-/** A host read inside an onDevice region under IRLENS_STRICT=1: a bug in irlens, not misuse. */
+/** A host read or write inside an onDevice region under IRLENS_STRICT=1: a bug in irlens, not misuse. */
 export class HostReadError extends Error {
   override name = 'HostReadError';
 }
 
 /**
  * Runs fn as per-layer or per-token work, where tensor values stay on the device: under
- * IRLENS_STRICT=1 any host read inside it throws HostReadError.
+ * IRLENS_STRICT=1 any host read or write inside it throws HostReadError.
  */
 export function onDevice<T>(region: string, fn: () => T): T {
   if (!strictMode) return fn();
