@@ -84,7 +84,7 @@ export function fitByEpochs(task: FitTask, options: FitOptions): FitResult {
     options.onEpoch?.(record);
     if (!best || validationLoss < best.loss) best = { epoch, loss: validationLoss, values: parameters.map((p) => p.data.slice()) };
   }
-  parameters.forEach((p, i) => p.data.set(best!.values[i]!));
+  parameters.forEach((p, i) => T.writeHost(p, best!.values[i]!));
   return { epochs, bestEpoch: best!.epoch, bestValidationLoss: best!.loss };
 }
 

@@ -72,6 +72,6 @@ export function copyOf<M extends Module>(original: Module, fresh: M): M {
 
 /** Runs x through the layers, one tidy scope per layer as the models' own forward does. */
 export function runLayers(layers: readonly DecoderLayer[], x: Tensor, positionIds: Tensor, keyMask: Tensor | null): Tensor {
-  for (const layer of layers) x = T.tidy(() => layer.forward(x, positionIds, keyMask));
+  for (const layer of layers) x = T.tidy(() => T.onDevice('a decoder layer', () => layer.forward(x, positionIds, keyMask)));
   return x;
 }

@@ -174,11 +174,10 @@ function decode(
   rows.forEach((row, b) => mask.fill(1, b * width + promptLength - row.length, b * width + promptLength));
   // The position of each row's next token: its number of real tokens so far.
   const nextPosition = Int32Array.from(rows, (row) => row.length - 1);
-  let logSoftmax: Float32Array | null = null;
 
   for (let step = 0; step < settings.maxNewTokens; step++) {
     const attentionMask = step === 0 ? promptMask : mask;
-    const logits = T.tidy(() => {
+    const { logits, logProbs } = T.tidy(() => T.onDevice('a decode step', () => {
       const { logits: all } = model.forward({
         inputIds: T.idTensor(inputs.ids, [batch, inputs.width]),
         attentionMask: T.tensor(attentionMask.slice(), [batch, attentionMask.length / batch]),
@@ -187,13 +186,14 @@ function decode(
         logitsFor: 'last',
       });
       const t = all.shape[1]!;
-      return t === 1 ? all : T.slice(all, 1, t - 1, t);
-    });
+      const last = t === 1 ? all : T.slice(all, 1, t - 1, t);
+      return { logits: last, logProbs: T.logSoftmax(last) };
+    }));
     const vocab = logits.shape[2]!;
+    // The step's host read, at the token boundary: tokens are chosen on the host from the raw
+    // logits, and their log-probabilities (of the raw distribution) are returned.
     const data = logits.data;
-    // Log-probabilities of the raw logits, into one buffer reused by every step.
-    logSoftmax ??= new Float32Array(batch * vocab);
-    T.currentBackend().softmax(data, batch, vocab, logSoftmax, true);
+    const logSoftmax = logProbs.data;
     const next = new Int32Array(batch).fill(settings.padTokenId);
     const suppressEos = step < settings.minNewTokens;
     for (let b = 0; b < batch; b++) {
@@ -208,6 +208,7 @@ function decode(
       if (settings.eos.includes(token)) out.finished[b] = true;
     }
     logits.dispose();
+    logProbs.dispose();
     if (out.finished.every(Boolean) || step + 1 === settings.maxNewTokens) break;
 
     if (step === 0) {

@@ -103,11 +103,12 @@ export class GPTNeoXModel extends Module {
   forward(inputs: CausalLMInputs): Tensor {
     const positionIds = inputs.positionIds ?? defaultPositions(inputs.inputIds, inputs.attentionMask, inputs.cache?.length ?? 0);
     let x = this.embedIn.forward(inputs.inputIds);
+    const keyMask = inputs.attentionMask ? T.asFloat32(inputs.attentionMask) : null;
     let index = 0;
     for (const layer of this.layers) {
       const cache = inputs.cache ? { kv: inputs.cache, layer: index++ } : undefined;
       // One scope per layer: without gradients, a layer's temporaries are freed before the next.
-      x = T.tidy(() => layer.forward(x, positionIds, inputs.attentionMask ?? null, cache));
+      x = T.tidy(() => T.onDevice('a GPT-NeoX layer', () => layer.forward(x, positionIds, keyMask, cache)));
     }
     return this.finalLayerNorm.forward(x);
   }

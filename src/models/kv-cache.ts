@@ -75,15 +75,11 @@ export class KVCache {
     }
     const [batch, heads, past, headDim] = first.shape as [number, number, number, number];
     const span = this.capacity + positions;
+    // On the backend: the positions held so far, then zeros for the room (nothing read on the host).
     const grow = (t: Tensor): Tensor => {
-      const grown = new Float32Array(batch * heads * span * headDim);
-      const from = t.data;
-      const oldSpan = t.shape[2]!;
-      for (let row = 0; row < batch * heads; row++) {
-        grown.set(from.subarray(row * oldSpan * headDim, (row * oldSpan + past) * headDim), row * span * headDim);
-      }
+      const grown = T.noGrad(() => T.tidy(() => T.concat([t, T.zeros([batch, heads, span - past, headDim])], 2)));
       t.dispose();
-      return T.keep(T.tensor(grown, [batch, heads, span, headDim]));
+      return T.keep(grown);
     };
     for (let layer = 0; layer < this.numLayers; layer++) {
       this.keys[layer] = grow(this.keys[layer]!);
@@ -101,8 +97,10 @@ export class KVCache {
       throw new ModelInputError('KVCache', `with reserved room, each step must add one position of [${batch}, ${heads}, 1, ${headDim}], got keys [${key.shape.join(', ')}] and values [${value.shape.join(', ')}]`);
     }
     if (at >= span) throw new ModelInputError('KVCache', `all ${span} positions are written; reserve() more room before feeding more tokens`);
-    for (const [source, target] of [[key.data, full.key.data], [value.data, full.value.data]] as const) {
-      for (let row = 0; row < batch * heads; row++) target.set(source.subarray(row * headDim, (row + 1) * headDim), (row * span + at) * headDim);
+    // Adds each row's new position into the reserved zeros on the backend, as concat does: the
+    // sum is the new value itself.
+    for (const [source, target] of [[key, full.key], [value, full.value]] as const) {
+      target.backend.stridedAccumulate(source.buffer, target.buffer, at * headDim, [span * headDim, 1], [batch * heads, headDim]);
     }
     this.written[layer] = at + 1;
     return full;

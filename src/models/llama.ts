@@ -109,11 +109,12 @@ export class LlamaModel extends Module {
   forward(inputs: CausalLMInputs): Tensor {
     const positionIds = inputs.positionIds ?? defaultPositions(inputs.inputIds, inputs.attentionMask, inputs.cache?.length ?? 0);
     let x = this.embedTokens.forward(inputs.inputIds);
+    const keyMask = inputs.attentionMask ? T.asFloat32(inputs.attentionMask) : null;
     let index = 0;
     for (const layer of this.layers) {
       const cache = inputs.cache ? { kv: inputs.cache, layer: index++ } : undefined;
       // One scope per layer: without gradients, a layer's temporaries are freed before the next.
-      x = T.tidy(() => layer.forward(x, positionIds, inputs.attentionMask ?? null, cache));
+      x = T.tidy(() => T.onDevice('a Llama layer', () => layer.forward(x, positionIds, keyMask, cache)));
     }
     return this.norm.forward(x);
   }
@@ -166,7 +167,7 @@ export class LlamaForCausalLM extends Module implements DecomposableCausalLM {
     const norm = copyOf(this.model.norm, new RMSNorm(config.hiddenSize, { eps: config.rmsNormEps }));
     // A tied head becomes an untied copy: the reference is frozen, so nothing keeps the two in step.
     const lmHead = new Linear(config.hiddenSize, config.vocabSize, { bias: false });
-    lmHead.weight.data.set(this.lmHead.weight.data);
+    T.writeHost(lmHead.weight, this.lmHead.weight.data);
     return new DecoderTop(layers, norm, lmHead);
   }
 

@@ -21,7 +21,7 @@ export class PaddedEmbedding extends Embedding {
   override resetParameters(rng: Rng, std: number): void {
     super.resetParameters(rng, std);
     const pad = this.paddingIdx;
-    if (pad !== null && pad < this.numEmbeddings) this.weight.data.fill(0, pad * this.embeddingDim, (pad + 1) * this.embeddingDim);
+    if (pad !== null && pad < this.numEmbeddings) T.writeHost(this.weight, new Float32Array(this.embeddingDim), pad * this.embeddingDim);
   }
 
   override forward(ids: Tensor): Tensor {
@@ -37,6 +37,6 @@ export class PaddedEmbedding extends Embedding {
     if (!any) return looked;
     // The same values, but padding positions read a detached copy of the padding row.
     const padRow = T.slice(this.weight.detach(), 0, pad, pad + 1);
-    return T.where(new T.Tensor(isPad, [...ids.shape, 1]), padRow, looked);
+    return T.where(T.tensor(isPad, [...ids.shape, 1]), padRow, looked);
   }
 }

@@ -204,7 +204,7 @@ class RobertaEncoder extends Module {
 
   forward(x: Tensor, keyMask: Tensor | null): Tensor {
     // One scope per layer: without gradients, a layer's temporaries are freed before the next.
-    for (const layer of this.layer) x = T.tidy(() => layer.forward(x, keyMask));
+    for (const layer of this.layer) x = T.tidy(() => T.onDevice('a RoBERTa layer', () => layer.forward(x, keyMask)));
     return x;
   }
 }
@@ -229,7 +229,7 @@ export class RobertaModel extends Module {
     if (attentionMask && attentionMask.shape.join() !== inputIds.shape.join()) {
       throw new ModelInputError('RoBERTa', `attentionMask has shape [${attentionMask.shape.join(', ')}] but inputIds has [${inputIds.shape.join(', ')}]; pass the mask the tokenizer returned with these ids`);
     }
-    return this.encoder.forward(this.embeddings.forward(inputIds), attentionMask ?? null);
+    return this.encoder.forward(this.embeddings.forward(inputIds), attentionMask ? T.asFloat32(attentionMask) : null);
   }
 }
 

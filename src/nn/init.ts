@@ -1,29 +1,30 @@
-import type { Tensor } from '../tensor/index.js';
+import { writeHost, type Tensor } from '../tensor/index.js';
 import type { Module } from './module.js';
 import type { Rng } from './rng.js';
 
 /**
  * Initialisation as transformers does it for GPT-NeoX, RoBERTa and Llama (`_init_weights`):
  * Linear and Embedding weights ~ Normal(0, initializer_range), biases 0, norm weights 1.
- * The fills write straight into a tensor's storage, so they are never part of a graph.
+ * The fills write straight into a tensor's storage (writeHost), so they are never part of a graph.
  */
 
 /** transformers' default initializer_range. */
 export const DEFAULT_INIT_STD = 0.02;
 
 export function fillNormal(t: Tensor, rng: Rng, std = DEFAULT_INIT_STD): Tensor {
-  const data = t.data;
-  for (let i = 0; i < data.length; i++) data[i] = rng.normal(0, std);
+  const values = new Float32Array(t.size);
+  for (let i = 0; i < values.length; i++) values[i] = rng.normal(0, std);
+  writeHost(t, values);
   return t;
 }
 
 export function fillZeros(t: Tensor): Tensor {
-  t.data.fill(0);
+  writeHost(t, new Float32Array(t.size));
   return t;
 }
 
 export function fillOnes(t: Tensor): Tensor {
-  t.data.fill(1);
+  writeHost(t, new Float32Array(t.size).fill(1));
   return t;
 }
 

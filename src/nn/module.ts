@@ -1,4 +1,4 @@
-import { keep, type Tensor } from '../tensor/index.js';
+import { keep, writeHost, type Tensor } from '../tensor/index.js';
 import { NnError, StateDictError, type ShapeMismatch } from './errors.js';
 
 export interface LoadStateDictResult {
@@ -133,7 +133,7 @@ export class Module {
     }
     for (const [key, target] of own) {
       const source = state.get(key);
-      if (source && source !== target) target.data.set(source.data);
+      if (source && source !== target) writeHost(target, source.data);
     }
     return { missingKeys, unexpectedKeys };
   }

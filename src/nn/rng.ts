@@ -1,4 +1,4 @@
-import { Tensor, sizeOf } from '../tensor/index.js';
+import { sizeOf, tensor, type Tensor } from '../tensor/index.js';
 import { NnError } from './errors.js';
 
 /** Everything needed to continue a stream exactly: plain numbers, so it survives JSON. */
@@ -188,12 +188,12 @@ const rotl = (x: number, k: number): number => (x << k) | (x >>> (32 - k));
 export function randn(shape: readonly number[], rng: Rng, std = 1): Tensor {
   const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = rng.normal(0, std);
-  return new Tensor(data, shape);
+  return tensor(data, shape);
 }
 
 /** A float32 tensor of Uniform[low, high) samples. */
 export function randUniform(shape: readonly number[], rng: Rng, low = 0, high = 1): Tensor {
   const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * rng.uniform();
-  return new Tensor(data, shape);
+  return tensor(data, shape);
 }

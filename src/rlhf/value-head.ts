@@ -30,7 +30,7 @@ function torchDefaultInit(layer: Linear, rng: Rng): void {
   const bound = 1 / Math.sqrt(layer.inFeatures);
   for (const p of [layer.weight, layer.bias!]) {
     const drawn = randUniform(p.shape, rng, -bound, bound);
-    p.data.set(drawn.data);
+    T.writeHost(p, drawn.data);
     drawn.dispose();
   }
 }

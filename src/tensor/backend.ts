@@ -12,7 +12,8 @@
  *   one fixed sequence of floating-point operations. (The one exception is the native GEMM
  *   through Accelerate on macOS; IRLENS_SIMD=neon restores the guarantee there.)
  *
- * A GPU backend will implement the same kernels on device buffers; only `Storage` changes.
+ * A GPU backend will implement the same kernels on device buffers; only `Storage` changes, and
+ * host values cross the boundary only through `fromHost`, `toHost` and `writeFromHost`.
  */
 export type Storage = Float32Array;
 export type IdStorage = Int32Array;
@@ -64,6 +65,18 @@ export interface Backend {
    * becomes empty. Buffers the backend did not allocate are left alone.
    */
   release(storage: Storage): void;
+  /**
+   * Host values as a buffer of this backend: the CPU backends adopt the array itself; a device
+   * backend uploads it. tensor(), scalar() and the other host-made tensors come through here.
+   */
+  fromHost(values: Float32Array): Storage;
+  /**
+   * A buffer's values on the host: the CPU backends return the buffer itself; a device backend
+   * downloads it (a synchronisation). Only readHost (host.ts) calls it.
+   */
+  toHost(storage: Storage): Float32Array;
+  /** Copies host values into a buffer from element `offset` on (an upload on a device backend). */
+  writeFromHost(storage: Storage, values: Float32Array, offset: number): void;
 
   /**
    * Batched matrix product, see GemmArgs. a, b, out are [batch, ...] as described there.
@@ -170,13 +183,13 @@ export interface Backend {
     args: AttentionArgs, dq: Storage, dk: Storage, dv: Storage): void;
 
   /**
-   * Mean cross-entropy over rows whose target ≠ ignoreIndex; logits [rows, classes].
-   * Returns the loss and the number of counted rows. If dLogits is given, writes the gradient
-   * of the mean loss times gradScale (zeros on ignored rows). With zero counted rows the loss
-   * is NaN and dLogits is zero.
+   * Mean cross-entropy over rows whose target ≠ ignoreIndex; logits [rows, classes]. Writes the
+   * loss to loss[0] (it stays with the backend, like every other output). If dLogits is given,
+   * writes the gradient of the mean loss times gradScale (zeros on ignored rows). With zero
+   * counted rows the loss is NaN and dLogits is zero.
    */
   crossEntropy(logits: Storage, targets: IdStorage, rows: number, classes: number, ignoreIndex: number,
-    dLogits: Storage | null, gradScale: number): { loss: number; count: number };
+    dLogits: Storage | null, gradScale: number, loss: Storage): void;
 
   /**
    * The log-probability of one class per row of logits [rows, classes]:
@@ -214,8 +227,11 @@ export interface Backend {
    */
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamArgs): void;
 
-  /** Sum of squares of x, accumulated in float64 (for global-norm clipping). */
-  sumSquares(x: Storage): number;
+  /**
+   * Σ x² over every buffer of xs, in order, accumulated in float64: the global norm of gradient
+   * clipping. Returning a host number is a synchronisation, so callers make one call per step.
+   */
+  sumSquares(xs: readonly Storage[]): number;
   /** x[i] *= s in place. */
   scaleInPlace(x: Storage, s: number): void;
   /** out[i] += b[i] in place. Used to accumulate gradients. */

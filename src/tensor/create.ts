@@ -1,5 +1,6 @@
 import { TensorError, formatShape } from './errors.js';
-import { allocate } from './registry.js';
+import { writeHost } from './host.js';
+import { allocate, currentBackend } from './registry.js';
 import { Tensor, sizeOf } from './tensor.js';
 
 type NestedNumbers = number | NestedNumbers[];
@@ -17,7 +18,7 @@ function flatten(values: NestedNumbers, shape: number[], out: number[], depth: n
 
 /** A float32 tensor from nested arrays, or from flat values with an explicit shape. */
 export function tensor(values: NestedNumbers | Float32Array, shape?: readonly number[], requiresGrad = false): Tensor {
-  if (values instanceof Float32Array) return new Tensor(values, shape ?? [values.length], requiresGrad);
+  if (values instanceof Float32Array) return new Tensor(currentBackend().fromHost(values), shape ?? [values.length], requiresGrad);
   const inferred: number[] = [];
   const flat: number[] = [];
   flatten(values, inferred, flat, 0);
@@ -25,7 +26,7 @@ export function tensor(values: NestedNumbers | Float32Array, shape?: readonly nu
   if (sizeOf(finalShape) !== flat.length) {
     throw new TensorError(`tensor(): ${flat.length} values do not fit shape ${formatShape(finalShape)}`);
   }
-  return new Tensor(Float32Array.from(flat), finalShape, requiresGrad);
+  return new Tensor(currentBackend().fromHost(Float32Array.from(flat)), finalShape, requiresGrad);
 }
 
 /** An int32 tensor of token ids or indices. */
@@ -37,9 +38,19 @@ export function idTensor(values: NestedNumbers | Int32Array, shape?: readonly nu
   return new Tensor(Int32Array.from(flat), shape ?? inferred);
 }
 
-export const full = (shape: readonly number[], value: number, requiresGrad = false): Tensor =>
-  new Tensor(allocate(sizeOf(shape)).fill(value), shape, requiresGrad);
+/** A tensor of one value, in a buffer the backend allocates (written once from the host). */
+export function full(shape: readonly number[], value: number, requiresGrad = false): Tensor {
+  const out = new Tensor(allocate(sizeOf(shape)), shape, requiresGrad);
+  if (value !== 0) writeHost(out, new Float32Array(out.size).fill(value));
+  return out;
+}
 export const zeros = (shape: readonly number[], requiresGrad = false): Tensor =>
   new Tensor(allocate(sizeOf(shape)), shape, requiresGrad);
 export const ones = (shape: readonly number[], requiresGrad = false): Tensor => full(shape, 1, requiresGrad);
-export const scalar = (value: number): Tensor => new Tensor(new Float32Array([value]), []);
+export const scalar = (value: number): Tensor => new Tensor(currentBackend().fromHost(new Float32Array([value])), []);
+
+/**
+ * t as float32 values (masks and conditions may come as int32): t itself when it is float32,
+ * else a converted copy, made on the host since no backend has a cast kernel yet.
+ */
+export const asFloat32 = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : tensor(Float32Array.from(t.ids), t.shape));

@@ -1,8 +1,9 @@
 /** The tensor engine: tensors with autograd, the ops, scopes, and the backend choice. */
 export { Tensor, noGrad, isGradEnabled, sizeOf, type DType, type GradNode } from './tensor.js';
-export { tensor, idTensor, zeros, ones, full, scalar } from './create.js';
+export { tensor, idTensor, zeros, ones, full, scalar, asFloat32 } from './create.js';
 export { tidy, keep } from './scope.js';
-export { currentBackend, withBackend } from './registry.js';
+export { currentBackend, withBackend, liveBufferCount } from './registry.js';
+export { HostReadError, hostReadCount, onDevice, strictMode, writeHost } from './host.js';
 export { TensorError, ShapeError, DisposedTensorError, NativeBackendUnavailableError } from './errors.js';
 export type { Backend } from './backend.js';
 export * from './ops/index.js';

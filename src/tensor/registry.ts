@@ -1,6 +1,7 @@
 import type { Backend, Storage } from './backend.js';
 import { referenceBackend } from './reference/index.js';
 import { NativeBackendUnavailableError } from './errors.js';
+import { strictMode } from './host.js';
 import { loadNativeBackend } from './native/load.js';
 
 /**
@@ -10,8 +11,38 @@ import { loadNativeBackend } from './native/load.js';
 let active: Backend | null = null;
 
 export function currentBackend(): Backend {
-  active ??= chooseBackend();
+  active ??= strictMode ? countingBuffers(chooseBackend()) : chooseBackend();
   return active;
+}
+
+let liveBuffers = 0;
+
+/**
+ * Buffers the active backend allocated and nobody has released yet, counted under
+ * IRLENS_STRICT=1 only: a device backend frees memory only on release, so a workload that leaves
+ * this higher than it found it leaks.
+ */
+export const liveBufferCount = (): number => liveBuffers;
+
+function countingBuffers(backend: Backend): Backend {
+  const live = new WeakSet<Storage>();
+  const counted = (storage: Storage): Storage => {
+    if (!live.has(storage)) {
+      live.add(storage);
+      liveBuffers++;
+    }
+    return storage;
+  };
+  return {
+    ...backend,
+    allocate: (n) => counted(backend.allocate(n)),
+    // A device backend uploads into a buffer of its own, which must be released like any other.
+    fromHost: (values) => counted(backend.fromHost(values)),
+    release(storage) {
+      if (live.delete(storage)) liveBuffers--;
+      backend.release(storage);
+    },
+  };
 }
 
 /** Runs fn with the given backend active (tests compare backends this way). */

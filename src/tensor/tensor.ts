@@ -1,7 +1,8 @@
-import type { IdStorage, Storage } from './backend.js';
+import type { Backend, IdStorage, Storage } from './backend.js';
 import { DisposedTensorError, TensorError, formatShape } from './errors.js';
+import { onDevice, readHost } from './host.js';
 import { allocate, currentBackend } from './registry.js';
-import { keep, trackInScope } from './scope.js';
+import { keep, tidy, trackInScope } from './scope.js';
 
 export type DType = 'float32' | 'int32';
 
@@ -14,6 +15,8 @@ export interface GradNode {
   op: string;
   inputs: Tensor[];
   backward(grad: Tensor): (Tensor | null)[];
+  /** Backend buffers that only the backward reads, released with the graph (see record.ts). */
+  saved?: Storage[];
 }
 
 let gradEnabled = true;
@@ -55,6 +58,8 @@ export class Tensor {
   gradNode: GradNode | null = null;
   /** Optional name used in error messages (parameters carry their dotted name). */
   name: string | undefined;
+  /** The backend that made the storage, and that frees it. */
+  readonly backend: Backend;
   private storage: Storage | IdStorage | null;
 
   constructor(data: Storage | IdStorage, shape: readonly number[], requiresGrad = false) {
@@ -66,6 +71,7 @@ export class Tensor {
       if (!Number.isInteger(d) || d < 0) throw new TensorError(`Tensor: bad dimension ${d} in shape ${formatShape(shape)}`);
     }
     this.storage = data;
+    this.backend = currentBackend();
     storageUsers.set(data, (storageUsers.get(data) ?? 0) + 1);
     this.shape = Object.freeze([...shape]);
     this.dtype = data instanceof Int32Array ? 'int32' : 'float32';
@@ -86,18 +92,31 @@ export class Tensor {
     return this.storage === null;
   }
 
-  /** The float32 storage. Throws if the tensor holds ids or was disposed. */
-  get data(): Storage {
+  /**
+   * The float32 storage as a kernel argument: for ops and optimizers to hand to the backend, never
+   * to read on the host (use `data`). Throws if the tensor holds ids or was disposed.
+   */
+  get buffer(): Storage {
     const s = this.liveStorage();
     if (!(s instanceof Float32Array)) throw new TensorError(`${this.describe()} holds int32 ids, not float32 values`);
     return s;
   }
 
-  /** The int32 storage of an id tensor. */
-  get ids(): IdStorage {
+  /** The int32 storage of an id tensor as a kernel argument (see `buffer`). */
+  get idBuffer(): IdStorage {
     const s = this.liveStorage();
     if (!(s instanceof Int32Array)) throw new TensorError(`${this.describe()} holds float32 values, not int32 ids`);
     return s;
+  }
+
+  /** The float32 values on the host: a host read (see host.ts), for step boundaries only. */
+  get data(): Storage {
+    return readHost(this.buffer, this);
+  }
+
+  /** The int32 ids on the host: a host read (see host.ts). */
+  get ids(): IdStorage {
+    return readHost(this.idBuffer, this);
   }
 
   /**
@@ -107,7 +126,7 @@ export class Tensor {
   dispose(): void {
     const storage = this.storage;
     this.storage = null;
-    this.gradNode = null;
+    this.dropGraph();
     if (storage === null) return;
     const users = (storageUsers.get(storage) ?? 1) - 1;
     if (users > 0) {
@@ -115,7 +134,13 @@ export class Tensor {
       return;
     }
     storageUsers.delete(storage);
-    if (storage instanceof Float32Array) currentBackend().release(storage);
+    if (storage instanceof Float32Array) this.backend.release(storage);
+  }
+
+  /** Forgets how this tensor was made, releasing the buffers its backward would have read. */
+  dropGraph(): void {
+    for (const buffer of this.gradNode?.saved ?? []) this.backend.release(buffer);
+    this.gradNode = null;
   }
 
   /** A new leaf tensor sharing this one's storage, cut from the graph. */
@@ -123,13 +148,15 @@ export class Tensor {
     return new Tensor(this.liveStorage(), this.shape);
   }
 
+  /** The one value of a scalar tensor, read on the host. */
   item(): number {
     if (this.size !== 1) throw new TensorError(`item(): ${this.describe()} has ${this.size} elements, not 1`);
-    return this.liveStorage()[0]!;
+    return readHost(this.liveStorage(), this)[0]!;
   }
 
+  /** The values read on the host, as a plain array. */
   toArray(): number[] {
-    return Array.from(this.liveStorage());
+    return Array.from(readHost(this.liveStorage(), this));
   }
 
   describe(): string {
@@ -156,7 +183,7 @@ export class Tensor {
     if (!this.requiresGrad) {
       throw new TensorError(`backward(): ${this.describe()} does not require gradients; no input of its graph had requiresGrad = true`);
     }
-    runBackward(this, grad ?? new Tensor(new Float32Array([1]), this.shape));
+    runBackward(this, grad ?? seedGradient(this.shape));
   }
 
   private liveStorage(): Storage | IdStorage {
@@ -166,6 +193,21 @@ export class Tensor {
     return this.storage;
   }
 }
+
+/** The gradients of 1 that backward() starts from when given none (see isSeedGradient). */
+const seeds = new WeakSet<Tensor>();
+
+function seedGradient(shape: readonly number[]): Tensor {
+  const seed = new Tensor(new Float32Array([1]), shape);
+  seeds.add(seed);
+  return seed;
+}
+
+/**
+ * True for the gradient of 1 that a loss's backward() starts from: a fused loss whose gradient
+ * was made in the forward can use it as it is, without reading the gradient on the host.
+ */
+export const isSeedGradient = (g: Tensor): boolean => seeds.has(g);
 
 /** Depth-first topological order of the graph below root (inputs before the tensors made from them). */
 function topologicalOrder(root: Tensor): Tensor[] {
@@ -203,7 +245,7 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
       if (g !== rootGrad) g.dispose();
     }
   };
-  noGrad(() => {
+  noGrad(() => onDevice('backward', () => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i]!;
       const g = grads.get(t);
@@ -220,7 +262,8 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
         }
         continue;
       }
-      const inputGrads = node.backward(g);
+      // A scope per node frees the backward's own temporaries (sums of broadcast gradients).
+      const inputGrads = tidy(() => node.backward(g));
       node.inputs.forEach((input, j) => {
         const ig = inputGrads[j];
         if (!ig || !input.requiresGrad) return;
@@ -234,11 +277,11 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
           return;
         }
         // Add in place when nothing else holds the pending gradient; otherwise into a new one.
-        if (existing !== rootGrad && uses.get(existing) === 1 && storageUsers.get(existing.data) === 1) {
-          currentBackend().addInto(existing.data, ig.data);
+        if (existing !== rootGrad && uses.get(existing) === 1 && storageUsers.get(existing.buffer) === 1) {
+          currentBackend().addInto(existing.buffer, ig.buffer);
         } else {
           const sum = copyOf(existing);
-          currentBackend().addInto(sum.data, ig.data);
+          currentBackend().addInto(sum.buffer, ig.buffer);
           hold(sum);
           grads.set(input, sum);
           drop(existing);
@@ -247,28 +290,28 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
       });
       drop(g);
       // The graph is used once, as in PyTorch without retain_graph: let its buffers go.
-      t.gradNode = null;
+      t.dropGraph();
     }
-  });
+  }));
 }
 
 function copyOf(t: Tensor): Tensor {
   const out = allocate(t.size);
-  out.set(t.data);
+  t.backend.stridedCopy(t.buffer, 0, [1], [t.size], out);
   return new Tensor(out, t.shape);
 }
 
 /** Makes g the leaf's gradient when the leaf has none to add to and nothing else shares g's storage. */
 function adoptLeafGrad(leaf: Tensor, g: Tensor): boolean {
   const fresh = !leaf.grad || leaf.grad.isDisposed;
-  if (!fresh || storageUsers.get(g.data) !== 1) return false;
+  if (!fresh || storageUsers.get(g.buffer) !== 1) return false;
   leaf.grad = keep(g);
   return true;
 }
 
 function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
   if (leaf.grad && !leaf.grad.isDisposed) {
-    currentBackend().addInto(leaf.grad.data, g.data);
+    currentBackend().addInto(leaf.grad.buffer, g.buffer);
     return;
   }
   // A leaf's gradient outlives any tidy() scope the backward ran in, like the leaf itself.

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { recoverInterruptedWrites, writeFileAtomic, writeFolderAtomic } from '../io/atomic.js';
 import { readSafetensors, writeSafetensors, type TensorMap, type TensorRecord } from '../io/index.js';
 import type { AdamParamState, Module } from '../nn/index.js';
-import { currentBackend } from '../tensor/index.js';
+import { currentBackend, writeHost } from '../tensor/index.js';
 import { TrainCheckpointError } from './errors.js';
 import type { NamedOptimizerState } from './optimizer.js';
 
@@ -64,12 +64,15 @@ function optimizerTensors(state: NamedOptimizerState): { tensors: [string, Tenso
 /**
  * The first of the model's parameters that holds NaN or ±Inf, with its sum of squares (NaN or
  * Infinity), or null. Loops call it before they save a checkpoint or finish, so that no saved
- * model holds such values: one reduction per parameter, read on the host at that step boundary.
+ * model holds such values: one reduction over all parameters, read on the host at that step
+ * boundary (and one per parameter only to name the culprit).
  */
 export function firstNonFiniteParameter(model: Module): { name: string; value: number } | null {
   const backend = currentBackend();
-  for (const [name, p] of model.namedParameters()) {
-    const sumOfSquares = backend.sumSquares(p.data);
+  const named = model.namedParameters();
+  if (Number.isFinite(backend.sumSquares(named.map(([, p]) => p.buffer)))) return null;
+  for (const [name, p] of named) {
+    const sumOfSquares = backend.sumSquares([p.buffer]);
     if (!Number.isFinite(sumOfSquares)) return { name, value: sumOfSquares };
   }
   return null;
@@ -151,9 +154,10 @@ export function restoreWeights(model: Module, weights: TensorMap, dir: string): 
     if (record.shape.join() !== p.shape.join()) {
       throw new TrainCheckpointError(dir, `'${name}' has shape [${record.shape.join(', ')}] but the model's is [${p.shape.join(', ')}]; it was saved from a different model`);
     }
+    if (!(record.data instanceof Float32Array)) throw new TrainCheckpointError(dir, `'${name}' holds ${record.dtype} values, not float32; it was not saved by irlens`);
   }
   if (weights.size !== named.length) {
     throw new TrainCheckpointError(dir, `holds ${weights.size} weights but the model has ${named.length} parameters; it was saved from a different model`);
   }
-  for (const [name, p] of named) p.data.set(weights.get(name)!.data);
+  for (const [name, p] of named) writeHost(p, weights.get(name)!.data as Float32Array);
 }

@@ -118,7 +118,7 @@ function elementwiseCalls(file: KernelCaseFile): void {
   for (const n of [1, 17, 70]) {
     file.add(`addInto n=${n}`, exact, 'addInto', random(n, 14), random(n, 15));
     file.add(`scaleInPlace n=${n}`, exact, 'scaleInPlace', random(n, 16), 0.1);
-    file.add(`sumSquares n=${n}`, { rtol: 1e-12, atol: 0 }, 'sumSquares', random(n, 17));
+    file.add(`sumSquares n=${n}`, { rtol: 1e-12, atol: 0 }, 'sumSquares', [random(n, 17)]);
   }
 }
 
@@ -193,8 +193,8 @@ function lossAndOptimizerCalls(file: KernelCaseFile): void {
     const tag = `[${rows},${classes}]`;
     const forward: Tolerance = { rtol: 1e-6, atol: 1e-6 }, backward: Tolerance = { rtol: 1e-5, atol: 1e-6 };
     const finite = logits.map((v) => (Number.isFinite(v) ? v : -50));
-    file.add(`crossEntropy ${tag}`, backward, 'crossEntropy', finite, targets, rows, classes, -100, zeros(rows * classes), 0.5);
-    file.add(`crossEntropy ${tag} loss only`, forward, 'crossEntropy', finite, targets, rows, classes, -100, null, 1);
+    file.add(`crossEntropy ${tag}`, backward, 'crossEntropy', finite, targets, rows, classes, -100, zeros(rows * classes), 0.5, zeros(1));
+    file.add(`crossEntropy ${tag} loss only`, forward, 'crossEntropy', finite, targets, rows, classes, -100, null, 1, zeros(1));
     const out = zeros(rows), lse = zeros(rows), h = zeros(rows), dy = random(rows, 24);
     file.add(`tokenLogProbs ${tag}`, forward, 'tokenLogProbs', logits, ids, rows, classes, out, lse);
     file.add(`tokenLogProbsBackward ${tag}`, backward, 'tokenLogProbsBackward', logits, ids, lse, dy, rows, classes,

@@ -1,4 +1,5 @@
-import { currentBackend, type Tensor } from '../../tensor/index.js';
+import * as T from '../../tensor/index.js';
+import type { Tensor } from '../../tensor/index.js';
 import { NnError } from '../errors.js';
 import { usableGrad } from './grad.js';
 
@@ -9,11 +10,21 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-/** One parameter's optimizer state, as in torch: its own step count and both moment estimates. */
+/**
+ * One parameter's optimizer state as saved, as in torch: its own step count and both moment
+ * estimates, copied to the host.
+ */
 export interface AdamParamState {
   step: number;
   expAvg: Float32Array;
   expAvgSq: Float32Array;
+}
+
+/** The live state: the moments stay in backend storage, beside the parameter they update. */
+interface MomentTensors {
+  step: number;
+  expAvg: Tensor;
+  expAvgSq: Tensor;
 }
 
 export interface AdamStateDict {
@@ -34,7 +45,7 @@ export abstract class AdamBase {
   readonly eps: number;
   readonly weightDecay: number;
   private learningRate = 0;
-  private states: (AdamParamState | null)[];
+  private states: (MomentTensors | null)[];
 
   protected constructor(
     params: Iterable<Tensor>,
@@ -66,14 +77,14 @@ export abstract class AdamBase {
 
   /** One update of every parameter that has a fresh gradient; the others keep their value and state. */
   step(): void {
-    const backend = currentBackend();
-    this.params.forEach((p, i) => {
+    T.onDevice('an optimizer step', () => T.noGrad(() => this.params.forEach((p, i) => {
       const grad = usableGrad(p);
       if (!grad) return;
-      const state = (this.states[i] ??= { step: 0, expAvg: new Float32Array(p.size), expAvgSq: new Float32Array(p.size) });
+      const state = (this.states[i] ??= { step: 0, expAvg: T.keep(T.zeros(p.shape)), expAvgSq: T.keep(T.zeros(p.shape)) });
       state.step += 1;
       const coupled = !this.decoupledWeightDecay && this.weightDecay !== 0;
-      backend.adamw(p.data, coupled ? this.l2Grad(grad.data, p.data) : grad.data, state.expAvg, state.expAvgSq, {
+      const update = coupled ? T.add(grad, T.mul(p, this.weightDecay)) : grad;
+      p.backend.adamw(p.buffer, update.buffer, state.expAvg.buffer, state.expAvgSq.buffer, {
         lr: this.lr,
         beta1: this.beta1,
         beta2: this.beta2,
@@ -81,7 +92,8 @@ export abstract class AdamBase {
         weightDecay: this.decoupledWeightDecay ? this.weightDecay : 0,
         step: state.step,
       });
-    });
+      if (update !== grad) update.dispose();
+    })));
   }
 
   /**
@@ -95,11 +107,14 @@ export abstract class AdamBase {
     }
   }
 
-  /** A copy of the learning rate, step counts and moments, enough to resume a run exactly. */
+  /**
+   * A host copy of the learning rate, step counts and moments, enough to resume a run exactly
+   * (read at a checkpoint: a step boundary).
+   */
   stateDict(): AdamStateDict {
     return {
       lr: this.lr,
-      state: this.states.map((s) => s && { step: s.step, expAvg: s.expAvg.slice(), expAvgSq: s.expAvgSq.slice() }),
+      state: this.states.map((s) => s && { step: s.step, expAvg: s.expAvg.data.slice(), expAvgSq: s.expAvgSq.data.slice() }),
     };
   }
 
@@ -115,14 +130,20 @@ export abstract class AdamBase {
       }
     });
     this.lr = dict.lr;
-    this.states = dict.state.map((s) => s && { step: s.step, expAvg: s.expAvg.slice(), expAvgSq: s.expAvgSq.slice() });
+    this.dispose();
+    this.states = dict.state.map((s, i) => {
+      const shape = this.params[i]!.shape;
+      return s && { step: s.step, expAvg: T.keep(T.tensor(s.expAvg.slice(), shape)), expAvgSq: T.keep(T.tensor(s.expAvgSq.slice(), shape)) };
+    });
   }
 
-  /** torch.optim.Adam's L2 term, grad + wd·param, in float32 as torch computes it. */
-  private l2Grad(grad: Float32Array, param: Float32Array): Float32Array {
-    const out = new Float32Array(grad.length);
-    for (let i = 0; i < out.length; i++) out[i] = grad[i]! + this.weightDecay * param[i]!;
-    return out;
+  /** Releases the moments (the optimizer starts afresh if stepped again). */
+  dispose(): void {
+    for (const s of this.states) {
+      s?.expAvg.dispose();
+      s?.expAvgSq.dispose();
+    }
+    this.states = this.params.map(() => null);
   }
 }
 

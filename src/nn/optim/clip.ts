@@ -1,4 +1,4 @@
-import { currentBackend, type Tensor } from '../../tensor/index.js';
+import { currentBackend, onDevice, type Tensor } from '../../tensor/index.js';
 import { NnError, NonFiniteGradientError } from '../errors.js';
 import { usableGrad } from './grad.js';
 
@@ -15,16 +15,14 @@ export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): number 
     const g = usableGrad(p);
     if (g) withGrads.push([p, g]);
   }
-  let sumOfSquares = 0;
-  let firstNonFinite: string | undefined;
-  for (const [p, g] of withGrads) {
-    const s = backend.sumSquares(g.data);
-    if (!Number.isFinite(s)) firstNonFinite ??= p.name ?? 'an unnamed parameter';
-    sumOfSquares += s;
+  // The one host read of a clipping step: every gradient's squares summed on the backend.
+  const squares = (gs: [Tensor, Tensor][]) => backend.sumSquares(gs.map(([, g]) => g.buffer));
+  const totalNorm = Math.sqrt(squares(withGrads));
+  if (!Number.isFinite(totalNorm)) {
+    const culprit = withGrads.find((pair) => !Number.isFinite(squares([pair])));
+    throw new NonFiniteGradientError(totalNorm, culprit && (culprit[0].name ?? 'an unnamed parameter'));
   }
-  const totalNorm = Math.sqrt(sumOfSquares);
-  if (!Number.isFinite(totalNorm)) throw new NonFiniteGradientError(totalNorm, firstNonFinite);
   const coefficient = maxNorm / (totalNorm + 1e-6);
-  if (coefficient < 1) for (const [, g] of withGrads) backend.scaleInPlace(g.data, coefficient);
+  if (coefficient < 1) onDevice('gradient clipping', () => withGrads.forEach(([, g]) => backend.scaleInPlace(g.buffer, coefficient)));
   return totalNorm;
 }

@@ -131,7 +131,13 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> {
       f(q, k, v, probs, dOut, args.batch, args.heads, args.kvHeads, args.tq, args.tk, args.headDim,
         args.scale, args.causal, dq, dk, dv);
   }
-  if (has('crossEntropy')) kernels.crossEntropy = n.crossEntropy!;
+  if (has('crossEntropy')) {
+    const f = n.crossEntropy!;
+    kernels.crossEntropy = (logits: Storage, targets: IdStorage, rows: number, classes: number, ignoreIndex: number,
+      dLogits: Storage | null, gradScale: number, loss: Storage) => {
+      loss[0] = f(logits, targets, rows, classes, ignoreIndex, dLogits, gradScale).loss;
+    };
+  }
   if (has('tokenLogProbs')) kernels.tokenLogProbs = n.tokenLogProbs!;
   if (has('tokenLogProbsBackward')) kernels.tokenLogProbsBackward = n.tokenLogProbsBackward!;
   if (has('entropy')) kernels.entropy = n.entropy!;
@@ -141,7 +147,10 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> {
     kernels.adamw = (param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamArgs) =>
       f(param, grad, m, v, args.lr, args.beta1, args.beta2, args.eps, args.weightDecay, args.step);
   }
-  if (has('sumSquares')) kernels.sumSquares = n.sumSquares!;
+  if (has('sumSquares')) {
+    const f = n.sumSquares!;
+    kernels.sumSquares = (xs: readonly Storage[]) => xs.reduce((total, x) => total + f(x), 0);
+  }
   if (has('scaleInPlace')) kernels.scaleInPlace = n.scaleInPlace!;
   if (has('addInto')) {
     const f = n.addInto!;

@@ -25,9 +25,9 @@ export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
   const restBroadcast = strides.slice(leading).some((s, i) => s === 0 && grad.shape[leading + i] !== 1);
   if (!restBroadcast) {
     const size = sizeOf(grad.shape.slice(0, leading));
-    backend.reduce('sum', grad.data, 1, size, grad.size / size, out);
+    backend.reduce('sum', grad.buffer, 1, size, grad.size / size, out);
   } else {
-    backend.stridedAccumulate(grad.data, out, 0, strides, [...grad.shape]);
+    backend.stridedAccumulate(grad.buffer, out, 0, strides, [...grad.shape]);
   }
   return new Tensor(out, shape);
 }
@@ -38,7 +38,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   const target = broadcastShapes('broadcastTo', x.shape, shape);
   if (!sameShape(target, shape)) throw new ShapeError('broadcastTo', `cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
   const out = alloc(shape);
-  currentBackend().stridedCopy(x.data, 0, broadcastStrides(x.shape, shape), [...shape], out);
+  currentBackend().stridedCopy(x.buffer, 0, broadcastStrides(x.shape, shape), [...shape], out);
   return record('broadcastTo', [x], new Tensor(out, shape), (g) => [sumToShape(g, x.shape)]);
 }
 
@@ -48,7 +48,7 @@ function binary(op: BinaryOp, aIn: Tensor | number, bIn: Tensor | number): Tenso
   requireFloat(op, a, b);
   const shape = broadcastShapes(op, a.shape, b.shape);
   const out = new Tensor(alloc(shape), shape);
-  currentBackend().binary(op, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape), out.data, shape);
+  currentBackend().binary(op, a.buffer, broadcastStrides(a.shape, shape), b.buffer, broadcastStrides(b.shape, shape), out.buffer, shape);
   return record(op, [a, b], out, (g) => {
     switch (op) {
       case 'add':
@@ -73,8 +73,8 @@ function binary(op: BinaryOp, aIn: Tensor | number, bIn: Tensor | number): Tenso
 function extremumGrads(op: ExtremumOp, a: Tensor, b: Tensor, shape: number[], g: Tensor): (Tensor | null)[] {
   const da = a.requiresGrad ? alloc(shape) : null;
   const db = b.requiresGrad ? alloc(shape) : null;
-  currentBackend().extremumBackward(op, a.data, broadcastStrides(a.shape, shape), b.data, broadcastStrides(b.shape, shape),
-    g.data, da, db, shape);
+  currentBackend().extremumBackward(op, a.buffer, broadcastStrides(a.shape, shape), b.buffer, broadcastStrides(b.shape, shape),
+    g.buffer, da, db, shape);
   return [da && sumToShape(new Tensor(da, shape), a.shape), db && sumToShape(new Tensor(db, shape), b.shape)];
 }
 
@@ -101,10 +101,10 @@ export function clamp(x: Tensor, min: number, max: number): Tensor {
   if (Number.isNaN(min) || Number.isNaN(max)) throw new TensorError(`clamp: the bounds must be numbers, got [${min}, ${max}]`);
   const [lo, hi] = [Math.fround(min), Math.fround(max)];
   const out = new Tensor(alloc(x.shape), x.shape);
-  currentBackend().clamp(x.data, lo, hi, out.data);
+  currentBackend().clamp(x.buffer, lo, hi, out.buffer);
   return record('clamp', [x], out, (g) => {
     const dx = alloc(x.shape);
-    currentBackend().clampBackward(x.data, lo, hi, g.data, dx);
+    currentBackend().clampBackward(x.buffer, lo, hi, g.buffer, dx);
     return [new Tensor(dx, x.shape)];
   });
 }
@@ -113,10 +113,10 @@ function unary(op: UnaryOp, x: Tensor): Tensor {
   requireFloat(op, x);
   const backend = currentBackend();
   const out = new Tensor(alloc(x.shape), x.shape);
-  backend.unary(op, x.data, out.data);
+  backend.unary(op, x.buffer, out.buffer);
   return record(op, [x], out, (g) => {
     const dx = new Tensor(alloc(x.shape), x.shape);
-    currentBackend().unaryBackward(op, x.data, out.data, g.data, dx.data);
+    currentBackend().unaryBackward(op, x.buffer, out.buffer, g.buffer, dx.buffer);
     return [dx];
   });
 }

@@ -1,6 +1,7 @@
 import type { AttentionArgs } from '../backend.js';
+import { asFloat32 } from '../create.js';
 import { ShapeError, formatShape } from '../errors.js';
-import { needsGrad, record } from '../record.js';
+import { record } from '../record.js';
 import { allocate, currentBackend } from '../registry.js';
 import { Tensor } from '../tensor.js';
 
@@ -32,21 +33,19 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   if (mask && mask.shape.join() !== [batch, tk].join()) {
     throw new ShapeError('attention', `keyMask must be [${batch}, ${tk}], got ${formatShape(mask.shape)}`);
   }
-  // A copy of the mask: it is not an input of the graph, so a scope may release the tensor.
-  const maskData = mask ? Float32Array.from(mask.dtype === 'float32' ? mask.data : mask.ids) : null;
+  // Only the forward reads the mask, so its buffer is passed as it is (models convert an int32
+  // mask once per forward, before their layers).
+  const floatMask = mask && asFloat32(mask);
   const args: AttentionArgs = { batch, heads, kvHeads, tq, tk, headDim, scale: options.scale ?? 1 / Math.sqrt(headDim), causal: options.causal };
   const out = new Tensor(allocate(q.size), q.shape);
   const probs = allocate(batch * heads * tq * tk);
-  currentBackend().attention(q.data, k.data, v.data, maskData, args, out.data, probs);
-  if (!needsGrad(q, k, v)) {
-    currentBackend().release(probs);
-    return out;
-  }
+  currentBackend().attention(q.buffer, k.buffer, v.buffer, floatMask?.buffer ?? null, args, out.buffer, probs);
+  if (floatMask !== mask) floatMask?.dispose();
   return record('attention', [q, k, v], out, (g) => {
     const dq = allocate(q.size);
     const dk = allocate(k.size);
     const dv = allocate(v.size);
-    currentBackend().attentionBackward(q.data, k.data, v.data, probs, g.data, args, dq, dk, dv);
+    currentBackend().attentionBackward(q.buffer, k.buffer, v.buffer, probs, g.buffer, args, dq, dk, dv);
     return [new Tensor(dq, q.shape), new Tensor(dk, k.shape), new Tensor(dv, v.shape)];
-  });
+  }, [probs]);
 }

@@ -33,12 +33,12 @@ export function tokenLogProbs(logits: Tensor, ids: Tensor): Tensor {
   const idData = ids.ids.slice();
   const out = new Tensor(allocate(rows), rowShape);
   const logSumExp = allocate(rows);
-  currentBackend().tokenLogProbs(logits.data, idData, rows, classes, out.data, logSumExp);
+  currentBackend().tokenLogProbs(logits.buffer, idData, rows, classes, out.buffer, logSumExp);
   return record('tokenLogProbs', [logits], out, (g) => {
     const dLogits = allocate(logits.size);
-    currentBackend().tokenLogProbsBackward(logits.data, idData, logSumExp, g.data, rows, classes, dLogits);
+    currentBackend().tokenLogProbsBackward(logits.buffer, idData, logSumExp, g.buffer, rows, classes, dLogits);
     return [new Tensor(dLogits, logits.shape)];
-  });
+  }, [logSumExp]);
 }
 
 /**
@@ -49,10 +49,10 @@ export function entropy(logits: Tensor): Tensor {
   const { rows, classes } = asRows('entropy', logits);
   const out = new Tensor(allocate(rows), logits.shape.slice(0, -1));
   const logSumExp = allocate(rows);
-  currentBackend().entropy(logits.data, rows, classes, out.data, logSumExp);
+  currentBackend().entropy(logits.buffer, rows, classes, out.buffer, logSumExp);
   return record('entropy', [logits], out, (g) => {
     const dLogits = allocate(logits.size);
-    currentBackend().entropyBackward(logits.data, logSumExp, out.data, g.data, rows, classes, dLogits);
+    currentBackend().entropyBackward(logits.buffer, logSumExp, out.buffer, g.buffer, rows, classes, dLogits);
     return [new Tensor(dLogits, logits.shape)];
-  });
+  }, [logSumExp]);
 }

@@ -9,11 +9,11 @@ export function embedding(weight: Tensor, ids: Tensor): Tensor {
   if (ids.dtype !== 'int32') throw new ShapeError('embedding', `ids must be an int32 tensor, got float32 of shape ${formatShape(ids.shape)}`);
   const [vocab, dim] = weight.shape as [number, number];
   const out = new Tensor(allocate(ids.size * dim), [...ids.shape, dim]);
-  const idBuffer = ids.ids; // the buffer, not the tensor: a scope may dispose the tensor
-  currentBackend().embedding(weight.data, idBuffer, vocab, dim, out.data);
+  const idBuffer = ids.idBuffer; // the buffer, not the tensor: a scope may dispose the tensor
+  currentBackend().embedding(weight.buffer, idBuffer, vocab, dim, out.buffer);
   return record('embedding', [weight], out, (g) => {
     const dWeight = allocate(weight.size);
-    currentBackend().embeddingBackward(g.data, idBuffer, vocab, dim, dWeight);
+    currentBackend().embeddingBackward(g.buffer, idBuffer, vocab, dim, dWeight);
     return [new Tensor(dWeight, weight.shape)];
   });
 }

@@ -1,7 +1,7 @@
 import { ShapeError, formatShape } from '../errors.js';
 import { needsGrad, record } from '../record.js';
 import { allocate, currentBackend } from '../registry.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, isSeedGradient } from '../tensor.js';
 import { mul } from './arithmetic.js';
 
 export interface CrossEntropyOptions {
@@ -26,10 +26,12 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   }
   const rows = targets.size;
   const dLogits = needsGrad(logits) ? allocate(logits.size) : null;
-  const { loss } = currentBackend().crossEntropy(logits.data, targets.ids, rows, classes, ignoreIndex, dLogits, 1);
-  const out = new Tensor(new Float32Array([loss]), []);
+  // The graph owns the gradient made in the forward until its backward hands it over.
+  const saved = dLogits ? [dLogits] : [];
+  const out = new Tensor(allocate(1), []);
+  currentBackend().crossEntropy(logits.buffer, targets.idBuffer, rows, classes, ignoreIndex, dLogits, 1, out.buffer);
   return record('crossEntropy', [logits], out, (g) => {
-    const grad = new Tensor(dLogits!, logits.shape);
-    return [g.item() === 1 ? grad : mul(grad, g)];
-  });
+    const grad = new Tensor(saved.pop()!, logits.shape);
+    return [isSeedGradient(g) ? grad : mul(grad, g)];
+  }, saved);
 }

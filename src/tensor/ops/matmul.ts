@@ -42,8 +42,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const gemm = (x: Float32Array, y: Float32Array, z: Float32Array, args: Partial<GemmArgs> & Pick<GemmArgs, 'm' | 'n' | 'k' | 'transA' | 'transB'>) =>
     backend.gemm(x, y, z, { batch: 1, strideA: 0, strideB: 0, accumulate: false, ...args });
 
-  if (foldIntoRows) gemm(a.data, b.data, out.data, { m: batch * m, n, k, transA, transB });
-  else gemm(a.data, b.data, out.data, { batch, m, n, k, transA, transB, strideA: batchA.length ? m * k : 0, strideB: batchB.length ? k * n : 0 });
+  if (foldIntoRows) gemm(a.buffer, b.buffer, out.buffer, { m: batch * m, n, k, transA, transB });
+  else gemm(a.buffer, b.buffer, out.buffer, { batch, m, n, k, transA, transB, strideA: batchA.length ? m * k : 0, strideB: batchB.length ? k * n : 0 });
 
   return record('matmul', [a, b], out, (g) => {
     let dA: Tensor | null = null;
@@ -52,9 +52,9 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
       // dA = g · op(b)ᵀ, or its transpose when a was used transposed.
       const full = allocate(batch * m * k);
       const stride = { strideA: batch > 1 ? m * n : 0, strideB: batchB.length ? k * n : 0 };
-      if (foldIntoRows) gemm(g.data, b.data, full, { m: batch * m, n: k, k: n, transA: false, transB: !transB });
-      else if (!transA) gemm(g.data, b.data, full, { batch, m, n: k, k: n, transA: false, transB: !transB, ...stride });
-      else gemm(b.data, g.data, full, { batch, m: k, n: m, k: n, transA: transB, transB: true, strideA: stride.strideB, strideB: stride.strideA });
+      if (foldIntoRows) gemm(g.buffer, b.buffer, full, { m: batch * m, n: k, k: n, transA: false, transB: !transB });
+      else if (!transA) gemm(g.buffer, b.buffer, full, { batch, m, n: k, k: n, transA: false, transB: !transB, ...stride });
+      else gemm(b.buffer, g.buffer, full, { batch, m: k, n: m, k: n, transA: transB, transB: true, strideA: stride.strideB, strideB: stride.strideA });
       dA = sumToShape(new Tensor(full, [...batchShape, ...a.shape.slice(-2)]), a.shape);
     }
     if (b.requiresGrad) {
@@ -63,8 +63,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
       const dBatch = foldIntoRows ? 1 : batch;
       const full = allocate(dBatch * k * n);
       const stride = { strideA: batchA.length && !foldIntoRows ? m * k : 0, strideB: dBatch > 1 ? m * n : 0 };
-      if (!transB) gemm(a.data, g.data, full, { batch: dBatch, m: k, n, k: rowsK, transA: !transA, transB: false, ...stride });
-      else gemm(g.data, a.data, full, { batch: dBatch, m: n, n: k, k: rowsK, transA: true, transB: transA, strideA: stride.strideB, strideB: stride.strideA });
+      if (!transB) gemm(a.buffer, g.buffer, full, { batch: dBatch, m: k, n, k: rowsK, transA: !transA, transB: false, ...stride });
+      else gemm(g.buffer, a.buffer, full, { batch: dBatch, m: n, n: k, k: rowsK, transA: true, transB: transA, strideA: stride.strideB, strideB: stride.strideA });
       dB = sumToShape(new Tensor(full, [...(dBatch > 1 ? batchShape : []), ...b.shape.slice(-2)]), b.shape);
     }
     return [dA, dB];

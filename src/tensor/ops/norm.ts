@@ -22,15 +22,15 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   const out = new Tensor(allocate(x.size), x.shape);
   const mean = allocate(rows);
   const rstd = allocate(rows);
-  currentBackend().layerNorm(x.data, weight?.data ?? null, bias?.data ?? null, rows, cols, eps, out.data, mean, rstd);
+  currentBackend().layerNorm(x.buffer, weight?.buffer ?? null, bias?.buffer ?? null, rows, cols, eps, out.buffer, mean, rstd);
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   return record('layerNorm', inputs, out, (g) => {
     const dx = allocate(x.size);
     const dWeight = gradBuffer(weight);
     const dBias = gradBuffer(bias);
-    currentBackend().layerNormBackward(x.data, weight?.data ?? null, mean, rstd, g.data, rows, cols, dx, dWeight, dBias);
+    currentBackend().layerNormBackward(x.buffer, weight?.buffer ?? null, mean, rstd, g.buffer, rows, cols, dx, dWeight, dBias);
     return [new Tensor(dx, x.shape), ...(weight ? [asGrad(dWeight, weight)] : []), ...(bias ? [asGrad(dBias, bias)] : [])];
-  });
+  }, [mean, rstd]);
 }
 
 /** RMS normalisation over the last dimension (Llama), with an optional weight. */
@@ -38,12 +38,12 @@ export function rmsNorm(x: Tensor, weight: Tensor | null, eps = 1e-6): Tensor {
   const { rows, cols } = checkAffine('rmsNorm', x, weight);
   const out = new Tensor(allocate(x.size), x.shape);
   const rstd = allocate(rows);
-  currentBackend().rmsNorm(x.data, weight?.data ?? null, rows, cols, eps, out.data, rstd);
+  currentBackend().rmsNorm(x.buffer, weight?.buffer ?? null, rows, cols, eps, out.buffer, rstd);
   const inputs = [x, weight].filter((t): t is Tensor => t !== null);
   return record('rmsNorm', inputs, out, (g) => {
     const dx = allocate(x.size);
     const dWeight = gradBuffer(weight);
-    currentBackend().rmsNormBackward(x.data, weight?.data ?? null, rstd, g.data, rows, cols, dx, dWeight);
+    currentBackend().rmsNormBackward(x.buffer, weight?.buffer ?? null, rstd, g.buffer, rows, cols, dx, dWeight);
     return [new Tensor(dx, x.shape), ...(weight ? [asGrad(dWeight, weight)] : [])];
-  });
+  }, [rstd]);
 }

@@ -1,5 +1,5 @@
 import { ShapeError, formatShape } from '../errors.js';
-import { record } from '../record.js';
+import { needsGrad, record } from '../record.js';
 import { allocate, currentBackend } from '../registry.js';
 import { normalizeAxis } from '../shape.js';
 import { Tensor, sizeOf } from '../tensor.js';
@@ -24,13 +24,14 @@ const keptShape = (shape: readonly number[], axes: number[]) => shape.map((d, i)
 export function sum(x: Tensor, axes?: number | number[], keepDims = false): Tensor {
   const list = normalizeAxes('sum', x, axes);
   const backend = currentBackend();
-  let data = x.data;
+  let data = x.buffer;
   let shape = [...x.shape];
   // Reduce the highest axis first so lower axes keep their positions.
   for (const axis of [...list].reverse()) {
     const { outer, size, inner } = around(shape, axis);
     const out = allocate(outer * inner);
     backend.reduce('sum', data, outer, size, inner, out);
+    if (data !== x.buffer) backend.release(data);
     data = out;
     shape[axis] = 1;
   }
@@ -53,16 +54,20 @@ export function max(x: Tensor, axis: number, keepDims = false): Tensor {
   if (size === 0) throw new ShapeError('max', `cannot take the maximum over an empty axis of ${formatShape(x.shape)}`);
   const out = allocate(outer * inner);
   const argmax = new Int32Array(outer * inner);
-  currentBackend().reduce('max', x.data, outer, size, inner, out, argmax);
+  currentBackend().reduce('max', x.buffer, outer, size, inner, out, argmax);
   const kept = keptShape(x.shape, [a]);
   const outShape = keepDims ? kept : x.shape.filter((_, i) => i !== a);
+  if (!needsGrad(x)) return new Tensor(out, outShape);
+  // Where each output's maximum sits in x, so that the backward scatters on the backend. The
+  // indices are made on the host from the kernel's argmax (a device backend needs an index kernel).
+  const positions = new Int32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) positions[o * inner + i] = (o * size + argmax[o * inner + i]!) * inner + i;
+  }
   return record('max', [x], new Tensor(out, outShape), (g) => {
-    // Scatter each gradient to its argmax: a plain loop, since only the position is needed.
+    // Each position is hit once, so adding into zeros writes the gradient itself.
     const dx = allocate(x.size);
-    const gd = g.data;
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) dx[(o * size + argmax[o * inner + i]!) * inner + i] = gd[o * inner + i]!;
-    }
+    currentBackend().embeddingBackward(g.buffer, positions, x.size, 1, dx);
     return [new Tensor(dx, x.shape)];
   });
 }

@@ -24,11 +24,11 @@ export function rope(x: Tensor, positions: Tensor, options: RopeOptions): Tensor
   if (rotaryDims % 2 !== 0 || rotaryDims > headDim || rotaryDims < 0) {
     throw new ShapeError('rope', `rotaryDims ${rotaryDims} must be even and at most the head size ${headDim}`);
   }
-  const positionIds = positions.ids; // the buffer, not the tensor: a scope may dispose the tensor
+  const positionIds = positions.idBuffer; // the buffer, not the tensor: a scope may dispose the tensor
   const apply = (input: Float32Array, inverse: boolean) => {
     const out = allocate(input.length);
     currentBackend().rope(input, positionIds, batch, heads, t, headDim, rotaryDims, base, out, inverse);
     return out;
   };
-  return record('rope', [x], new Tensor(apply(x.data, false), x.shape), (g) => [new Tensor(apply(g.data, true), x.shape)]);
+  return record('rope', [x], new Tensor(apply(x.buffer, false), x.shape), (g) => [new Tensor(apply(g.buffer, true), x.shape)]);
 }

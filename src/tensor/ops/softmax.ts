@@ -8,10 +8,10 @@ function softmaxLastAxis(x: Tensor, log: boolean): Tensor {
   const cols = x.shape[x.rank - 1]!;
   const rows = cols === 0 ? 0 : x.size / cols;
   const out = new Tensor(allocate(x.size), x.shape);
-  currentBackend().softmax(x.data, rows, cols, out.data, log);
+  currentBackend().softmax(x.buffer, rows, cols, out.buffer, log);
   return record(log ? 'logSoftmax' : 'softmax', [x], out, (g) => {
     const dx = allocate(x.size);
-    currentBackend().softmaxBackward(out.data, g.data, rows, cols, dx, log);
+    currentBackend().softmaxBackward(out.buffer, g.buffer, rows, cols, dx, log);
     return [new Tensor(dx, x.shape)];
   });
 }

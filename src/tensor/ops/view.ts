@@ -14,7 +14,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (sizeOf(finalShape) !== x.size || finalShape.some((d) => !Number.isInteger(d))) {
     throw new ShapeError('reshape', `cannot view ${formatShape(x.shape)} (${x.size} values) as ${formatShape(shape)}`);
   }
-  const storage = x.dtype === 'int32' ? x.ids : x.data;
+  const storage = x.dtype === 'int32' ? x.idBuffer : x.buffer;
   return record('reshape', [x], new Tensor(storage, finalShape), (g) => [reshape(g, x.shape)]);
 }
 
@@ -27,7 +27,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const strides = contiguousStrides(x.shape);
   const shape = order.map((d) => x.shape[d]!);
   const out = allocate(x.size);
-  currentBackend().stridedCopy(x.data, 0, order.map((d) => strides[d]!), shape, out);
+  currentBackend().stridedCopy(x.buffer, 0, order.map((d) => strides[d]!), shape, out);
   const inverse = new Array<number>(x.rank);
   order.forEach((d, i) => (inverse[d] = i));
   return record('permute', [x], new Tensor(out, shape), (g) => [permute(g, inverse)]);
@@ -55,10 +55,10 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   const shape = x.shape.map((d, i) => (i === a ? to - from : d));
   const offset = from * strides[a]!;
   const out = allocate(sizeOf(shape));
-  currentBackend().stridedCopy(x.data, offset, strides, shape, out);
+  currentBackend().stridedCopy(x.buffer, offset, strides, shape, out);
   return record('slice', [x], new Tensor(out, shape), (g) => {
     const dx = allocate(x.size);
-    currentBackend().stridedAccumulate(g.data, dx, offset, strides, shape);
+    currentBackend().stridedAccumulate(g.buffer, dx, offset, strides, shape);
     return [new Tensor(dx, x.shape)];
   });
 }
@@ -80,13 +80,13 @@ export function concat(tensors: Tensor[], axis: number): Tensor {
   let position = 0;
   for (const t of tensors) {
     offsets.push(position * strides[a]!);
-    currentBackend().stridedAccumulate(t.data, out, position * strides[a]!, strides, [...t.shape]);
+    currentBackend().stridedAccumulate(t.buffer, out, position * strides[a]!, strides, [...t.shape]);
     position += t.shape[a]!;
   }
   return record('concat', tensors, new Tensor(out, shape), (g) =>
     tensors.map((t, i) => {
       const part = allocate(t.size);
-      currentBackend().stridedCopy(g.data, offsets[i]!, strides, [...t.shape], part);
+      currentBackend().stridedCopy(g.buffer, offsets[i]!, strides, [...t.shape], part);
       return new Tensor(part, t.shape);
     }),
   );
@@ -107,16 +107,20 @@ export function indexSelect(x: Tensor, axis: number, ids: Tensor | readonly numb
   const outStrides = contiguousStrides(shape);
   const part = x.shape.map((d, i) => (i === a ? 1 : d));
   const out = allocate(sizeOf(shape));
-  list.forEach((id, j) => currentBackend().stridedAccumulate(sliceOf(x.data, id * strides[a]!, strides, part), out, j * outStrides[a]!, outStrides, part));
+  list.forEach((id, j) => accumulateSlice(x.buffer, id * strides[a]!, strides, part, out, j * outStrides[a]!, outStrides));
   return record('indexSelect', [x], new Tensor(out, shape), (g) => {
     const dx = allocate(x.size);
-    list.forEach((id, j) => currentBackend().stridedAccumulate(sliceOf(g.data, j * outStrides[a]!, outStrides, part), dx, id * strides[a]!, strides, part));
+    list.forEach((id, j) => accumulateSlice(g.buffer, j * outStrides[a]!, outStrides, part, dx, id * strides[a]!, strides));
     return [new Tensor(dx, x.shape)];
   });
 }
 
-function sliceOf(data: Float32Array, offset: number, strides: number[], shape: number[]): Float32Array {
-  const out = allocate(sizeOf(shape));
-  currentBackend().stridedCopy(data, offset, strides, shape, out);
-  return out;
+/** Adds the strided part of `from` at fromOffset into `to` at toOffset, through a temporary. */
+function accumulateSlice(from: Float32Array, fromOffset: number, fromStrides: number[], shape: number[],
+  to: Float32Array, toOffset: number, toStrides: number[]): void {
+  const backend = currentBackend();
+  const part = allocate(sizeOf(shape));
+  backend.stridedCopy(from, fromOffset, fromStrides, shape, part);
+  backend.stridedAccumulate(part, to, toOffset, toStrides, shape);
+  backend.release(part);
 }

@@ -23,6 +23,10 @@ export const referenceBackend: Backend = {
   // Plain typed arrays: the garbage collector frees them.
   allocate: (n) => new Float32Array(n),
   release: () => {},
+  // Storage is host memory: values cross the boundary as they are.
+  fromHost: (values) => values,
+  toHost: (storage) => storage,
+  writeFromHost: (storage, values, offset) => storage.set(values, offset),
   gemm,
   unary,
   unaryBackward,
@@ -45,13 +49,15 @@ export const referenceBackend: Backend = {
   rope,
   attention,
   attentionBackward,
-  crossEntropy,
+  crossEntropy: (logits, targets, rows, classes, ignoreIndex, dLogits, gradScale, loss) => {
+    loss[0] = crossEntropy(logits, targets, rows, classes, ignoreIndex, dLogits, gradScale).loss;
+  },
   tokenLogProbs,
   tokenLogProbsBackward,
   entropy,
   entropyBackward,
   adamw,
-  sumSquares,
+  sumSquares: (xs) => xs.reduce((total, x) => total + sumSquares(x), 0),
   scaleInPlace,
   addInto,
 };

@@ -1,0 +1,68 @@
+/**
+ * The one door between tensor storage and host code. A device backend (WebGPU, CUDA) keeps its
+ * buffers off the host, so reading them costs a transfer and a synchronisation: models, trainers
+ * and rewards read tensor values only at step boundaries (logging, decisions, saving), through
+ * readHost (which `data`, `ids`, `item()` and `toArray()` use), never inside the per-layer and
+ * per-token work that `onDevice` marks.
+ *
+ * IRLENS_STRICT=1 turns that rule into a check: a host read inside an `onDevice` region throws,
+ * and the backend counts its live buffers (see registry.ts) so tests can prove nothing leaks.
+ */
+import type { Backend, IdStorage, Storage } from './backend.js';
+
+export const strictMode = process.env.IRLENS_STRICT === '1';
+
+/** Names of the onDevice regions now running, innermost last (kept only in strict mode). */
+const regions: string[] = [];
+let hostReads = 0;
+
+/** A host read or write inside an onDevice region under IRLENS_STRICT=1: a bug in irlens, not misuse. */
+export class HostReadError extends Error {
+  override name = 'HostReadError';
+}
+
+/**
+ * Runs fn as per-layer or per-token work, where tensor values stay on the device: under
+ * IRLENS_STRICT=1 any host read or write inside it throws HostReadError.
+ */
+export function onDevice<T>(region: string, fn: () => T): T {
+  if (!strictMode) return fn();
+  regions.push(region);
+  try {
+    return fn();
+  } finally {
+    regions.pop();
+  }
+}
+
+/**
+ * A tensor's storage on the host (zero-copy on the CPU backends): the one place values leave the
+ * backend. Id storage is host memory already.
+ */
+export function readHost<S extends Storage | IdStorage>(storage: S, tensor: { readonly backend: Backend; describe(): string }): S {
+  if (strictMode) {
+    refuseInDeviceRegion(tensor, 'read');
+    hostReads++;
+  }
+  return (storage instanceof Float32Array ? tensor.backend.toHost(storage) : storage) as S;
+}
+
+/**
+ * Writes host values into a float32 tensor's storage from element `offset` on: initialisation
+ * and loading (on a device backend, an upload; `data` is then only a copy, so writing through it
+ * would be lost). Refused inside onDevice regions under strict mode, like a read.
+ */
+export function writeHost(tensor: { readonly backend: Backend; readonly buffer: Storage; describe(): string }, values: Float32Array, offset = 0): void {
+  refuseInDeviceRegion(tensor, 'written');
+  tensor.backend.writeFromHost(tensor.buffer, values, offset);
+}
+
+function refuseInDeviceRegion(tensor: { describe(): string }, verb: string): void {
+  const region = regions[regions.length - 1];
+  if (region !== undefined) {
+    throw new HostReadError(`${tensor.describe()} was ${verb} on the host inside ${region}, where values must stay on the device (IRLENS_STRICT=1); move it to the step boundary`);
+  }
+}
+
+/** Host reads made so far (counted under IRLENS_STRICT=1 only). */
+export const hostReadCount = (): number => hostReads;
