@@ -41,6 +41,14 @@ export function withRevision(command: Command): Command {
   return command.addOption(new Option('--revision <rev>', 'branch, tag or commit of a hub model id (default main)'));
 }
 
+/** Adds what every irlens server takes: --port (default `port`), --host and --max-body-bytes (default `maxBodyBytes`). */
+export function withServerOptions(command: Command, defaults: { port: number; maxBodyBytes: number }): Command {
+  return command
+    .option('--port <n>', 'port to listen on (0: any free port)', integer(0), defaults.port)
+    .option('--host <address>', 'address to listen on (0.0.0.0 to take requests from other machines)', '127.0.0.1')
+    .option('--max-body-bytes <n>', 'largest request body accepted; past it requests get 413', integer(1), defaults.maxBodyBytes);
+}
+
 /** Writes the result: one JSON document with --json, else the human-readable lines. */
 export function emit(json: boolean | undefined, result: unknown, human: () => string[]): void {
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

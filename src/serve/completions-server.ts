@@ -197,7 +197,12 @@ function promptLogProbs(model: ServedLM, ids: readonly number[]): (number | null
   return out;
 }
 
-/** Where each token's text starts in the decoded text (OpenAI's text_offset). */
+/** Where each token's text starts: the running sum of the tokens' own texts' lengths (OpenAI's text_offset, as vLLM counts it). */
 function textOffsets(tokenizer: Tokenizer, ids: readonly number[]): number[] {
-  return ids.map((_, i) => tokenizer.decode(ids.slice(0, i), { skipSpecialTokens: true }).length);
+  let offset = 0;
+  return ids.map((id) => {
+    const start = offset;
+    offset += tokenizer.decode([id], { skipSpecialTokens: true }).length;
+    return start;
+  });
 }

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { EXIT_INTERRUPTED } from '../errors.js';
-import { integer, modelFolder, withRevision } from '../options.js';
+import { integer, modelFolder, withRevision, withServerOptions } from '../options.js';
 
 interface ServeLmFlags {
   port: number;
@@ -22,12 +22,10 @@ export function registerServeLm(program: Command): void {
     .command('serve-lm')
     .argument('<model>', 'a causal-LM checkpoint folder or hub id')
     .description('Serve a causal LM over OpenAI’s completions API (POST /v1/completions, GET /v1/models, GET /health).')
-    .option('--port <n>', 'port to listen on (0: any free port)', integer(0), 8000)
-    .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
     .option('--model-name <id>', 'the model id clients send (default: the folder’s name)')
     .option('--max-queue <n>', 'requests waiting for their turn before new ones get 503', integer(1), 64)
-    .option('--max-body-bytes <n>', 'largest request body accepted (413 beyond)', integer(1), 8 * 1024 * 1024)
     .action((model: string, flags: ServeLmFlags) => serveLmCommand(model, flags));
+  withServerOptions(command, { port: 8000, maxBodyBytes: 8 * 2 ** 20 });
   withRevision(command);
 }
 

@@ -9,7 +9,7 @@ import { Option, type Command } from 'commander';
 import type { RewardInput } from '../../irl/index.js';
 import type { ServedReward } from '../../serve/served-reward.js';
 import { CliError, EXIT_INTERRUPTED } from '../errors.js';
-import { integer, modelFolder, withRevision } from '../options.js';
+import { integer, modelFolder, withRevision, withServerOptions } from '../options.js';
 import { toxicityScorer } from '../settings.js';
 
 const SCORES = ['negative-logit', 'negative-probability', 'log-odds'] as const;
@@ -34,17 +34,15 @@ export function registerServe(program: Command): void {
     .command('serve')
     .argument('<reward>', 'a recovered reward folder (irlens irl … /reward) or a sequence-classifier folder or hub id')
     .description('Serve a reward over HTTP: OpenRLHF\'s POST /get_reward, POST /score {"texts": [...]}, GET /health.')
-    .option('--port <n>', 'port to listen on (0: any free port)', integer(0), 5000)
-    .option('--host <host>', 'address to listen on (0.0.0.0 to take requests from other machines)', '127.0.0.1')
     .option('--batch-size <n>', 'texts per forward pass, shared by concurrent requests', integer(1), 32)
     .option('--batch-wait-ms <ms>', 'how long a batch that is not full waits for more requests', integer(0), 5)
     .option('--max-queue <n>', 'texts that may wait to be scored; past it requests get 503', integer(1), 4096)
-    .option('--max-body-bytes <n>', 'largest request body; past it requests get 413', integer(1), 16 * 2 ** 20)
     .option('--label <name>', 'a classifier: the label the reward penalises (default "toxic")')
     .addOption(new Option('--score <kind>', 'a classifier: how the reward is read from it (default negative-logit)').choices(SCORES))
     .addOption(new Option('--reward-input <input>', "what the reward reads of OpenRLHF's query (default: the folder's irlens_reward_input, else prompt+continuation)").choices(INPUTS))
     .option('--shaped', "/get_reward answers s(prompt + response) − s(prompt + label), OpenRLHF's label being the reference continuation")
     .action((reward: string, flags: ServeFlags) => serveCommand(reward, flags));
+  withServerOptions(command, { port: 5000, maxBodyBytes: 16 * 2 ** 20 });
   withRevision(command);
 }
 
