@@ -106,7 +106,7 @@ export async function demonstrate(job: DemonstrationJob): Promise<{ lines: Demon
   const { settings, prompts: rows } = job;
   const baseline = loadPolicy(job.baselineFolder);
   const expert = 'folder' in job.expert ? loadPolicy(job.expert.folder) : null;
-  // A served expert's token ids are read with the baseline's tokenizer (checked as they arrive).
+  // A served expert's token ids are read with the baseline's tokenizer; provenance counts the texts it decodes differently.
   const tokenizers = { expert: tokenizerFingerprint(expert?.tokenizer ?? baseline.tokenizer), baseline: tokenizerFingerprint(baseline.tokenizer) };
   checkDemonstrations({ tokenizers, prompts: [] });
   const fractions = { validation: settings.validation_fraction, test: settings.test_fraction };
