@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { loadRewardModel, rewardInputIds, rewardRows, type RewardInput, type RewardModel } from '../../irl/index.js';
 import { loadClassifier } from '../../models/load.js';
 import { CachedReward, ClassifierReward, LexiconReward } from '../../reward/index.js';
-import { describeRemoteModel, openServedModel } from '../../remote/index.js';
+import { DEFAULT_CLIENT_SETTINGS, describeRemoteModel, openServedModel } from '../../remote/index.js';
 import { loadPpoPolicy, savePpoPolicy, trainPpo, type PpoConfig, type PromptExample, type Rollout } from '../../rlhf/index.js';
 import { Tokenizer } from '../../text/index.js';
 import { PipelineError } from '../errors.js';
@@ -57,10 +57,10 @@ export const reuseSchema = s.object({
   served_policies: s.array(s.object({
     name: s.string({ nonEmpty: true, description: "shown as 'served:<name>'" }),
     model: s.string({ nonEmpty: true, description: 'openai:URL#MODEL: a policy on an OpenAI-compatible server (vLLM ...) with the base model\'s tokenizer' }),
-    concurrency: s.integer({ min: 1, default: 8, description: 'requests in flight at once' }),
-    requests_per_second: s.number({ min: 0, default: 0, description: 'requests started per second at most; 0: no limit' }),
-    timeout_s: s.number({ min: 0, exclusiveMin: true, default: 120, description: 'the limit of one attempt of a request' }),
-    retries: s.integer({ min: 0, default: 6, description: 'attempts after the first for failures that may pass' }),
+    concurrency: s.integer({ min: 1, default: DEFAULT_CLIENT_SETTINGS.concurrency, description: 'requests in flight at once' }),
+    requests_per_second: s.number({ min: 0, default: DEFAULT_CLIENT_SETTINGS.requestsPerSecond, description: 'requests started per second at most; 0: no limit' }),
+    timeout_s: s.number({ min: 0, exclusiveMin: true, default: DEFAULT_CLIENT_SETTINGS.timeoutMs / 1000, description: 'the limit of one attempt of a request' }),
+    retries: s.integer({ min: 0, default: DEFAULT_CLIENT_SETTINGS.maxRetries, description: 'attempts after the first for failures that may pass' }),
     api_key_env: s.string({ nonEmpty: true, default: 'OPENAI_API_KEY', description: "the environment variable holding the server's API key" }),
   }), { default: [], description: 'models on servers benchmarked beside the run\'s own policies (sampled and asked for log-likelihoods there)' }),
 });
