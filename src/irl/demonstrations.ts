@@ -53,6 +53,29 @@ export interface RewardRows {
   pairs: DemonstrationPair[];
 }
 
+/** One model's side of the demonstrations at a glance. */
+export interface ContinuationStats {
+  texts: number;
+  /** Mean length in tokens, the eos included when it was generated. */
+  meanTokens: number;
+  /** Share toxic by the ground truth (P_tox > 0.5) of the continuation alone; null when not judged. */
+  toxicShare: number | null;
+}
+
+/**
+ * Length and toxicity of one model's continuations. A reward learnt from the pairs learns whatever
+ * tells the two sides apart: when the expert writes much shorter texts, length is part of it.
+ */
+export function describeContinuations(continuations: readonly Continuation[]): ContinuationStats {
+  const texts = continuations.length;
+  const judged = continuations.filter((c) => c.groundTruthContinuation !== undefined);
+  return {
+    texts,
+    meanTokens: texts === 0 ? 0 : continuations.reduce((sum, c) => sum + c.ids.length, 0) / texts,
+    toxicShare: judged.length === 0 ? null : judged.filter((c) => c.groundTruthContinuation! < -0.5).length / judged.length,
+  };
+}
+
 /** A short hash of a tokenizer's vocabulary (every id's token string): equal for tokenizers that give the same ids. */
 export function tokenizerFingerprint(tokenizer: Tokenizer): string {
   const hash = createHash('sha256');

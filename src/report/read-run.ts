@@ -48,6 +48,7 @@ export function readRun(folder: string): RunModel {
     groundTruth: done.has('ground-truth') ? (readJsonFile<Record<string, number | null>>(join(dir, 'ground-truth', 'evaluation.json')) ?? null) : null,
     rlhf: done.has('rlhf') ? { headline: readJsonFile<{ headline?: RlhfHeadline }>(join(dir, 'rlhf', 'summary.json'))?.headline ?? null, curves: curvesOf(metrics, 'rlhf') } : null,
     evaluation: done.has('evaluate') ? readEvaluation(dir) : null,
+    demonstrations: done.has('demonstrations') ? (readJsonFile<{ continuations?: RunModel['demonstrations'] }>(join(dir, 'demonstrations', 'summary.json'))?.continuations ?? null) : null,
     testScores: done.has('irl') ? readTestScores(dir, done.has('demonstrations')) : null,
     reuse: done.has('reuse') ? { summary: required<ReuseSummary>(dir, 'reuse/summary.json'), curves: curvesOf(metrics, 'reuse') } : null,
   };

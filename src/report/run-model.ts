@@ -4,6 +4,7 @@
  * documents them, reduced to what the report shows.
  */
 import type { ConfusionMatrix, SeedSummary } from '../eval/index.js';
+import type { ContinuationStats } from '../irl/index.js';
 import type { ReuseSummary } from '../pipeline/stages/reuse-summary.js';
 
 /** A completed stage, from its stage.json. */
@@ -47,6 +48,9 @@ export interface RlhfHeadline {
   baseWithPromptToxicRatio: number;
   expertWithPromptToxicRatio: SeedSummary;
   klToBase: SeedSummary;
+  /** Mean continuation length in tokens (absent in runs from before it was recorded). */
+  baseResponseLength?: number;
+  expertResponseLength?: SeedSummary;
 }
 
 export interface RlhfPart {
@@ -142,6 +146,8 @@ export interface RunModel {
   groundTruth: Record<string, number | null> | null;
   rlhf: RlhfPart | null;
   evaluation: EvaluatePart | null;
+  /** demonstrations/summary.json's description of each model's continuations (absent in older runs). */
+  demonstrations: { expert: ContinuationStats; baseline: ContinuationStats } | null;
   testScores: VariantTestScores[] | null;
   reuse: ReusePart | null;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  DemonstrationsError, TokenizerMismatchError, TooFewDemonstrationsError, checkDemonstrations, rewardRows, splitByPrompt, tokenizerFingerprint,
+  DemonstrationsError, TokenizerMismatchError, TooFewDemonstrationsError, checkDemonstrations, describeContinuations, rewardRows, splitByPrompt, tokenizerFingerprint,
 } from '../../src/irl/index.js';
 import { Tokenizer } from '../../src/text/index.js';
 import { fixture } from '../helpers/fixtures.js';
@@ -37,6 +37,17 @@ describe('demonstrations', () => {
     assert.throws(() => checkDemonstrations(lopsided), DemonstrationsError);
     const empty = [{ prompt: '', promptIds: [], expert: [{ ids: [], text: '' }], baseline: [{ ids: [3], text: '3' }] }];
     assert.throws(() => rewardRows(empty, 'continuation'), DemonstrationsError);
+  });
+
+  it('describe one side: mean length in tokens and the share toxic alone (P_tox > 0.5), null when unjudged', () => {
+    const judged = [
+      { ids: [1, 2, 3, 0], text: 'a', groundTruthContinuation: -0.9 },
+      { ids: [1, 0], text: 'b', groundTruthContinuation: -0.5 },
+      { ids: [4, 5, 6, 7, 8, 0], text: 'c', groundTruthContinuation: -0.1 },
+    ];
+    assert.deepEqual(describeContinuations(judged), { texts: 3, meanTokens: 4, toxicShare: 1 / 3 });
+    assert.deepEqual(describeContinuations([{ ids: [1], text: 'x' }]), { texts: 1, meanTokens: 1, toxicShare: null });
+    assert.deepEqual(describeContinuations([]), { texts: 0, meanTokens: 0, toxicShare: null });
   });
 
   it('fingerprint a tokenizer by its vocabulary', () => {

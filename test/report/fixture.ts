@@ -166,9 +166,11 @@ export function writeStageOutputs(stage: string, dir: string, options: FixtureOp
       write(dir, 'summary.json', json({ headline: {
         seeds: 2, baseContinuationToxicRatio: 0.3, expertContinuationToxicRatio: seedSummary([0.1, 0.12]),
         baseWithPromptToxicRatio: 0.4, expertWithPromptToxicRatio: seedSummary([0.3, 0.32]), klToBase: seedSummary([3, 4]),
+        baseResponseLength: 21.5, expertResponseLength: seedSummary([6.25, 7.75]),
       } }));
       return;
     case 'demonstrations':
+      write(dir, 'summary.json', json({ continuations: { expert: { texts: 4, meanTokens: 5, toxicShare: 0.25 }, baseline: { texts: 4, meanTokens: 20, toxicShare: 0.5 } } }));
       write(dir, 'demonstrations.jsonl', jsonl([
         { split: 'train', id: 't0', prompt: 'train prompt', promptIds: [1], expert: [{ ids: [2], text: 'x', groundTruth: -0.1 }], baseline: [{ ids: [3], text: 'y', groundTruth: -0.2 }] },
         ...PROMPTS.map((p) => ({

@@ -50,6 +50,13 @@ test('the page is self-contained: no URL, no script, nothing to fetch', () => {
   }
 });
 
+test('the RLHF and IRL sections say how long each model writes, and that a much shorter expert teaches brevity', () => {
+  assert.match(sectionOf(withReuse.html, 'rlhf'), /continuation length \(tokens, eos included\)<\/td><td[^>]*>21\.50<\/td><td[^>]*>7 ± 1\.061/);
+  const irl = sectionOf(withReuse.html, 'irl-metrics');
+  assert.match(irl, /the expert's 4 continuations average 5 tokens, 0\.250 of them toxic alone; the baseline's 4 continuations average 20 tokens/);
+  assert.match(irl, /The expert writes 4× shorter/);
+});
+
 test('text from the run is escaped wherever it appears: prompts, variant names, notes, config', () => {
   const html = withReuse.html;
   assert.ok(!html.includes(HOSTILE_TEXT) && !html.includes(HOSTILE_VARIANT), 'raw hostile text in the page');

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { CURATED_FILE, joinPromptContinuation } from '../../data/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { checkDemonstrations, splitByPrompt, tokenizerFingerprint, type Continuation, type PromptDemonstrations } from '../../irl/index.js';
+import { checkDemonstrations, describeContinuations, splitByPrompt, tokenizerFingerprint, type Continuation, type ContinuationStats, type PromptDemonstrations } from '../../irl/index.js';
 import { generate } from '../../models/generation.js';
 import { loadCausalLM } from '../../models/load.js';
 import type { AnyCausalLM } from '../../models/registry.js';
@@ -83,6 +83,17 @@ export function sampleContinuations(policy: Policy, promptIds: readonly number[]
   return promptIds.map((_, p) => out.slice(p * k, (p + 1) * k));
 }
 
+/** demonstrations/summary.json (README: IRL and evaluation); a type, not an interface, so that it is a StageSummary. */
+export type DemonstrationsSummary = {
+  prompts: number;
+  samplesPerPrompt: number;
+  /** Prompts per split. */
+  splits: { train: number; validation: number; test: number };
+  continuations: { expert: ContinuationStats; baseline: ContinuationStats };
+  tokenizers: { expert: string; baseline: string };
+  served?: { expert: ServedModel['provenance'] };
+};
+
 /** What demonstrate needs: the two policies, the prompts in the order to split them, and how to judge (optional). */
 export interface DemonstrationJob {
   /** The expert: a causal-LM folder, or a model on a server (which must tokenise as the baseline does). */
@@ -102,7 +113,7 @@ export interface DemonstrationJob {
  * Samples both policies on every prompt, judges the continuations, and splits by prompt. The
  * checks that need no sampling (same tokenizer, enough prompts for the splits) come first.
  */
-export async function demonstrate(job: DemonstrationJob): Promise<{ lines: DemonstrationLine[]; summary: Record<string, unknown> }> {
+export async function demonstrate(job: DemonstrationJob): Promise<{ lines: DemonstrationLine[]; summary: DemonstrationsSummary }> {
   const { settings, prompts: rows } = job;
   const baseline = loadPolicy(job.baselineFolder);
   const expert = 'folder' in job.expert ? loadPolicy(job.expert.folder) : null;
@@ -129,7 +140,8 @@ export async function demonstrate(job: DemonstrationJob): Promise<{ lines: Demon
   const split = splitByPrompt(prompts, fractions, job.seed);
   const lines = (['train', 'validation', 'test'] as const).flatMap((name) => split[name].map((p) => ({ split: name, ...p })));
   const served = 'served' in job.expert ? { expert: job.expert.served.provenance } : undefined;
-  const summary = { prompts: prompts.length, samplesPerPrompt: settings.samples_per_prompt, splits: { train: split.train.length, validation: split.validation.length, test: split.test.length }, tokenizers, ...(served ? { served } : {}) };
+  const continuations = { expert: describeContinuations(prompts.flatMap((p) => p.expert)), baseline: describeContinuations(prompts.flatMap((p) => p.baseline)) };
+  const summary = { prompts: prompts.length, samplesPerPrompt: settings.samples_per_prompt, splits: { train: split.train.length, validation: split.validation.length, test: split.test.length }, continuations, tokenizers, ...(served ? { served } : {}) };
   return { lines, summary };
 }
 
@@ -138,8 +150,8 @@ export const demonstrationsStage = defineStage({
   configKey: 'demonstrations',
   configSchema: demonstrationsSchema,
   dependsOn: ['base-model', 'ground-truth', 'curate', 'rlhf'],
-  // 2: the continuation alone is judged too.
-  version: '2',
+  // 2: the continuation alone is judged too. 3: the summary describes each side's continuations.
+  version: '3',
   description: 'expert and baseline continuations of prompts RLHF never saw, split by prompt for IRL',
   inputs: (ctx) => [join(ctx.stageDir('curate'), CURATED_FILE)],
   async run(ctx) {
@@ -156,8 +168,10 @@ export const demonstrationsStage = defineStage({
     });
     writeFileAtomic(join(ctx.dir, DEMONSTRATIONS_FILE), lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
     writeFileAtomic(join(ctx.dir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
-    const splits = summary.splits as Record<string, number>;
+    const { splits } = summary;
     ctx.log.info(`demonstrations: ${rows.length} prompts × ${settings.samples_per_prompt} continuations per model; IRL train ${splits.train}, validation ${splits.validation}, test ${splits.test} prompts`);
+    const { expert, baseline } = summary.continuations;
+    ctx.log.info(`demonstrations: the expert's continuations average ${expert.meanTokens.toFixed(1)} tokens, the baseline's ${baseline.meanTokens.toFixed(1)}`);
     return summary;
   },
 });

@@ -205,6 +205,7 @@ function summarise(ctx: StageContext<RlhfSettings>, settings: ToxicitySettings, 
     withPromptToxicRatio: summariseSeeds(expertFigures.map((e) => e.withPrompt.toxicRatio)),
     continuationMeanToxicity: summariseSeeds(expertFigures.map((e) => e.continuationOnly.meanToxicity)),
     klToBase: summariseSeeds(expertFigures.map((e) => e.klToBase!)),
+    responseLength: summariseSeeds(expertFigures.map((e) => e.responseLength)),
     // The share of the base model's continuation toxic ratio that remains after RLHF.
     ratioToBase: summariseSeeds(continuationRatios.map((r) => r / baseFigures.continuationOnly.toxicRatio)),
   };
@@ -224,6 +225,9 @@ function summarise(ctx: StageContext<RlhfSettings>, settings: ToxicitySettings, 
       baseWithPromptToxicRatio: baseFigures.withPrompt.toxicRatio,
       expertWithPromptToxicRatio: acrossSeeds.withPromptToxicRatio,
       klToBase: acrossSeeds.klToBase,
+      // A reward that any text risks breaking pays for ending early: how much shorter the experts write.
+      baseResponseLength: baseFigures.responseLength,
+      expertResponseLength: acrossSeeds.responseLength,
     },
   };
 }

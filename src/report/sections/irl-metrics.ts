@@ -6,7 +6,8 @@ import type { SeedSummary } from '../../eval/index.js';
 import { chart } from '../charts.js';
 import { formatInterval, formatMeanSd, formatNumber } from '../format.js';
 import { html } from '../html.js';
-import type { EvaluatePart } from '../run-model.js';
+import type { ContinuationStats } from '../../irl/index.js';
+import type { EvaluatePart, RunModel } from '../run-model.js';
 import { defineSection, table } from '../section.js';
 import { stripSpec, type StripSeed, type StripSummary } from './strip.js';
 
@@ -72,6 +73,14 @@ function metricsTable(evaluation: EvaluatePart) {
   return table(['metric', ...variants.map((v) => html`${v.name}<br><span class="ci">n = ${v.seeds}</span>`)], rows, variants.map((_, i) => i + 1));
 }
 
+/** What tells the two sides apart besides toxicity: a recovered reward learns length too when the expert writes shorter. */
+function demonstrationsNote(sides: NonNullable<RunModel['demonstrations']>) {
+  const side = (s: ContinuationStats) => html`${s.texts} continuations average ${formatNumber(s.meanTokens)} tokens${s.toxicShare === null ? '' : html`, ${formatNumber(s.toxicShare)} of them toxic alone`}`;
+  const ratio = sides.baseline.meanTokens > 0 ? sides.expert.meanTokens / sides.baseline.meanTokens : 1;
+  return html`<p>The demonstrations: the expert's ${side(sides.expert)}; the baseline's ${side(sides.baseline)}.
+    ${ratio < 0.8 ? html`The expert writes ${formatNumber(1 / ratio)}× shorter: a reward every token risks lowering pays for ending early, so a reward recovered from these pairs (the log-ratio included) rewards brevity too, which the ground truth of a given text does not.` : ''}</p>`;
+}
+
 export const irlMetricsSection = defineSection('irl-metrics', 'Recovered rewards against the ground truth, over seeds', ['evaluate'], async (run) => {
   const evaluation = run.evaluation!;
   const { texts, groundTruth, variants } = evaluation.summary;
@@ -79,6 +88,7 @@ export const irlMetricsSection = defineSection('irl-metrics', 'Recovered rewards
   return html`
     <p>Held-out test texts: ${texts.test} continuations of prompts IRL never saw, from both models${texts.minimalPairs > 0 ? html`; and ${texts.minimalPairs} minimal pairs (one held-out sentence, clean and abusive, where no style can stand in for toxicity)` : ''}.
     The ground truth is ${groundTruth.definition}. For scale, the ground truth itself tells the expert's text from the baseline's with AUROC ${formatNumber(groundTruth.test.expertAuroc)}${groundTruth.minimalPairs ? html` and ranks ${formatNumber(groundTruth.minimalPairs.pairAccuracy)} of the minimal pairs right` : ''}; ${formatNumber(groundTruth.test.toxicShare)} of the test texts are toxic by it.</p>
+    ${run.demonstrations ? demonstrationsNote(run.demonstrations) : ''}
     ${notes.length > 0 ? html`<ul>${notes.map((v) => html`<li><b>${v.name}</b>: ${v.note}</li>`)}</ul>` : ''}
     ${await chart(distributionChart(evaluation), 'Each dot is one seed; the black bar is the mean over seeds and the black line its 95% t-interval; the dashed line is chance (0.5) or no correlation (0). Grey: the untrained random-head control. Every seed is shown; none is picked.')}
     <h3>Mean ± sd over seeds, with the 95% interval of the mean</h3>

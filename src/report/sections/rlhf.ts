@@ -20,6 +20,7 @@ function headlineTable(headline: RlhfHeadline) {
       row('toxic ratio, continuation alone', headline.baseContinuationToxicRatio, headline.expertContinuationToxicRatio),
       row('toxic ratio, prompt + continuation', headline.baseWithPromptToxicRatio, headline.expertWithPromptToxicRatio),
       row('KL to the base model (nats per continuation)', 0, headline.klToBase),
+      ...(headline.expertResponseLength ? [row('continuation length (tokens, eos included)', headline.baseResponseLength ?? null, headline.expertResponseLength)] : []),
     ],
     [1, 2, 3, 4],
   );
