@@ -48,10 +48,10 @@ function alignedBatch(items: readonly PromptContinuation[], padId: number) {
   };
 }
 
-/** log π(continuation | prompt) of each item under the LM, summed over the continuation's tokens: [batch]. */
-function continuationLogProbs(lm: CausalLM, batch: ReturnType<typeof alignedBatch>): Tensor {
+/** log π(token | what precedes it) of each continuation token, 0 at padding: [batch, width]. */
+function continuationTokenLogProbs(lm: CausalLM, batch: ReturnType<typeof alignedBatch>): Tensor {
   const { logits } = lm.forward(batch.inputs);
-  return T.sum(T.mul(T.tokenLogProbs(logits, batch.targets), batch.continuationMask), 1);
+  return T.mul(T.tokenLogProbs(logits, batch.targets), batch.continuationMask);
 }
 
 function checkItems(items: readonly PromptContinuation[], vocabSize: number): void {
@@ -64,33 +64,46 @@ function checkItems(items: readonly PromptContinuation[], vocabSize: number): vo
   });
 }
 
-/** log π(continuation | prompt) of each item, summed over its tokens, known some other way (a served model's answers). */
-export type LogLikelihoodsOf = (items: readonly PromptContinuation[]) => number[];
+/** log π of each continuation token of each item, known some other way (a served model's answers). */
+export type TokenLogProbsOf = (items: readonly PromptContinuation[]) => number[][];
+
+/**
+ * How a text's per-token log-ratios become its reward. 'sum' is the closed form (the log-ratio of
+ * the whole continuation). 'min' keeps the token the expert avoids most: a heuristic for rewards
+ * whose signal is local (one toxic word), robust to the drift an imperfect PPO spreads over every
+ * other token, but no longer β·log π_expert/π_base of the text.
+ */
+export type LogRatioAggregate = 'sum' | 'min';
 
 export interface LogRatioOptions {
-  /** The expert: a local LM, or its log-likelihoods from elsewhere (over the base model's tokenizer). */
-  expert: CausalLM | LogLikelihoodsOf;
+  /** The expert: a local LM, or its token log-probabilities from elsewhere (over the base model's tokenizer). */
+  expert: CausalLM | TokenLogProbsOf;
   base: CausalLM;
   /** The KL coefficient of the RLHF run (its rewards' scale); the ranking does not depend on it. */
   beta: number;
+  /** Default 'sum', the closed form. */
+  aggregate?: LogRatioAggregate;
   /** Items per forward pass. Default 8. */
   batchSize?: number;
   /** Fills the padding (masked, so its value does not matter). Default 0. */
   padId?: number;
 }
 
-/** log π(continuation | prompt) of each item under the LM, summed over its tokens. Host reads: one per batch. */
-export function continuationLogLikelihoods(lm: CausalLM, items: readonly PromptContinuation[], options: { batchSize?: number; padId?: number } = {}): number[] {
+/** log π(token | prompt, earlier tokens) of each continuation token of each item under the LM. Host reads: one per batch. */
+export function tokenLogProbs(lm: CausalLM, items: readonly PromptContinuation[], options: { batchSize?: number; padId?: number } = {}): number[][] {
   const { batchSize = 8, padId = 0 } = options;
   checkItems(items, lm.config.vocabSize);
   const wasTraining = lm.training;
   lm.eval();
-  const out: number[] = [];
+  const out: number[][] = [];
   try {
     for (let start = 0; start < items.length; start += batchSize) {
-      const sums = T.noGrad(() => T.tidy(() => continuationLogProbs(lm, alignedBatch(items.slice(start, start + batchSize), padId))));
-      out.push(...sums.data);
-      sums.dispose();
+      const chunk = items.slice(start, start + batchSize);
+      const values = T.noGrad(() => T.tidy(() => continuationTokenLogProbs(lm, alignedBatch(chunk, padId))));
+      const width = values.shape[1]!;
+      const data = values.data;
+      out.push(...chunk.map((item, r) => Array.from(data.subarray(r * width, r * width + item.continuationIds.length))));
+      values.dispose();
     }
   } finally {
     lm.train(wasTraining);
@@ -98,14 +111,24 @@ export function continuationLogLikelihoods(lm: CausalLM, items: readonly PromptC
   return out;
 }
 
-/** r(x, y) = β·(log π_expert(y|x) − log π_base(y|x)) of each prompt–continuation pair. */
+/** log π(continuation | prompt) of each item under the LM, summed over its tokens. */
+export function continuationLogLikelihoods(lm: CausalLM, items: readonly PromptContinuation[], options: { batchSize?: number; padId?: number } = {}): number[] {
+  return tokenLogProbs(lm, items, options).map(sum);
+}
+
+const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+
+/** r(x, y) = β·(log π_expert(y|x) − log π_base(y|x)) of each prompt–continuation pair, or β times its most negative token term ('min'). */
 export function logRatioReward(options: LogRatioOptions, items: readonly PromptContinuation[]): number[] {
-  const { expert, base, beta } = options;
+  const { expert, base, beta, aggregate = 'sum' } = options;
   if (typeof expert !== 'function' && expert.config.vocabSize !== base.config.vocabSize) {
     throw new TokenizerMismatchError(`the expert has a vocabulary of ${expert.config.vocabSize} tokens and the base model ${base.config.vocabSize}; the log-ratio needs two models over the same tokenizer`);
   }
   if (!(beta > 0 && beta < Infinity)) throw new IrlOptionsError(`beta must be a finite number > 0, got ${beta}`);
-  const expertLogLikelihoods = typeof expert === 'function' ? expert(items) : continuationLogLikelihoods(expert, items, options);
-  const baseLogLikelihoods = continuationLogLikelihoods(base, items, options);
-  return expertLogLikelihoods.map((e, i) => beta * (e - baseLogLikelihoods[i]!));
+  const expertTokens = typeof expert === 'function' ? expert(items) : tokenLogProbs(expert, items, options);
+  const baseTokens = tokenLogProbs(base, items, options);
+  return expertTokens.map((e, i) => {
+    const ratios = e.map((lp, t) => lp - baseTokens[i]![t]!);
+    return beta * (aggregate === 'sum' ? sum(ratios) : Math.min(...ratios));
+  });
 }

@@ -97,10 +97,10 @@ export class ServedModel {
   }
 
   /**
-   * log π(continuation | prompt) of each item, summed over the continuation's tokens: the server
-   * echoes prompt + continuation with each token's log-probability (as lm-evaluation-harness asks).
+   * log π of each continuation token of each item: the server echoes prompt + continuation with
+   * each token's log-probability (as lm-evaluation-harness asks).
    */
-  async logLikelihoods(items: readonly { promptIds: readonly number[]; continuationIds: readonly number[] }[], signal?: AbortSignal): Promise<number[]> {
+  async tokenLogProbs(items: readonly { promptIds: readonly number[]; continuationIds: readonly number[] }[], signal?: AbortSignal): Promise<number[][]> {
     return Promise.all(items.map(async ({ promptIds, continuationIds }) => {
       const ids = [...promptIds, ...continuationIds];
       const [choice] = await this.ask({ prompt: ids, max_tokens: 1, temperature: 0, echo: true, logprobs: 1 }, signal);
@@ -110,8 +110,13 @@ export class ServedModel {
       }
       const own = logProbs.slice(promptIds.length, ids.length);
       if (own.some((lp) => typeof lp !== 'number' || !Number.isFinite(lp))) throw new RemoteServerError(`${this.record.server}: an echoed continuation token has no finite log-probability`);
-      return (own as number[]).reduce((a, b) => a + b, 0);
+      return own as number[];
     }));
+  }
+
+  /** log π(continuation | prompt) of each item, summed over the continuation's tokens. */
+  async logLikelihoods(items: readonly { promptIds: readonly number[]; continuationIds: readonly number[] }[], signal?: AbortSignal): Promise<number[]> {
+    return (await this.tokenLogProbs(items, signal)).map((values) => values.reduce((a, b) => a + b, 0));
   }
 
   /** One request's choices in index order, from the cache or the server (and then cached). */

@@ -90,6 +90,10 @@ describe('irlens irl and irlens evaluate', () => {
     await userError(['irl', '--expert', expert, '--baseline', baseline, '--prompts', prompts, '--out', join(dir, 'x'), ...TINY, '--set', 'irl.variants=[{name: a}, {name: a, mode: probe}]'], /two irl variants are named 'a'/);
   });
 
+  it('refuses a log-ratio pooled in a way it has no meaning for', async () => {
+    await userError(['irl', '--expert', expert, '--baseline', baseline, '--prompts', prompts, '--out', join(dir, 'x'), ...TINY, '--set', 'irl.variants=[{name: lr, kind: log-ratio, pooling: mean}]'], /irl variant 'lr': a log-ratio sums .* pooling mean has no meaning/);
+  });
+
   it('refuses a seed count of 0', async () => {
     await userError(['irl', '--expert', expert, '--baseline', baseline, '--prompts', prompts, '--out', join(dir, 'x'), '--seeds', '0'], /irl\.seeds.*got 0/);
   });

@@ -48,6 +48,17 @@ describe('the closed-form log-ratio reward', () => {
     rewards.forEach((r, i) => assert.ok(Math.abs(r - expected([0, 3, 1, 2][i]!)) < 1e-5, `${r} vs ${expected([0, 3, 1, 2][i]!)}`));
   });
 
+  it("with 'min', is β times the most negative token term: the avoided token's wherever it is, whatever the length", () => {
+    const uniform = new GPTNeoXForCausalLM(config);
+    const avoid = -2;
+    const expert = new BiasedLM(uniform, MARKER, avoid);
+    const rest = -Math.log(1 + (Math.exp(avoid) - 1) / V);
+    const items = [[9, 9, MARKER], [MARKER], [9], [9, 9, 9, 9, 9, 9]].map((continuationIds) => ({ promptIds: [5, 6], continuationIds }));
+    const rewards = logRatioReward({ expert, base: uniform, beta: BETA, aggregate: 'min' }, items);
+    const expected = [avoid + rest, avoid + rest, rest, rest].map((term) => BETA * term);
+    rewards.forEach((r, i) => assert.ok(Math.abs(r - expected[i]!) < 1e-5, `${r} vs ${expected[i]}`));
+  });
+
   it('does not depend on how items are batched and padded, and is 0 for identical models', () => {
     const base = seededModel(config, 8);
     const expert = new BiasedLM(base, MARKER, BIAS);

@@ -26,10 +26,10 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
   const demonstrations = JSON.parse(readFileSync(join(runDir, 'demonstrations', 'summary.json'), 'utf8')) as { splits: Record<string, number> };
   assert.ok(demonstrations.splits.train! > 0 && demonstrations.splits.validation! > 0 && demonstrations.splits.test! > 0);
 
-  const irl = JSON.parse(readFileSync(join(runDir, 'irl', 'summary.json'), 'utf8')) as { seeds: number; variants: { name: string; runs: { seed: number | null; reward: string | null }[] }[] };
+  const irl = JSON.parse(readFileSync(join(runDir, 'irl', 'summary.json'), 'utf8')) as { seeds: number; variants: { name: string; kind: string; runs: { seed: number | null; reward: string | null }[] }[] };
   assert.deepEqual(irl.variants.map((v) => v.name), DEFAULT_VARIANTS.map((v) => v.name));
   for (const v of irl.variants) {
-    assert.equal(v.runs.length, v.name === 'log-ratio' ? 1 : irl.seeds, v.name);
+    assert.equal(v.runs.length, v.kind === 'log-ratio' ? 1 : irl.seeds, v.name);
     for (const run of v.runs) if (run.reward !== null) assert.ok(existsSync(join(runDir, 'irl', run.reward, 'config.json')), run.reward);
   }
   const paper = loadRewardFunction(join(runDir, 'irl', irl.variants[0]!.runs[0]!.reward!));
@@ -46,7 +46,7 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
       const figure = summary.metrics[v.name]![metric]!;
       assert.deepEqual(Object.keys(figure), ['n', 'mean', 'sd', 'min', 'max', 'ci95'], `${v.name} ${metric}`);
     }
-    for (const metric of AGREEMENT_METRICS) assert.equal(summary.continuationMetrics[v.name]![metric]!.n, v.name === 'log-ratio' ? 1 : irl.seeds, `${v.name} ${metric}, continuation alone`);
+    for (const metric of AGREEMENT_METRICS) assert.equal(summary.continuationMetrics[v.name]![metric]!.n, v.kind === 'log-ratio' ? 1 : irl.seeds, `${v.name} ${metric}, continuation alone`);
   }
   assert.equal(summary.metrics['log-ratio']!.auroc!.n, 1, 'the closed form is one run');
   assert.equal(summary.metrics.paper!.minimalPairAccuracy!.n, irl.seeds);

@@ -45,7 +45,7 @@ interface ScoreLine {
 }
 
 interface IrlSummary {
-  variants: { name: string; kind: string; seeded: boolean; note: string | null; runs: { seed: number | null; scores: string }[] }[];
+  variants: { name: string; kind: string; seeded: boolean; closedForm: boolean; note: string | null; runs: { seed: number | null; scores: string }[] }[];
 }
 
 /**
@@ -204,7 +204,7 @@ function similarityOf(evaluated: readonly Evaluated[], groups: readonly string[]
  * student's Pearson with the teacher on the test texts, per seed.
  */
 function distillationFigures(irl: IrlSummary, metrics: Record<string, Record<(typeof EVALUATED_METRICS)[number], SeedSummary>>, similarity: ReturnType<typeof similarityOf>) {
-  const teacher = irl.variants.find((v) => v.kind === 'log-ratio')?.name;
+  const teacher = irl.variants.find((v) => v.closedForm)?.name;
   if (teacher === undefined) return [];
   const compared = (student: string, metric: (typeof EVALUATED_METRICS)[number]) => {
     const [t, s] = [metrics[teacher]![metric].mean, metrics[student]![metric].mean];

@@ -13,7 +13,7 @@ import { auroc, spearman, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
   IrlOptionsError, POOLINGS, RewardModel, distilReward, logRatioReward, rewardRows, saveRewardModel, trainRewardSeeds,
-  type FitResult, type LogLikelihoodsOf, type PromptContinuation, type RewardInput, type TrainingMode,
+  type FitResult, type LogRatioAggregate, type PromptContinuation, type TokenLogProbsOf, type RewardInput, type TrainingMode,
 } from '../../irl/index.js';
 import type { AnyCausalLM as LanguageModel } from '../../models/registry.js';
 import { loadCausalLM } from '../../models/load.js';
@@ -60,6 +60,7 @@ export const DEFAULT_VARIANTS: readonly IrlVariant[] = [
   variant('bradley-terry-probe-token-sum', { pooling: 'token-sum', mode: 'probe', objective: 'logistic', epochs: 10 }),
   variant('token-min', { pooling: 'token-min' }),
   variant('log-ratio', { kind: 'log-ratio' }),
+  variant('log-ratio-token-min', { kind: 'log-ratio', pooling: 'token-min' }),
   variant('log-ratio-distilled', { kind: 'distilled' }),
   variant('log-ratio-distilled-token-sum', { kind: 'distilled', pooling: 'token-sum' }),
   variant('random-head', { kind: 'random' }),
@@ -112,27 +113,43 @@ function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null
   return { name: 'pairs', rows: texts.map((t) => t.ids), items: texts.map((t) => ({ promptIds: [bos], continuationIds: t.ids })), meta: texts.map(({ sentence, form }) => ({ sentence, form })) };
 }
 
-/** β·log π_expert/π_base of each item; an empty continuation's is 0 by definition. */
-function logRatioScores(models: { expert: LanguageModel | LogLikelihoodsOf; base: LanguageModel; beta: number; padId: number }, items: readonly PromptContinuation[]): number[] {
+type LogRatioModels = { expert: LanguageModel | TokenLogProbsOf; base: LanguageModel; beta: number; padId: number };
+
+/** β·log π_expert/π_base of each item, summed over its tokens or their minimum; an empty continuation's is 0 by definition. */
+function logRatioScores(models: LogRatioModels, items: readonly PromptContinuation[], aggregate: LogRatioAggregate = 'sum'): number[] {
   const kept = items.flatMap((item, i) => (item.continuationIds.length > 0 ? [i] : []));
-  const values = logRatioReward({ expert: models.expert, base: models.base, beta: models.beta, padId: models.padId }, kept.map((i) => items[i]!));
+  const values = logRatioReward({ ...models, aggregate }, kept.map((i) => items[i]!));
   const out = new Array<number>(items.length).fill(0);
   kept.forEach((i, k) => (out[i] = values[k]!));
   return out;
 }
 
-/** The served expert's log-likelihood of every item a variant may ask about, asked once, then looked up. */
-async function servedLogLikelihoods(served: ServedModel, items: readonly PromptContinuation[], signal?: AbortSignal): Promise<LogLikelihoodsOf> {
+/**
+ * A log-ratio variant's aggregation of its per-token terms, read from its pooling: token-sum (the
+ * closed form, also what the default 'last' means here) or token-min.
+ */
+function logRatioAggregate(v: IrlVariant): LogRatioAggregate {
+  if (v.pooling === 'token-min') return 'min';
+  if (v.pooling === 'token-sum' || v.pooling === 'last') return 'sum';
+  throw new IrlOptionsError(`irl variant '${v.name}': a log-ratio sums its per-token terms (pooling token-sum, the closed form) or takes their minimum (token-min); pooling ${v.pooling} has no meaning for it`);
+}
+
+/** The served expert's token log-probabilities of every item a variant may ask about, asked once, then looked up. */
+async function servedTokenLogProbs(served: ServedModel, items: readonly PromptContinuation[], signal?: AbortSignal): Promise<TokenLogProbsOf> {
   const key = (item: PromptContinuation) => `${item.promptIds.join(',')}|${item.continuationIds.join(',')}`;
   const unique = [...new Map(items.filter((item) => item.continuationIds.length > 0).map((item) => [key(item), item])).values()];
-  const values = await served.logLikelihoods(unique, signal);
+  const values = await served.tokenLogProbs(unique, signal);
   const known = new Map(unique.map((item, i) => [key(item), values[i]!]));
-  return (asked) => asked.map((item) => known.get(key(item)) ?? NaN);
+  return (asked) => asked.map((item) => {
+    const found = known.get(key(item));
+    if (found === undefined) throw new Error(`the served expert was not asked about item ${key(item)} beforehand`);
+    return found;
+  });
 }
 
 /** The expert when no variant reads it. */
-const unneeded: LogLikelihoodsOf = () => {
-  throw new Error('the expert was asked for log-likelihoods that no variant needs');
+const unneeded: TokenLogProbsOf = () => {
+  throw new Error('the expert was asked for log-probabilities that no variant needs');
 };
 
 /** The log-ratio's β: the setting, or the coefficient the expert's PPO run ended with. */
@@ -234,6 +251,7 @@ export async function recoverRewards(job: RecoveryJob) {
   const names = settings.variants.map((v) => v.name);
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
   if (repeated !== undefined) throw new IrlOptionsError(`two irl variants are named '${repeated}'; each names its output folder, so give them different names`);
+  settings.variants.filter((v) => v.kind === 'log-ratio').forEach(logRatioAggregate);
   const base = loadCausalLM(job.baseFolder).model;
   const tokenizer = Tokenizer.fromFolder(job.baseFolder);
   const split = (name: 'train' | 'validation' | 'test') => demonstrationSet(name, job.lines, settings.reward_input);
@@ -243,7 +261,7 @@ export async function recoverRewards(job: RecoveryJob) {
   const needsExpert = settings.variants.some((v) => v.kind === 'log-ratio' || v.kind === 'distilled');
   const expert = 'folder' in job.expert
     ? loadCausalLM(job.expert.folder).model
-    : needsExpert ? await servedLogLikelihoods(job.expert.served, [train, validation, ...sets].flatMap((set) => set.items), job.signal) : null;
+    : needsExpert ? await servedTokenLogProbs(job.expert.served, [train, validation, ...sets].flatMap((set) => set.items), job.signal) : null;
   const models = { expert: expert ?? unneeded, base, beta: job.beta, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0 };
   let targets: { train: number[]; validation: number[] } | undefined;
   const data: TrainingData = { train, validation, targets: () => (targets ??= { train: logRatioScores(models, train.items), validation: logRatioScores(models, validation.items) }) };
@@ -261,7 +279,7 @@ export async function recoverRewards(job: RecoveryJob) {
       job.log(`${v.name}${seed === null ? '' : ` seed ${seed}`}: validation expert-vs-baseline AUROC ${fixed(figures.expertAuroc)}, Spearman with the ground truth ${fixed(figures.spearman)} (continuation alone ${fixed(figures.spearmanContinuation)})`);
     };
     if (v.kind === 'log-ratio') {
-      record(null, Object.fromEntries(sets.map((set) => [set.name, logRatioScores(models, set.items)])), { reward: null });
+      record(null, Object.fromEntries(sets.map((set) => [set.name, logRatioScores(models, set.items, logRatioAggregate(v))])), { reward: null });
     } else {
       seedModels(settings, v, base, data, job.rng, (run) => {
         const folder = join(runFolder(outDir, v, run.seed), 'reward');
@@ -286,8 +304,8 @@ export const irlStage = defineStage({
   configKey: 'irl',
   configSchema: irlSchema,
   dependsOn: ['world', 'base-model', 'rlhf', 'demonstrations'],
-  // 3: scores.jsonl carries the continuation's own ground truth.
-  version: '3',
+  // 3: scores.jsonl carries the continuation's own ground truth. 4: log-ratios summed in float64 per token; closedForm.
+  version: '4',
   description: "recover the expert's reward from the demonstrations: every variant, per seed",
   inputs: (ctx) => [join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)],
   async run(ctx) {
@@ -309,13 +327,22 @@ export const irlStage = defineStage({
   },
 });
 
+function logRatioNote(aggregate: LogRatioAggregate): string {
+  const form = aggregate === 'sum'
+    ? 'closed form from the two policies'
+    : "the most negative per-token term of the closed form (a heuristic for a local signal such as one toxic word; not the closed form itself)";
+  return `${form}: no training and no seeds, so one run and no spread over seeds`;
+}
+
 function describeVariant(v: IrlVariant, runs: Record<string, unknown>[], seconds: number) {
   const trained = v.kind === 'preference' || v.kind === 'distilled';
   return {
     ...v,
     trained,
     seeded: v.kind !== 'log-ratio',
-    note: v.kind === 'log-ratio' ? 'closed form from the two policies: no training and no seeds, so one run and no spread over seeds' : v.kind === 'random' ? 'untrained score head on the base backbone: the control every trained variant must beat' : null,
+    // The distilled variants' teacher: their targets are the summed log-ratio.
+    closedForm: v.kind === 'log-ratio' && logRatioAggregate(v) === 'sum',
+    note: v.kind === 'log-ratio' ? logRatioNote(logRatioAggregate(v)) : v.kind === 'random' ? 'untrained score head on the base backbone: the control every trained variant must beat' : null,
     seconds,
     validationExpertAuroc: summariseSeeds(runs.map((r) => (r.validation as { expertAuroc: number | null }).expertAuroc).filter((x): x is number => x !== null)),
     runs,

@@ -26,9 +26,11 @@ import { summariseToxicity, toxicitySchema } from './base-toxicity.js';
 export const SUMMARY_FILE = 'summary.json';
 export const GENERATIONS_FILE = 'generations.jsonl';
 
+const REWARD_FORMS = ['shaped', 'raw', 'continuation'] as const;
+
 export const rlhfSchema = s.object({
   seeds: s.integer({ min: 1, default: 1, description: 'independent PPO runs from the base model (seed 0 is the expert later stages use)' }),
-  reward: s.enum(['shaped', 'raw'] as const, { default: 'shaped', description: "'shaped': −P_tox(prompt + sample) + P_tox(prompt + human continuation), the paper's; 'raw': −P_tox(prompt + sample)" }),
+  reward: s.enum(REWARD_FORMS, { default: 'shaped', description: "'shaped': −P_tox(prompt + sample) + P_tox(prompt + human continuation), the paper's; 'raw': −P_tox(prompt + sample); 'continuation': −P_tox(sample), the sample judged alone as the toxicity figures judge it, so that a toxic prompt, which saturates the classifier whatever follows, does not hide its continuation's toxicity" }),
   total_steps: s.integer({ min: 1, default: 10000, description: 'optimizer steps in all (trlx train.total_steps)' }),
   epochs: s.integer({ min: 1, default: 100, description: 'rollout rounds at most (trlx train.epochs)' }),
   batch_size: s.integer({ min: 1, default: 32, description: 'rollouts per optimizer step (trlx train.batch_size)' }),
@@ -136,7 +138,7 @@ export const rlhfStage = defineStage({
 });
 
 /** The curated training prompts, with their human continuations for the shaped reward. */
-function trainingPrompts(rows: readonly CuratedRow[], reward: 'shaped' | 'raw'): PromptExample[] {
+function trainingPrompts(rows: readonly CuratedRow[], reward: RlhfSettings['reward']): PromptExample[] {
   const train = rows.filter((row) => row.split === 'train');
   if (train.length === 0) throw new PipelineError('rlhf: the curated data has no training prompts; lower curate.test_fraction');
   if (reward === 'shaped' && train.some((row) => row.continuation === undefined)) {
@@ -145,13 +147,24 @@ function trainingPrompts(rows: readonly CuratedRow[], reward: 'shaped' | 'raw'):
   return train.map((row) => ({ prompt: promptOf(row), reference: row.continuation ?? null }));
 }
 
+/** The PPO reward of a batch of rollouts, in the configured form (rlhfSchema's `reward`). */
+function rewardOf(form: RlhfSettings['reward'], scorer: CachedReward): (rollouts: readonly Rollout[]) => number[] {
+  switch (form) {
+    case 'shaped': {
+      const shaped = new ShapedReward(scorer);
+      return (rollouts) => shaped.score(rollouts.map((r) => ({ prompt: r.prompt, sample: r.response, reference: r.reference ?? '' }))).scores;
+    }
+    case 'raw':
+      return (rollouts) => scorer.score(rollouts.map((r) => r.prompt + r.response)).scores;
+    case 'continuation':
+      return (rollouts) => scorer.score(rollouts.map((r) => continuationAlone(r.response))).scores;
+  }
+}
+
 /** One PPO run from the base model, logged to the stage's metrics with steps unique across seeds. */
 function trainExpert(ctx: StageContext<RlhfSettings>, loaded: LoadedPolicy, seed: number, prompts: readonly PromptExample[], config: PpoConfig, scorer: CachedReward): Record<string, unknown> {
   const offset = seed * config.totalSteps;
-  const shaped = new ShapedReward(scorer);
-  const reward = ctx.config.reward === 'shaped'
-    ? (rollouts: readonly Rollout[]) => shaped.score(rollouts.map((r) => ({ prompt: r.prompt, sample: r.response, reference: r.reference ?? '' }))).scores
-    : (rollouts: readonly Rollout[]) => scorer.score(rollouts.map((r) => r.prompt + r.response)).scores;
+  const reward = rewardOf(ctx.config.reward, scorer);
   const began = performance.now();
   const result = trainPpo({
     hydra: loaded.hydra,
