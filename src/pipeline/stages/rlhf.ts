@@ -12,7 +12,7 @@ import { CURATED_FILE, type CuratedRow } from '../../data/index.js';
 import { mean, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { Rng } from '../../nn/index.js';
-import { CachedReward, ShapedReward } from '../../reward/index.js';
+import { CachedReward, ShapedReward, type RewardFunction } from '../../reward/index.js';
 import {
   collectExperience, generateRollouts, loadPpoPolicy, savePpoPolicy, trainPpo, type LoadedPolicy, type PpoConfig, type PromptExample, type Rollout,
 } from '../../rlhf/index.js';
@@ -147,8 +147,8 @@ function trainingPrompts(rows: readonly CuratedRow[], reward: RlhfSettings['rewa
   return train.map((row) => ({ prompt: promptOf(row), reference: row.continuation ?? null }));
 }
 
-/** The PPO reward of a batch of rollouts, in the configured form (rlhfSchema's `reward`). */
-function rewardOf(form: RlhfSettings['reward'], scorer: CachedReward): (rollouts: readonly Rollout[]) => number[] {
+/** The PPO reward of a batch of rollouts, in the configured form (rlhfSchema's `reward`), from a score of texts (−P_tox). */
+export function rolloutReward(form: RlhfSettings['reward'], scorer: RewardFunction): (rollouts: readonly Pick<Rollout, 'prompt' | 'response' | 'reference'>[]) => number[] {
   switch (form) {
     case 'shaped': {
       const shaped = new ShapedReward(scorer);
@@ -164,7 +164,7 @@ function rewardOf(form: RlhfSettings['reward'], scorer: CachedReward): (rollouts
 /** One PPO run from the base model, logged to the stage's metrics with steps unique across seeds. */
 function trainExpert(ctx: StageContext<RlhfSettings>, loaded: LoadedPolicy, seed: number, prompts: readonly PromptExample[], config: PpoConfig, scorer: CachedReward): Record<string, unknown> {
   const offset = seed * config.totalSteps;
-  const reward = rewardOf(ctx.config.reward, scorer);
+  const reward = rolloutReward(ctx.config.reward, scorer);
   const began = performance.now();
   const result = trainPpo({
     hydra: loaded.hydra,
