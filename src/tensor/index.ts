@@ -5,5 +5,5 @@ export { tidy, keep } from './scope.js';
 export { currentBackend, withBackend, liveBufferCount } from './registry.js';
 export { HostReadError, hostReadCount, onDevice, strictMode, writeHost } from './host.js';
 export { TensorError, ShapeError, DisposedTensorError, NativeBackendUnavailableError } from './errors.js';
-export type { Backend } from './backend.js';
+export { NoToken, type Backend, type TokenChoice } from './backend.js';
 export * from './ops/index.js';
