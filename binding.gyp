@@ -19,6 +19,7 @@
         "native/src/embedding.cc",
         "native/src/cross_entropy.cc",
         "native/src/categorical.cc",
+        "native/src/token_choice.cc",
         "native/src/optimizer.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],

@@ -14,6 +14,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterEmbedding(env, exports);
   RegisterCrossEntropy(env, exports);
   RegisterCategorical(env, exports);
+  RegisterTokenChoice(env, exports);
   RegisterOptimizer(env, exports);
   return exports;
 }

@@ -13,5 +13,6 @@ void RegisterAttention(Napi::Env env, Napi::Object exports);
 void RegisterEmbedding(Napi::Env env, Napi::Object exports);
 void RegisterCrossEntropy(Napi::Env env, Napi::Object exports);
 void RegisterCategorical(Napi::Env env, Napi::Object exports);
+void RegisterTokenChoice(Napi::Env env, Napi::Object exports);
 void RegisterOptimizer(Napi::Env env, Napi::Object exports);
 }  // namespace irlens

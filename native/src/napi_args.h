@@ -102,8 +102,28 @@ class Args {
       out.assign(a.Data(), a.Data() + a.ElementLength());
       return out;
     }
+    const std::vector<double> numbers = NumberList(i, name, false, " of integers or an Int32Array");
+    for (size_t j = 0; j < numbers.size(); ++j) {
+      const double d = numbers[j];
+      if (d != std::floor(d) || std::fabs(d) > 9.0e15) {
+        Fail(std::string(name) + "[" + std::to_string(j) + "] must be an integer");
+        out.clear();
+        return out;
+      }
+      out.push_back(int64_t(d));
+    }
+    return out;
+  }
+
+  // A list of finite numbers from a JS array (an empty list for null or undefined when optional).
+  std::vector<double> NumberList(size_t i, const char* name, bool optional = false,
+                                 const char* what = " of numbers") {
+    std::vector<double> out;
+    if (!ok_) return out;
+    Napi::Value v = info_[i];
+    if (optional && (v.IsNull() || v.IsUndefined())) return out;
     if (!v.IsArray()) {
-      Fail(std::string(name) + " must be an array of integers or an Int32Array");
+      Fail(std::string(name) + " must be an array" + what + (optional ? " or null" : ""));
       return out;
     }
     Napi::Array a = v.As<Napi::Array>();
@@ -112,12 +132,12 @@ class Args {
     for (uint32_t j = 0; j < n; ++j) {
       Napi::Value e = a.Get(j);
       double d = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
-      if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e15) {
-        Fail(std::string(name) + "[" + std::to_string(j) + "] must be an integer");
+      if (!std::isfinite(d)) {
+        Fail(std::string(name) + "[" + std::to_string(j) + "] must be a finite number");
         out.clear();
         return out;
       }
-      out.push_back(int64_t(d));
+      out.push_back(d);
     }
     return out;
   }

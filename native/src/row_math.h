@@ -147,5 +147,16 @@ IRLENS_INLINE float RowMax(const float* x, int64_t n) {
   return HMax(m);
 }
 
+// The shift of a row's log-softmax, written (x − max) − log_sum in float (softmax.cc): shared so
+// that a kernel reporting one log-probability (token_choice.cc) matches log-softmax bit for bit.
+struct LogSoftmaxShift {
+  float max, log_sum;
+};
+IRLENS_INLINE LogSoftmaxShift RowLogSoftmaxShift(const float* x, int64_t n) {
+  const float m = RowMax(x, n);
+  const double s = RowSumMapped(x, n, -INFINITY, ExpShift{Splat(m)});
+  return {m, float(std::log(s))};
+}
+
 }  // namespace vec
 }  // namespace irlens

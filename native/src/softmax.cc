@@ -15,13 +15,11 @@ IRLENS_CLONES void SoftmaxRows(const float* x, int64_t r0, int64_t r1, int64_t c
   for (int64_t r = r0; r < r1; ++r) {
     const float* xr = x + r * cols;
     float* yr = out + r * cols;
-    const float m = RowMax(xr, cols);
     if (log) {
-      const double s = RowSumMapped(xr, cols, -INFINITY, ExpShift{Splat(m)});
-      const float lse = float(std::log(s));
-      for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - m) - lse;
+      const LogSoftmaxShift shift = RowLogSoftmaxShift(xr, cols);
+      for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - shift.max) - shift.log_sum;
     } else {
-      const float s = float(RowStoreExpShifted(xr, yr, cols, m));
+      const float s = float(RowStoreExpShifted(xr, yr, cols, RowMax(xr, cols)));
       for (int64_t k = 0; k < cols; ++k) yr[k] = yr[k] / s;
     }
   }

@@ -25,7 +25,7 @@ Napi::Object InitForTest(Napi::Env env, Napi::Object exports);  // NODE_API_MODU
 namespace {
 
 // Argument tags of the case file (see test/helpers/kernel-case-file.ts).
-enum Tag : uint8_t { kUndefined = 0, kNull, kNumber, kBool, kFloats, kInts, kIntList, kAlias };
+enum Tag : uint8_t { kUndefined = 0, kNull, kNumber, kBool, kFloats, kInts, kNumberList, kAlias };
 
 class Reader {
  public:
@@ -83,7 +83,7 @@ std::vector<Call> ReadCalls(Reader& r) {
       a.tag = static_cast<Tag>(r.Get<uint8_t>());
       if (a.tag == kNumber || a.tag == kBool) a.number = r.Get<double>();
       if (a.tag == kAlias) a.alias = r.Get<uint32_t>();
-      if (a.tag == kIntList) a.list = r.GetVector<double>(r.Get<uint32_t>());
+      if (a.tag == kNumberList) a.list = r.GetVector<double>(r.Get<uint32_t>());
       if (a.tag == kFloats) {
         const uint32_t n = r.Get<uint32_t>();
         a.floats = r.GetVector<float>(n);
@@ -128,7 +128,7 @@ std::vector<Napi::Value> MakeArgs(const Call& c) {
       case kBool: v = Napi::MakeValue(Napi::ValueData::kBoolean); v.data().boolean = a.number != 0; break;
       case kFloats: v = NewTypedArray(a.floats); break;
       case kInts: v = NewTypedArray(a.ints); break;
-      case kIntList:
+      case kNumberList:
         v = Napi::MakeValue(Napi::ValueData::kArray);
         for (double e : a.list) {
           Napi::Value item = Napi::MakeValue(Napi::ValueData::kNumber);

@@ -10,14 +10,17 @@
  *   new token of every row, attending over the cached keys and values of the earlier ones.
  * - The logits of the last position are processed in transformers' order: eos is suppressed
  *   until minNewTokens tokens exist (MinNewTokensLengthLogitsProcessor), then temperature, then
- *   top-k, then top-p (TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper).
+ *   top-k, then top-p (TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper). The
+ *   backend does this and picks the token (T.chooseTokens), so a step reads one token and its
+ *   log-probability per row on the host, never a row of logits.
  * - A row that emits an eos token is done: it keeps being fed pad tokens (the batch stays
  *   rectangular) but nothing after its eos is returned; the loop ends when every row is done or
  *   maxNewTokens tokens have been generated.
  *
- * Sampling is seeded: each row draws from its own stream (forked from the seed by row index),
- * so the same seed gives the same tokens, and a row's draws never depend on how many draws the
- * other rows made (which varies as rows finish).
+ * Sampling is seeded: each row draws from its own stream (forked from the seed by row index), one
+ * uniform per token that the backend turns into the draw, so the same seed gives the same tokens
+ * on every backend, and a row's draws never depend on how many draws the other rows made (which
+ * varies as rows finish).
  *
  * Every step runs under noGrad and inside tidy(), so memory stays flat over long generations;
  * the cache is released when generation ends, also when it ends with an error.
@@ -177,7 +180,8 @@ function decode(
 
   for (let step = 0; step < settings.maxNewTokens; step++) {
     const attentionMask = step === 0 ? promptMask : mask;
-    const { logits, logProbs } = T.tidy(() => T.onDevice('a decode step', () => {
+    const uniforms = streams ? liveRowUniforms(streams, out.finished) : null;
+    const choice = T.tidy(() => T.onDevice('a decode step', () => {
       const { logits: all } = model.forward({
         inputIds: T.idTensor(inputs.ids, [batch, inputs.width]),
         attentionMask: T.tensor(attentionMask.slice(), [batch, attentionMask.length / batch]),
@@ -187,28 +191,25 @@ function decode(
       });
       const t = all.shape[1]!;
       const last = t === 1 ? all : T.slice(all, 1, t - 1, t);
-      return { logits: last, logProbs: T.logSoftmax(last) };
+      return T.chooseTokens(last, tokenChoice(settings, step), uniforms);
     }));
-    const vocab = logits.shape[2]!;
-    // The step's host read, at the token boundary: tokens are chosen on the host from the raw
-    // logits, and their log-probabilities (of the raw distribution) are returned.
-    const data = logits.data;
-    const logSoftmax = logProbs.data;
+    // The step's host read, at the token boundary: each row's token, chosen on the backend, and
+    // its log-probability under the raw distribution.
+    const tokens = choice.ids.ids;
+    const tokenLogProbs = choice.logProbs.data;
     const next = new Int32Array(batch).fill(settings.padTokenId);
-    const suppressEos = step < settings.minNewTokens;
     for (let b = 0; b < batch; b++) {
       if (out.finished[b]) continue;
-      const row = data.subarray(b * vocab, (b + 1) * vocab);
-      const token = chooseToken(row, settings, streams?.[b] ?? null, suppressEos);
+      const token = tokens[b]!;
+      const logProb = tokenLogProbs[b]!;
+      if (token < 0 || Number.isNaN(logProb)) throw noTokenError(token);
       out.newTokens[b]!.push(token);
-      const logProb = logSoftmax[b * vocab + token]!;
-      if (Number.isNaN(logProb)) throw nonFinite(row);
       out.logProbs[b]!.push(logProb);
       next[b] = token;
       if (settings.eos.includes(token)) out.finished[b] = true;
     }
-    logits.dispose();
-    logProbs.dispose();
+    choice.ids.dispose();
+    choice.logProbs.dispose();
     if (out.finished.every(Boolean) || step + 1 === settings.maxNewTokens) break;
 
     if (step === 0) {
@@ -224,122 +225,25 @@ function decode(
   }
 }
 
-/** The next token of one row: greedy, or a draw after temperature, top-k and top-p. */
-function chooseToken(row: Float32Array, settings: Settings, stream: Rng | null, suppressEos: boolean): number {
-  const saved = suppressEos ? settings.eos.map((id) => (id < row.length ? row[id]! : 0)) : null;
-  if (saved) for (const id of settings.eos) if (id < row.length) row[id] = -Infinity;
-  try {
-    if (!stream) return argmax(row);
-    return sample(row, settings, stream);
-  } finally {
-    // Restore the raw logits: the log-probability is taken from them.
-    if (saved) settings.eos.forEach((id, i) => { if (id < row.length) row[id] = saved[i]!; });
-  }
-}
-
-function argmax(row: Float32Array): number {
-  let best = 0;
-  let bestValue = -Infinity;
-  for (let i = 0; i < row.length; i++) {
-    if (row[i]! > bestValue) {
-      bestValue = row[i]!;
-      best = i;
-    }
-  }
-  if (Number.isNaN(bestValue) || bestValue === -Infinity) throw nonFinite(row);
-  return best;
-}
-
-function sample(row: Float32Array, settings: Settings, stream: Rng): number {
-  const { temperature, topK, topP } = settings;
-  const vocab = row.length;
-  // Temperature keeps the order of the logits, so top-k can select on the raw values.
-  let candidates = topK > 0 && topK < vocab ? largest(row, topK) : null;
-  const count = candidates ? candidates.length : vocab;
-  let max = -Infinity;
-  for (let i = 0; i < count; i++) max = Math.max(max, row[candidates ? candidates[i]! : i]!);
-  if (Number.isNaN(max) || max === -Infinity) throw nonFinite(row);
-  const weightOf = (id: number) => Math.exp((row[id]! - max) / temperature);
-  if (topP < 1) {
-    candidates = nucleus(row, candidates, weightOf, topP);
-  }
-  const ids = candidates;
-  const weights = new Float64Array(ids ? ids.length : vocab);
-  for (let i = 0; i < weights.length; i++) weights[i] = weightOf(ids ? ids[i]! : i);
-  const drawn = stream.categorical(weights);
-  return ids ? ids[drawn]! : drawn;
+/** A step's token choice: eos is suppressed until minNewTokens tokens exist. */
+function tokenChoice(settings: Settings, step: number): T.TokenChoice {
+  const { doSample, temperature, topK, topP, eos } = settings;
+  return { sample: doSample, temperature, topK, topP, suppressed: step < settings.minNewTokens ? eos : [] };
 }
 
 /**
- * Top-p over the candidates (or the whole vocabulary): the most probable tokens, in order, until
- * the probability of those before the next one reaches topP (transformers removes a token when
- * the probability of it and all less likely tokens is ≤ 1 − topP). Always keeps the first.
+ * One uniform per row for this step's draws, each from its row's stream, as Rng.categorical
+ * would take it; finished rows draw nothing (their 0 is never used), so a row's draws never
+ * depend on the other rows.
  */
-function nucleus(row: Float32Array, candidates: Int32Array | null, weightOf: (id: number) => number, topP: number): Int32Array {
-  let total = 0;
-  const count = candidates ? candidates.length : row.length;
-  for (let i = 0; i < count; i++) total += weightOf(candidates ? candidates[i]! : i);
-  // Sort only as many of the most likely tokens as needed: try the top 256, then 4× more.
-  for (let want = 256; ; want *= 4) {
-    const pool = candidates && want >= candidates.length
-      ? candidates
-      : !candidates && want >= row.length ? null : largest(row, want);
-    const sorted = pool ? Array.from(pool) : Array.from({ length: row.length }, (_, i) => i);
-    sorted.sort((a, b) => row[b]! - row[a]! || a - b);
-    let before = 0;
-    for (let i = 0; i < sorted.length; i++) {
-      if (i > 0 && before >= topP * total) return Int32Array.from(sorted.slice(0, i));
-      before += weightOf(sorted[i]!);
-    }
-    if (pool === candidates || pool === null || sorted.length === count) return Int32Array.from(sorted);
-  }
+function liveRowUniforms(streams: Rng[], finished: boolean[]): number[] {
+  return streams.map((stream, b) => (finished[b] ? 0 : stream.uniform()));
 }
 
-/**
- * Ids of the k largest logits, and of every logit tied with the k-th, in id order (one pass
- * with a min-heap of the k largest so far; NaN never enters).
- */
-function largest(row: Float32Array, k: number): Int32Array {
-  const values = new Float32Array(k).fill(-Infinity);
-  const ids = new Int32Array(k).fill(-1);
-  // The largest value left out of the heap, to notice ties with the k-th largest.
-  let largestOut = -Infinity;
-  for (let i = 0; i < row.length; i++) {
-    const v = row[i]!;
-    if (!(v > values[0]!)) {
-      if (v > largestOut) largestOut = v;
-      continue;
-    }
-    if (values[0]! > largestOut) largestOut = values[0]!;
-    // Replace the smallest of the k and sift the new value down.
-    let at = 0;
-    for (;;) {
-      const left = 2 * at + 1;
-      if (left >= k) break;
-      const right = left + 1;
-      const child = right < k && values[right]! < values[left]! ? right : left;
-      if (!(values[child]! < v)) break;
-      values[at] = values[child]!;
-      ids[at] = ids[child]!;
-      at = child;
-    }
-    values[at] = v;
-    ids[at] = i;
-  }
-  const threshold = values[0]!;
-  if (largestOut === threshold || ids[0] === -1) {
-    // Ties with the k-th largest (or fewer than k values that can be ordered): take every id at or above it.
-    const found: number[] = [];
-    for (let i = 0; i < row.length; i++) if (row[i]! >= threshold) found.push(i);
-    return Int32Array.from(found);
-  }
-  return ids.sort();
-}
-
-function nonFinite(row: Float32Array): GenerationError {
-  const nan = row.some(Number.isNaN);
+/** Why the backend chose no token for a row (see T.NoToken). */
+function noTokenError(token: number): GenerationError {
   return new GenerationError(
-    nan
+    token === T.NoToken.nanLogit
       ? 'the model produced NaN logits, so no token can be chosen; check the weights (a diverged training run?) and the inputs'
       : 'every token is excluded (all logits are −Infinity after eos suppression); lower minNewTokens or check eosTokenId',
   );

@@ -1,4 +1,5 @@
 import { sizeOf, tensor, type Tensor } from '../tensor/index.js';
+import { indexAtCumulativeWeight } from '../tensor/reference/token-choice.js';
 import { NnError } from './errors.js';
 
 /** Everything needed to continue a stream exactly: plain numbers, so it survives JSON. */
@@ -129,17 +130,8 @@ export class Rng {
       total += w;
     }
     if (!(total > 0)) throw new NnError(`Rng.categorical: all ${n} ${logits ? 'logits are −Infinity' : 'probabilities are zero'}; nothing can be drawn`);
-    const target = this.uniform() * total;
-    let cumulative = 0;
-    let lastPositive = 0;
-    for (let i = 0; i < n; i++) {
-      const w = weight(i);
-      if (w === 0) continue;
-      cumulative += w;
-      lastPositive = i;
-      if (target < cumulative) return i;
-    }
-    return lastPositive; // rounding left target just above the final cumulative sum
+    // The search generation's token-choice kernels make with the same uniform.
+    return indexAtCumulativeWeight(weight, n, this.uniform() * total);
   }
 
   /** Shuffles array in place (Fisher–Yates) and returns it. */

@@ -221,6 +221,31 @@ export interface Backend {
     classes: number, dLogits: Storage): void;
 
   /**
+   * One token per row of logits [rows, vocab], for generation: ids[r] is the first largest logit
+   * (sample false) or a draw (sample true), and logProbs[r] its log-probability under the RAW
+   * distribution, exactly the value `softmax(log=true)` writes there. Only ids and logProbs
+   * ([rows] each) leave the kernel, so a decode step reads O(rows) values, not O(rows × vocab).
+   *
+   * In transformers' order: `suppressed` ids count as −∞; sampling then keeps the top-k
+   * candidates (logits ≥ the k-th largest, ties included, in id order; all ids when topK is 0 or
+   * ≥ vocab) and, with topP < 1, the nucleus: the candidates sorted by logit (descending, ties
+   * by id) cut before the first i ≥ 1 whose predecessors' weights sum to ≥ topP · (all
+   * candidates' weights, summed in id order). A weight is exp((logit − max) / temperature) in
+   * float64, exp rounded as JavaScript's Math.exp, max the largest logit. The draw is
+   * Rng.categorical's on the host's uniforms[r] ∈ [0, 1): target = uniforms[r] · Σ weights, in
+   * candidate order; the first candidate of positive weight whose running sum exceeds target,
+   * else the last of positive weight. So every backend picks the same token for the same seed (a
+   * backend without float64 must emulate it). uniforms is host memory (an upload on a device
+   * backend), null for greedy.
+   *
+   * A row without a choice gets an id of NoToken and a NaN log-probability: nanLogit when it
+   * holds a NaN; allExcluded when every logit is −∞ after suppression, or when sampling meets a
+   * +∞ logit (which has no finite weight). Greedy takes a +∞ logit, whose log-probability is NaN.
+   */
+  chooseTokens(logits: Storage, rows: number, vocab: number, choice: TokenChoice,
+    uniforms: readonly number[] | null, ids: IdStorage, logProbs: Storage): void;
+
+  /**
    * One AdamW step in place, exactly torch.optim.AdamW: param -= lr·wd·param (decoupled;
    * wd=0 gives Adam without L2), m = β1·m + (1-β1)·g, v = β2·v + (1-β2)·g²,
    * param -= lr · (m / (1-β1^step)) / (sqrt(v / (1-β2^step)) + eps).
@@ -243,3 +268,20 @@ export interface AdamArgs {
   /** 1-based step count after this update. */
   step: number;
 }
+
+/** How chooseTokens picks a token (see there). */
+export interface TokenChoice {
+  /** Draw (true) or take the most likely token (false; the settings below are then ignored). */
+  sample: boolean;
+  /** Divides the logits when sampling; positive. */
+  temperature: number;
+  /** Keep the k largest logits (and those tied with the k-th); 0 keeps all. */
+  topK: number;
+  /** Nucleus size in (0, 1]; 1 keeps all. */
+  topP: number;
+  /** Ids that cannot be chosen (eos before min_new_tokens); ids outside 0..vocab−1 are ignored. */
+  suppressed: readonly number[];
+}
+
+/** The ids chooseTokens writes for a row it cannot choose from. */
+export const NoToken = { nanLogit: -1, allExcluded: -2 } as const;

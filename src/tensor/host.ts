@@ -15,6 +15,7 @@ export const strictMode = process.env.IRLENS_STRICT === '1';
 /** Names of the onDevice regions now running, innermost last (kept only in strict mode). */
 const regions: string[] = [];
 let hostReads = 0;
+let hostReadElements = 0;
 
 /** A host read or write inside an onDevice region under IRLENS_STRICT=1: a bug in irlens, not misuse. */
 export class HostReadError extends Error {
@@ -43,6 +44,7 @@ export function readHost<S extends Storage | IdStorage>(storage: S, tensor: { re
   if (strictMode) {
     refuseInDeviceRegion(tensor, 'read');
     hostReads++;
+    hostReadElements += storage.length;
   }
   return (storage instanceof Float32Array ? tensor.backend.toHost(storage) : storage) as S;
 }
@@ -66,3 +68,5 @@ function refuseInDeviceRegion(tensor: { describe(): string }, verb: string): voi
 
 /** Host reads made so far (counted under IRLENS_STRICT=1 only). */
 export const hostReadCount = (): number => hostReads;
+/** Values those reads carried (counted under IRLENS_STRICT=1 only): what a device would transfer. */
+export const hostReadElementCount = (): number => hostReadElements;

@@ -3,7 +3,7 @@ export { Tensor, noGrad, isGradEnabled, sizeOf, type DType, type GradNode } from
 export { tensor, idTensor, zeros, ones, full, scalar, asFloat32 } from './create.js';
 export { tidy, keep } from './scope.js';
 export { currentBackend, withBackend, liveBufferCount } from './registry.js';
-export { HostReadError, hostReadCount, onDevice, strictMode, writeHost } from './host.js';
+export { HostReadError, hostReadCount, hostReadElementCount, onDevice, strictMode, writeHost } from './host.js';
 export { TensorError, ShapeError, DisposedTensorError, NativeBackendUnavailableError } from './errors.js';
-export type { Backend } from './backend.js';
+export { NoToken, type Backend, type TokenChoice } from './backend.js';
 export * from './ops/index.js';

@@ -7,7 +7,7 @@
  *
  * File layout (little-endian): "IRLK" as u32, call count u32; per call: label, kernel (u32 length
  * + UTF-8), rtol f64, atol f64, argument count u32, the arguments (a u8 tag, then: number/bool
- * f64; Float32Array/Int32Array u32 length, values before, values the reference left; integer
+ * f64; Float32Array/Int32Array u32 length, values before, values the reference left; number
  * list u32 length + f64 each; alias u32 index of the same buffer earlier in the call), then the
  * expected return value as u32 count of (key, f64) pairs (key "" for a plain number).
  */
@@ -35,7 +35,7 @@ interface RecordedCall {
   returned: unknown;
 }
 
-const enum Tag { Undefined = 0, Null, Number, Bool, Floats, Ints, IntList, Alias }
+const enum Tag { Undefined = 0, Null, Number, Bool, Floats, Ints, NumberList, Alias }
 
 const kernelNames = Object.keys(referenceBackend).filter((k) => !['name', 'allocate', 'release'].includes(k));
 
@@ -108,7 +108,7 @@ function writeArg(w: ByteWriter, arg: AddonArg, after: AddonArg, index: number, 
     w.view(arg);
     w.view(after as Float32Array | Int32Array);
   } else if (Array.isArray(arg)) {
-    w.u8(Tag.IntList);
+    w.u8(Tag.NumberList);
     w.u32(arg.length);
     w.view(Float64Array.from(arg));
   } else if (typeof arg === 'number' || typeof arg === 'boolean') {

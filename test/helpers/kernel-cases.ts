@@ -10,6 +10,7 @@ import { broadcastStrides, contiguousStrides } from '../../src/tensor/shape.js';
 import { attentionCases, attentionInputs } from './attention-cases.js';
 import { KernelCaseFile, type Tolerance } from './kernel-case-file.js';
 import { randomFloats as random, randomInts } from './random-buffers.js';
+import { tokenChoiceCases } from './token-choice-cases.js';
 
 const exact: Tolerance = { rtol: 0, atol: 0 };
 const numel = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -22,6 +23,7 @@ export function kernelCases(): KernelCaseFile {
   rowCalls(file);
   attentionCalls(file);
   lossAndOptimizerCalls(file);
+  tokenChoiceCalls(file);
   return file;
 }
 
@@ -208,5 +210,13 @@ function lossAndOptimizerCalls(file: KernelCaseFile): void {
       file.add(`adamw n=${n} step ${step}`, { rtol: 1e-6, atol: 1e-7 }, 'adamw', param, random(n, 31 + step), m, v,
         { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: step === 2 ? 0 : 0.1, step });
     }
+  }
+}
+
+function tokenChoiceCalls(file: KernelCaseFile): void {
+  // Ids must match exactly; log-probabilities are each backend's log-softmax (forward tolerance).
+  for (const c of tokenChoiceCases([1, 17, 300])) {
+    file.add(`chooseTokens ${c.label}`, { rtol: 1e-6, atol: 1e-6 }, 'chooseTokens', c.logits, c.rows, c.vocab, c.choice,
+      c.uniforms, new Int32Array(c.rows).fill(7), zeros(c.rows).fill(7));
   }
 }

@@ -23,6 +23,7 @@ import type { NativeAddon } from '../../src/tensor/native/backend.js';
 import { skipUnlessNative } from '../helpers/native.js';
 import { randomFloats as random, randomInts } from '../helpers/random-buffers.js';
 import { type AttentionCase, attentionCases, attentionInputs } from '../helpers/attention-cases.js';
+import { type TokenChoiceCase, tokenChoiceCases } from '../helpers/token-choice-cases.js';
 
 const addonPath = process.env.IRLENS_NATIVE_ADDON
   ?? fileURLToPath(new URL('../../build/Release/irlens_native.node', import.meta.url));
@@ -598,6 +599,25 @@ test('tokenLogProbs, entropy and their backward: rows of 50304, odd rows, one cl
     /entropy: classes must be positive/);
 });
 
+/** log-softmax(logits)[ids[r]] per row by the backend's softmax kernel (NaN where ids[r] < 0). */
+function logSoftmaxAt(backend: Backend, c: TokenChoiceCase, ids: Int32Array): Float32Array {
+  const all = new Float32Array(c.rows * c.vocab);
+  backend.softmax(c.logits, c.rows, c.vocab, all, true);
+  return Float32Array.from(ids, (id, r) => (id < 0 ? Number.NaN : all[r * c.vocab + id]!));
+}
+
+test('chooseTokens picks the reference\'s ids on awkward rows (vocab 1 to 50304, ties, −∞, NaN, +∞, top-k ≥ vocab, top-p 1e-9 to 1, temperature 0.01 to 100, suppressed ids) and reports each backend\'s own log-softmax (exact)', { skip }, () => {
+  for (const c of tokenChoiceCases([1, 2, 17, 300, 50304])) {
+    const [nativeIds, referenceIds] = fresh(2, () => new Int32Array(c.rows).fill(7));
+    const [nativeLogProbs, referenceLogProbs] = fresh(2, () => new Float32Array(c.rows).fill(7));
+    nat.chooseTokens(c.logits, c.rows, c.vocab, c.choice, c.uniforms, nativeIds, nativeLogProbs);
+    ref.chooseTokens(c.logits, c.rows, c.vocab, c.choice, c.uniforms, referenceIds, referenceLogProbs);
+    assertBitEqual(nativeIds, referenceIds, `ids ${c.label}`);
+    assertClose(nativeLogProbs, logSoftmaxAt(nat, c, nativeIds), 0, 0, `native log-probs ${c.label}`);
+    assertClose(referenceLogProbs, logSoftmaxAt(ref, c, referenceIds), 0, 0, `reference log-probs ${c.label}`);
+  }
+});
+
 test('adamw over several steps, with and without weight decay (rtol 1e-6 on param, m, v)', { skip }, () => {
   for (const n of [1, 17, 16384 + 33]) {
     for (const weightDecay of [0, 0.1]) {
@@ -705,6 +725,13 @@ test('results are bit-identical with 1 and 2 threads', { skip: skip || skipUnles
     nat.attentionBackward(inputs.q, inputs.k, inputs.v, probs, inputs.dOut, gqa, dq, dk, dv);
     return [out, probs, dq, dk, dv];
   });
+  check('chooseTokens', () => {
+    const ids = new Int32Array(ceRows), logProbs = new Float32Array(ceRows);
+    const uniforms = Array.from(random(ceRows, 9, 0, 1));
+    nat.chooseTokens(logits, ceRows, classes, { sample: true, temperature: 3, topK: 0, topP: 0.9, suppressed: [0] },
+      uniforms, ids, logProbs);
+    return [ids, logProbs];
+  });
   check('embeddingBackward / adamw', () => {
     const ids = randomInts(512, 6, 0, 1000);
     ids[10] = ids[11] = ids[400]!;
@@ -730,6 +757,13 @@ test('argument errors name the kernel and the problem', { skip }, () => {
   assert.throws(() => nat.unary('exp', new Float64Array(4) as unknown as Float32Array, new Float32Array(4)),
     /unary: x must be a Float32Array/);
   assert.throws(() => nat.clamp(new Float32Array(3), 0, 1, new Float32Array(4)), /clamp: x has 3 elements, needs 4/);
+  const greedy = { sample: false, temperature: 1, topK: 0, topP: 1, suppressed: [] };
+  assert.throws(() => nat.chooseTokens(new Float32Array(5), 2, 3, greedy, null, new Int32Array(2), new Float32Array(2)),
+    /chooseTokens: logits has 5 elements, needs 6/);
+  assert.throws(() => nat.chooseTokens(new Float32Array(6), 2, 3, { ...greedy, sample: true }, [0.5], new Int32Array(2),
+    new Float32Array(2)), /chooseTokens: sampling needs one uniform per row: got 1 for 2 rows/);
+  assert.throws(() => nat.chooseTokens(new Float32Array(6), 2, 3, { ...greedy, sample: true, temperature: 0 }, [0, 0],
+    new Int32Array(2), new Float32Array(2)), /chooseTokens: temperature must be positive and finite/);
   assert.throws(() => nat.extremumBackward('maximum', new Float32Array(6), [1], new Float32Array(6), [1],
     new Float32Array(5), null, null, [6]), /extremumBackward: dy has 5 elements, needs 6/);
 });

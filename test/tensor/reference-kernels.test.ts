@@ -10,9 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { AttentionArgs, UnaryOp } from '../../src/tensor/backend.js';
+import { NoToken, type AttentionArgs, type TokenChoice, type UnaryOp } from '../../src/tensor/backend.js';
+import { Rng } from '../../src/nn/index.js';
 import {
-  addInto, adamw, attention, attentionBackward, binary, clamp, clampBackward, crossEntropy, embedding,
+  addInto, adamw, attention, attentionBackward, binary, chooseTokens, clamp, clampBackward, crossEntropy, embedding,
   embeddingBackward, entropy, entropyBackward, erf, erfc, extremumBackward, gemm, layerNorm, layerNormBackward, reduce, referenceBackend, rmsNorm, rmsNormBackward,
   rope, scaleInPlace, softmax, softmaxBackward, stridedAccumulate, stridedCopy, sumSquares, tokenLogProbs,
   tokenLogProbsBackward, unary, unaryBackward, where,
@@ -670,6 +671,82 @@ describe('tokenLogProbs and entropy', () => {
     assert.throws(() => run(-1), /out of range/);
   });
 });
+
+describe('chooseTokens', () => {
+  const greedy: TokenChoice = { sample: false, temperature: 1, topK: 0, topP: 1, suppressed: [] };
+  const sampling: TokenChoice = { ...greedy, sample: true };
+  const choose = (logits: Float32Array, vocab: number, choice: TokenChoice, uniforms: number[] | null = null) => {
+    const rows = logits.length / vocab;
+    const ids = new Int32Array(rows);
+    const logProbs = new Float32Array(rows);
+    chooseTokens(logits, rows, vocab, choice, uniforms, ids, logProbs);
+    return { ids: [...ids], logProbs: [...logProbs] };
+  };
+
+  test('known answers: the first largest, suppressed ids, no choice for NaN and all −∞ rows, +∞ rows', () => {
+    // Rows: a tie for the largest; suppressed (id 9 is out of range); NaN; all −∞; +∞.
+    const logits = f32([1, 3, 3, 0, 5, 1, 2, 4, 0, 1, NaN, 2, -Infinity, -Infinity, -Infinity, 0, Infinity, 1]);
+    const result = choose(logits, 3, greedy);
+    assert.deepEqual(result.ids, [1, 1, 1, NoToken.nanLogit, NoToken.allExcluded, 1]);
+    const logSumExp = (row: number[]) => Math.log(row.reduce((sum, x) => sum + Math.exp(x), 0));
+    const rawLogProbs = [3 - logSumExp([1, 3, 3]), 5 - logSumExp([0, 5, 1]), 4 - logSumExp([2, 4, 0])];
+    assertClose(result.logProbs.slice(0, 3), rawLogProbs, 1e-6, 'log-probs of the raw rows');
+    assert.ok(result.logProbs.slice(3).every(Number.isNaN), 'no log-probability without a choice, nor for +∞');
+    const suppressed = choose(logits.subarray(0, 6), 3, { ...greedy, suppressed: [1, 9] });
+    assert.deepEqual(suppressed.ids, [2, 2]);
+    assertClose(suppressed.logProbs, [rawLogProbs[0]!, 1 - logSumExp([0, 5, 1])], 1e-6, 'suppressed ids keep their share of the raw distribution');
+    assert.deepEqual(choose(logits.subarray(15), 3, sampling, [0.5]).ids, [NoToken.allExcluded], 'sampling has no weight for +∞');
+    assert.deepEqual(choose(f32([4]), 1, { ...sampling, suppressed: [0] }, [0.5]).ids, [NoToken.allExcluded]);
+    assert.deepEqual(choose(f32([4]), 1, { ...sampling, topK: 3, topP: 0.1 }, [0.99]), { ids: [0], logProbs: [0] });
+  });
+
+  test('draws what Rng.categorical draws from the same uniform, after suppression, temperature, top-k and top-p', () => {
+    const vocab = 40;
+    const rng = new Rng(3);
+    const settings: Partial<TokenChoice>[] = [
+      {}, { temperature: 0.3 }, { temperature: 7 }, { topK: 1 }, { topK: 4 }, { topK: 39 }, { topP: 1e-9 }, { topP: 0.3 },
+      { topP: 0.95, temperature: 2 }, { topK: 6, topP: 0.5, temperature: 0.7 }, { suppressed: [0, 5, 77], topP: 0.8 },
+    ];
+    for (const [s, setting] of settings.entries()) {
+      const choice = { ...sampling, ...setting };
+      for (let trial = 0; trial < 40; trial++) {
+        // Ties (logits on a grid of halves) and −∞ entries.
+        const logits = Float32Array.from({ length: vocab }, (_, i) => (i % 9 === 4 ? -Infinity : Math.round(rng.normal() * 4) / 2));
+        const stream = new Rng(`${s} ${trial}`);
+        const spec = sampleBySpec(logits, choice, new Rng(`${s} ${trial}`));
+        assert.equal(choose(logits, vocab, choice, [stream.uniform()]).ids[0], spec, `${JSON.stringify(setting)} trial ${trial}`);
+      }
+    }
+  });
+});
+
+/**
+ * chooseTokens' sampling spelled out with full sorts, the draw left to Rng.categorical: what
+ * generation did on the host before the kernel existed.
+ */
+function sampleBySpec(logits: Float32Array, choice: TokenChoice, rng: Rng): number {
+  const row = logits.slice();
+  for (const id of choice.suppressed) if (id < row.length) row[id] = -Infinity;
+  const max = Math.max(...row);
+  const weight = (id: number) => Math.exp((row[id]! - max) / choice.temperature);
+  let candidates = [...row.keys()];
+  if (choice.topK > 0 && choice.topK < row.length) {
+    const kth = row.slice().sort()[row.length - choice.topK]!;
+    candidates = candidates.filter((id) => row[id]! >= kth);
+  }
+  if (choice.topP < 1) {
+    const total = candidates.reduce((sum, id) => sum + weight(id), 0);
+    const sorted = [...candidates].sort((a, b) => (row[a]! > row[b]! ? -1 : row[a]! < row[b]! ? 1 : a - b));
+    let before = 0;
+    let kept = sorted.length;
+    for (let i = 0; i < sorted.length && kept === sorted.length; i++) {
+      if (i > 0 && before >= choice.topP * total) kept = i;
+      before += weight(sorted[i]!);
+    }
+    candidates = sorted.slice(0, kept);
+  }
+  return candidates[rng.categorical(candidates.map(weight))]!;
+}
 
 describe('adamw', () => {
   test('two steps against hand-computed values', () => {

@@ -1,7 +1,8 @@
 // The engine's readiness for a device backend, checked on real workloads under IRLENS_STRICT=1
 // (set here, before the engine loads): no host read inside per-layer or per-token work (the
 // engine throws HostReadError there), host reads per step that do not grow with the number of
-// layers, and no backend buffer left unreleased by a training step, a generation or a PPO step.
+// layers (nor, in generation, with the vocabulary), and no backend buffer left unreleased by a
+// training step, a generation or a PPO step.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
@@ -15,12 +16,15 @@ const { byteTokenizer, tinyPolicy } = await import('../helpers/tiny-policy.js');
 
 const rows = [[1, 5, 9, 3, 7, 2], [4, 4, 8, 1, 0, 6]];
 
-/** Host reads and live buffers before and after fn. */
-function measure(fn: () => void): { reads: number; leaked: number } {
+/** Host reads (and the values they carried) and live buffers before and after fn. */
+function measure(fn: () => void): { reads: number; elements: number; leaked: number } {
   const reads = T.hostReadCount();
+  const elements = T.hostReadElementCount();
   const live = T.liveBufferCount();
   fn();
-  return { reads: T.hostReadCount() - reads, leaked: T.liveBufferCount() - live };
+  return {
+    reads: T.hostReadCount() - reads, elements: T.hostReadElementCount() - elements, leaked: T.liveBufferCount() - live,
+  };
 }
 
 function trainingSteps(layers: number, steps: number) {
@@ -85,6 +89,20 @@ describe('strict mode (IRLENS_STRICT=1)', () => {
     assert.equal(shallow.leaked, 0);
     assert.equal(deep.leaked, 0);
     assert.equal(deep.reads, shallow.reads);
+  });
+
+  it('generation reads two values per row and token (the id and its log-probability), whatever the vocabulary', () => {
+    const prompts = [[1, 2, 3], [4, 5], [6]];
+    const steps = 5;
+    for (const vocab of [32, 2048]) {
+      const model = seededModel(tinyConfig({ vocab_size: vocab }), 4);
+      for (const options of [{}, { doSample: true, seed: 3, topK: 50, topP: 0.9 }]) {
+        const { elements } = measure(() => {
+          generate(model, prompts, { maxNewTokens: steps, eosTokenId: null, ...options });
+        });
+        assert.equal(elements, 2 * prompts.length * steps, `values read with vocab ${vocab}, ${JSON.stringify(options)}`);
+      }
+    }
   });
 
   it('PPO steps (rollouts, experience, updates) leak no buffer from one step to the next', () => {

@@ -1,5 +1,5 @@
 import type {
-  AdamArgs, AttentionArgs, Backend, BinaryOp, ExtremumOp, IdStorage, Storage, UnaryOp,
+  AdamArgs, AttentionArgs, Backend, BinaryOp, ExtremumOp, IdStorage, Storage, TokenChoice, UnaryOp,
 } from '../backend.js';
 import { TensorError } from '../errors.js';
 import type { NativeAddon } from './backend.js';
@@ -60,6 +60,8 @@ interface KernelExports {
   entropy(logits: Storage, rows: number, classes: number, out: Storage, logSumExp: Storage): void;
   entropyBackward(logits: Storage, logSumExp: Storage, entropy: Storage, dy: Storage, rows: number, classes: number,
     dLogits: Storage): void;
+  chooseTokens(logits: Storage, rows: number, vocab: number, sample: boolean, temperature: number, topK: number,
+    topP: number, suppressed: readonly number[], uniforms: readonly number[] | null, ids: IdStorage, logProbs: Storage): void;
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, lr: number, beta1: number, beta2: number,
     eps: number, weightDecay: number, step: number): void;
   sumSquares(x: Storage): number;
@@ -142,6 +144,13 @@ export function nativeKernels(addon: NativeAddon): Partial<Backend> {
   if (has('tokenLogProbsBackward')) kernels.tokenLogProbsBackward = n.tokenLogProbsBackward!;
   if (has('entropy')) kernels.entropy = n.entropy!;
   if (has('entropyBackward')) kernels.entropyBackward = n.entropyBackward!;
+  if (has('chooseTokens')) {
+    const f = n.chooseTokens!;
+    kernels.chooseTokens = (logits: Storage, rows: number, vocab: number, choice: TokenChoice,
+      uniforms: readonly number[] | null, ids: IdStorage, logProbs: Storage) =>
+      f(logits, rows, vocab, choice.sample, choice.temperature, choice.topK, choice.topP, choice.suppressed, uniforms,
+        ids, logProbs);
+  }
   if (has('adamw')) {
     const f = n.adamw!;
     kernels.adamw = (param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamArgs) =>

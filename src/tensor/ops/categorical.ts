@@ -2,8 +2,10 @@
  * What a policy-gradient step needs from each row's distribution softmax(logits): the
  * log-probability of the token taken and the entropy. Both are fused row passes that keep only a
  * log-sum-exp per row for the backward, never a [rows, vocab] log-softmax (vocab is 50,304 for Pythia).
+ * And what generation needs: the next token of each row, chosen where the logits are.
  */
-import { ShapeError, formatShape } from '../errors.js';
+import type { TokenChoice } from '../backend.js';
+import { ShapeError, TensorError, formatShape } from '../errors.js';
 import { record } from '../record.js';
 import { allocate, currentBackend } from '../registry.js';
 import { sameShape } from '../shape.js';
@@ -55,4 +57,30 @@ export function entropy(logits: Tensor): Tensor {
     currentBackend().entropyBackward(logits.buffer, logSumExp, out.buffer, g.buffer, rows, classes, dLogits);
     return [new Tensor(dLogits, logits.shape)];
   }, [logSumExp]);
+}
+
+/**
+ * One token per row of logits [..., V], chosen on the backend (see Backend.chooseTokens): int32
+ * ids [...] and their log-probabilities [...] under log softmax(logits), so a decode step reads
+ * two values per row on the host, not V. Sampling takes one uniform in [0, 1) per row, drawn by
+ * the caller from its seeded streams. A row without a choice gets an id of NoToken. Not
+ * differentiable.
+ */
+export function chooseTokens(logits: Tensor, choice: TokenChoice, uniforms: readonly number[] | null = null): { ids: Tensor; logProbs: Tensor } {
+  const { rows, classes } = asRows('chooseTokens', logits);
+  const problem = choice.sample ? samplingProblem(choice, uniforms, rows) : null;
+  if (problem) throw new TensorError(`chooseTokens: ${problem}`);
+  const rowShape = logits.shape.slice(0, -1);
+  const ids = new Tensor(new Int32Array(rows), rowShape);
+  const logProbs = new Tensor(allocate(rows), rowShape);
+  currentBackend().chooseTokens(logits.buffer, rows, classes, choice, uniforms, ids.idBuffer, logProbs.buffer);
+  return { ids, logProbs };
+}
+
+function samplingProblem({ temperature, topK, topP }: TokenChoice, uniforms: readonly number[] | null, rows: number): string | null {
+  if (!(temperature > 0 && temperature < Infinity)) return `temperature must be positive and finite, got ${temperature}`;
+  if (!(Number.isSafeInteger(topK) && topK >= 0)) return `topK must be a non-negative integer, got ${topK}`;
+  if (!(topP > 0 && topP <= 1)) return `topP must be in (0, 1], got ${topP}`;
+  if (uniforms?.length !== rows) return `sampling needs one uniform per row (${rows}), got ${uniforms?.length ?? 'none'}`;
+  return null;
 }

@@ -7,7 +7,7 @@ import {
   add, broadcastTo, clamp, div, exp, gelu, log, maximum, minimum, mul, neg, relu, sigmoid, silu, sqrt, sub, tanh,
 } from './arithmetic.js';
 import { attention } from './attention.js';
-import { entropy, tokenLogProbs } from './categorical.js';
+import { chooseTokens, entropy, tokenLogProbs } from './categorical.js';
 import { dropout } from './dropout.js';
 import { embedding } from './embedding.js';
 import { crossEntropy } from './loss.js';
@@ -39,6 +39,9 @@ export const OPS = {
 } as const;
 
 export type OpName = keyof typeof OPS;
+
+// Not differentiable, so not in OPS: generation's token choice.
+export { chooseTokens };
 
 export {
   add, attention, broadcastTo, clamp, concat, crossEntropy, div, dropout, embedding, entropy, exp, gelu, indexSelect,

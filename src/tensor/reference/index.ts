@@ -12,6 +12,7 @@ import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norms.
 import { adamw } from './optimizer.js';
 import { rope } from './rope.js';
 import { softmax, softmaxBackward } from './softmax.js';
+import { chooseTokens } from './token-choice.js';
 
 /**
  * The pure TypeScript backend: the definition of every kernel's meaning (see backend.ts).
@@ -56,6 +57,7 @@ export const referenceBackend: Backend = {
   tokenLogProbsBackward,
   entropy,
   entropyBackward,
+  chooseTokens,
   adamw,
   sumSquares: (xs) => xs.reduce((total, x) => total + sumSquares(x), 0),
   scaleInPlace,
@@ -63,7 +65,7 @@ export const referenceBackend: Backend = {
 };
 
 export {
-  addInto, adamw, attention, attentionBackward, binary, clamp, clampBackward, crossEntropy, embedding,
+  addInto, adamw, attention, attentionBackward, binary, chooseTokens, clamp, clampBackward, crossEntropy, embedding,
   embeddingBackward, entropy, entropyBackward, extremumBackward, gemm, layerNorm, layerNormBackward, reduce,
   rmsNorm, rmsNormBackward, rope, scaleInPlace, softmax, softmaxBackward, stridedAccumulate, stridedCopy,
   sumSquares, tokenLogProbs, tokenLogProbsBackward, unary, unaryBackward, where,

@@ -1,13 +1,22 @@
 import type { Storage } from '../backend.js';
 
+/**
+ * The shift of one row's softmax: its max and sum = Σ exp(x − max), so that log-softmax is
+ * (x − max) − log(sum). chooseTokens uses it too, to report log-softmax's value bit for bit.
+ */
+export function softmaxShift(x: Storage, base: number, cols: number): { max: number; sum: number } {
+  let max = -Infinity;
+  for (let c = 0; c < cols; c++) max = Math.max(max, x[base + c]!);
+  let sum = 0;
+  for (let c = 0; c < cols; c++) sum += Math.exp(x[base + c]! - max);
+  return { max, sum };
+}
+
 /** Softmax or log-softmax of each row, shifted by the row max so exp never overflows. */
 export function softmax(x: Storage, rows: number, cols: number, out: Storage, log: boolean): void {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
-    let max = -Infinity;
-    for (let c = 0; c < cols; c++) max = Math.max(max, x[base + c]!);
-    let sum = 0;
-    for (let c = 0; c < cols; c++) sum += Math.exp(x[base + c]! - max);
+    const { max, sum } = softmaxShift(x, base, cols);
     const logSum = Math.log(sum);
     for (let c = 0; c < cols; c++) {
       const shifted = x[base + c]! - max;
