@@ -22,7 +22,7 @@ interface RlhfFlags {
   prompts: string;
   out: string;
   label: string;
-  rewardKind: 'shaped' | 'raw' | 'auto';
+  rewardKind: 'shaped' | 'raw' | 'continuation' | 'auto';
   config?: string;
   set?: string[];
   seed: number;
@@ -39,7 +39,7 @@ export function registerRlhf(program: Command): void {
     .requiredOption('-p, --prompts <file>', 'prompts: CSV, JSONL or Parquet with prompt (and original_output) columns, or curated.jsonl')
     .requiredOption('-o, --out <dir>', 'where the policy is saved (checkpoints go to <dir>.checkpoints while training)')
     .option('--label <name>', 'the classifier label the reward penalises', 'toxic')
-    .addOption(new Option('--reward-kind <kind>', "'shaped' against the human continuation (the paper's), 'raw', or 'auto' (shaped when every prompt has one)").choices(['shaped', 'raw', 'auto']).default('auto'))
+    .addOption(new Option('--reward-kind <kind>', "'shaped' against the human continuation (the paper's), 'raw' (prompt + sample), 'continuation' (the sample alone), or 'auto' (shaped when every prompt has one)").choices(['shaped', 'raw', 'continuation', 'auto']).default('auto'))
     .option('--config <file>', "PPO settings: YAML/JSON of the pipeline's rlhf section (or a run config with an rlhf: section)")
     .option('--set <key=value>', 'override one rlhf setting, e.g. --set total_steps=200 or rlhf.total_steps=200 (repeatable)', collect)
     .option('--seed <n>', 'seed of the value head and every random stream', (v) => Number.parseInt(v, 10), 0)
@@ -52,7 +52,7 @@ async function rlhfCommand(spec: string, flags: RlhfFlags): Promise<void> {
   const started = Date.now();
   const out = resolve(flags.out);
   const checkpointDir = join(dirname(out), `${basename(out)}.checkpoints`);
-  const { ppoConfigOf } = await import('../../pipeline/stages/index.js');
+  const { ppoConfigOf, rolloutReward } = await import('../../pipeline/stages/index.js');
   const settings = await resolveSettings(flags);
   const config = ppoConfigOf(settings);
   const policyFolder = await modelFolder(spec, flags.revision);
@@ -64,12 +64,11 @@ async function rlhfCommand(spec: string, flags: RlhfFlags): Promise<void> {
   }
 
   const { Rng } = await import('../../nn/index.js');
-  const { CachedReward, ShapedReward } = await import('../../reward/index.js');
+  const { CachedReward } = await import('../../reward/index.js');
   const { loadPpoPolicy, savePpoPolicy, trainPpo, plannedSteps } = await import('../../rlhf/index.js');
   const { writeFileAtomic } = await import('../../io/atomic.js');
 
   const scorer = new CachedReward(await toxicityScorer(rewardFolder, flags.label, 'negative-probability'));
-  const shaped = new ShapedReward(scorer);
   const rng = new Rng(flags.seed);
   const loaded = loadPpoPolicy(policyFolder, config.numLayersUnfrozen, rng);
 
@@ -80,9 +79,7 @@ async function rlhfCommand(spec: string, flags: RlhfFlags): Promise<void> {
       hydra: loaded.hydra,
       tokenizer: loaded.tokenizer,
       prompts,
-      reward: kind === 'shaped'
-        ? (rollouts) => shaped.score(rollouts.map((r) => ({ prompt: r.prompt, sample: r.response, reference: r.reference ?? '' }))).scores
-        : (rollouts) => scorer.score(rollouts.map((r) => r.prompt + r.response)).scores,
+      reward: rolloutReward(kind, scorer),
       config,
       rng,
       checkpointDir,

@@ -45,12 +45,16 @@ export const demoPreset: Preset = {
     },
     curate: { inputs: null, prompt_fraction: 0.5, balance: true, dedupe: true, test_fraction: 0.5 },
     base_toxicity: { max_prompts: 96, max_new_tokens: 24, batch_size: 16, temperature: 1 },
-    // PPO against the shaped ground truth, three seeds, judged on all 188 held-out prompts; the whole
-    // model trains (the base is tiny). Sweeps over 3 seeds: init_kl_coef 0.02 drifted to 11.6 nats;
-    // 0.15 with horizon 1000 held it near the target, and on the final base model 192 steps took
-    // continuation toxicity from 6.4% to 2.1% ± 1.1% (5.7 nats), 256 steps to 1.8% ± 1.1% (6.0 nats).
+    // PPO against the ground truth, three seeds, judged on all 188 held-out prompts; the whole
+    // model trains (the base is tiny). Sweeps over 3 seeds with the paper's shaped reward:
+    // init_kl_coef 0.02 drifted to 11.6 nats; 0.15 with horizon 1000 held it near the target, and
+    // 256 steps took continuation toxicity from 6.4% to 1.8% ± 1.1% (6.0 nats). The reward judges
+    // the continuation alone: the shaped one judges prompt + sample, which a toxic prompt saturates
+    // whatever follows, and with it the log-ratio of seed 0's expert ranked 896 held-out
+    // continuations at AUROC 0.64; judged alone, 0.80 (one seed, 8 samples per prompt; a gentler
+    // PPO, batch 128 at lr 3e-4 for 128 steps, reached 0.90 but took four times as long).
     rlhf: {
-      seeds: 3, reward: 'shaped', total_steps: 256, epochs: 100, batch_size: 16, num_rollouts: 64, chunk_size: 32, ppo_epochs: 4,
+      seeds: 3, reward: 'continuation', total_steps: 256, epochs: 100, batch_size: 16, num_rollouts: 64, chunk_size: 32, ppo_epochs: 4,
       num_layers_unfrozen: -1, max_prompt_tokens: 40, learning_rate: 1e-3, eta_min: 1e-3, init_kl_coef: 0.15, kl_target: 6, kl_horizon: 1000,
       scale_reward: 'running', cliprange_reward: 10, max_new_tokens: 24, top_k: 0, top_p: 1, temperature: 1, eval_prompts: 188, log_samples_every: 4,
     },

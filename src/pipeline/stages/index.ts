@@ -30,7 +30,7 @@ export { irlStage, irlSchema, recoverRewards, DEFAULT_VARIANTS, SCORES_FILE, typ
 export { reportStage, REPORTED_STAGES } from './report.js';
 export { reuseStage, reuseSchema, chooseRewards } from './reuse.js';
 export { BENCHMARK_METRICS, type ReuseSummary, type BenchmarkedPolicy, type PolicyFigures } from './reuse-summary.js';
-export { rlhfStage, rlhfSchema, ppoConfigOf } from './rlhf.js';
+export { rlhfStage, rlhfSchema, ppoConfigOf, rolloutReward } from './rlhf.js';
 export { worldStage, worldSchema, TOKENIZER_DIR, CLASSIFIER_TOKENIZER_DIR } from './world.js';
 export { MODEL_POINTER, modelFolderOf, writeModelPointer, type ModelPointer } from './model-pointer.js';
 
