@@ -59,7 +59,9 @@ export const demoPreset: Preset = {
       scale_reward: 'running', cliprange_reward: 10, max_new_tokens: 24, top_k: 0, top_p: 1, temperature: 1, eval_prompts: 188, log_samples_every: 4,
     },
     // IRL on prompts RLHF never saw: every variant over 10 seeds, evaluated on held-out prompts and minimal pairs.
-    demonstrations: { max_prompts: 200, samples_per_prompt: 2, max_new_tokens: 24, max_prompt_tokens: 40, batch_size: 16 },
+    // Eight continuations per test prompt: with two, the 56 test prompts gave 224 held-out texts of
+    // which about 9 were toxic, too few for a stable AUROC; more for training cost IRL time.
+    demonstrations: { max_prompts: 200, samples_per_prompt: 2, test_samples_per_prompt: 8, max_new_tokens: 24, max_prompt_tokens: 40, batch_size: 16 },
     // Three epochs: the whole-backbone variants are most of the demo's time, and the calibration saw 3 and 10 epochs agree.
     irl: { seeds: 10, epochs: 3, batch_size: 8, learning_rate: 1e-3, probe_learning_rate: 1e-2 },
     evaluate: { bootstrap_resamples: 500 },

@@ -28,6 +28,10 @@ export const SUMMARY_FILE = 'summary.json';
 export const demonstrationsSchema = s.object({
   max_prompts: s.integer({ min: 3, default: 200, description: 'prompts from the curate test split (never seen by RLHF), in a seeded order' }),
   samples_per_prompt: s.integer({ min: 1, default: 2, description: 'continuations per prompt from each model (k)' }),
+  test_samples_per_prompt: s.nullable(s.integer({ min: 1 }), {
+    default: null,
+    description: 'continuations per test prompt from each model, at least samples_per_prompt: more held-out texts to judge recovered rewards on cost sampling and scoring, not training; null: samples_per_prompt',
+  }),
   validation_fraction: s.number({ min: 0, max: 0.9, exclusiveMin: true, default: 0.2 }),
   test_fraction: s.number({ min: 0, max: 0.9, exclusiveMin: true, default: 0.3 }),
   max_new_tokens: s.integer({ min: 1, default: 24 }),
@@ -87,6 +91,7 @@ export function sampleContinuations(policy: Policy, promptIds: readonly number[]
 export type DemonstrationsSummary = {
   prompts: number;
   samplesPerPrompt: number;
+  testSamplesPerPrompt: number;
   /** Prompts per split. */
   splits: { train: number; validation: number; test: number };
   continuations: { expert: ContinuationStats; baseline: ContinuationStats };
@@ -121,15 +126,32 @@ export async function demonstrate(job: DemonstrationJob): Promise<{ lines: Demon
   const tokenizers = { expert: tokenizerFingerprint(expert?.tokenizer ?? baseline.tokenizer), baseline: tokenizerFingerprint(baseline.tokenizer) };
   checkDemonstrations({ tokenizers, prompts: [] });
   const fractions = { validation: settings.validation_fraction, test: settings.test_fraction };
-  splitByPrompt(rows, fractions, job.seed);
+  const testRows = new Set(splitByPrompt(rows, fractions, job.seed).test);
+  const testSamples = settings.test_samples_per_prompt ?? settings.samples_per_prompt;
+  if (testSamples < settings.samples_per_prompt) {
+    throw new PipelineError(`demonstrations: test_samples_per_prompt (${testSamples}) is below samples_per_prompt (${settings.samples_per_prompt}); the test split gets at least as many continuations as the others`);
+  }
   const promptIds = rows.map((row) => baseline.tokenizer.encode(row.prompt).slice(-settings.max_prompt_tokens));
   const signal = job.signal ?? new AbortController().signal;
-  const samples = {
-    expert: expert !== null
-      ? sampleContinuations(expert, promptIds, settings, job.rng.fork('expert sampling'), signal)
-      : await (job.expert as { served: ServedModel }).served.sample(promptIds, servedSampling(settings), `${job.seed}/expert sampling`, signal),
-    baseline: sampleContinuations(baseline, promptIds, settings, job.rng.fork('baseline sampling'), signal),
+  const sampleBoth = async (ids: number[][], samplesPerPrompt: number, stream: string) => {
+    const sampling = { ...settings, samples_per_prompt: samplesPerPrompt };
+    return {
+      expert: expert !== null
+        ? sampleContinuations(expert, ids, sampling, job.rng.fork(`expert ${stream}`), signal)
+        : await (job.expert as { served: ServedModel }).served.sample(ids, servedSampling(sampling), `${job.seed}/expert ${stream}`, signal),
+      baseline: sampleContinuations(baseline, ids, sampling, job.rng.fork(`baseline ${stream}`), signal),
+    };
   };
+  const samples = await sampleBoth(promptIds, settings.samples_per_prompt, 'sampling');
+  // The test prompts' further continuations come from their own streams, so the others do not change with their number.
+  const testIndices = rows.flatMap((row, p) => (testRows.has(row) ? [p] : []));
+  if (testSamples > settings.samples_per_prompt && testIndices.length > 0) {
+    const more = await sampleBoth(testIndices.map((p) => promptIds[p]!), testSamples - settings.samples_per_prompt, 'sampling, more for test');
+    testIndices.forEach((p, i) => {
+      samples.expert[p]!.push(...more.expert[i]!);
+      samples.baseline[p]!.push(...more.baseline[i]!);
+    });
+  }
   const judged = (prompt: string, list: { ids: number[]; text: string }[]): Continuation[] => {
     if (!job.reward) return list;
     const scores = job.reward.score([...list.map((c) => joinPromptContinuation(prompt, c.text)), ...list.map((c) => continuationAlone(c.text))]).scores;
@@ -141,7 +163,7 @@ export async function demonstrate(job: DemonstrationJob): Promise<{ lines: Demon
   const lines = (['train', 'validation', 'test'] as const).flatMap((name) => split[name].map((p) => ({ split: name, ...p })));
   const served = 'served' in job.expert ? { expert: job.expert.served.provenance } : undefined;
   const continuations = { expert: describeContinuations(prompts.flatMap((p) => p.expert)), baseline: describeContinuations(prompts.flatMap((p) => p.baseline)) };
-  const summary = { prompts: prompts.length, samplesPerPrompt: settings.samples_per_prompt, splits: { train: split.train.length, validation: split.validation.length, test: split.test.length }, continuations, tokenizers, ...(served ? { served } : {}) };
+  const summary = { prompts: prompts.length, samplesPerPrompt: settings.samples_per_prompt, testSamplesPerPrompt: testSamples, splits: { train: split.train.length, validation: split.validation.length, test: split.test.length }, continuations, tokenizers, ...(served ? { served } : {}) };
   return { lines, summary };
 }
 
@@ -150,7 +172,7 @@ export const demonstrationsStage = defineStage({
   configKey: 'demonstrations',
   configSchema: demonstrationsSchema,
   dependsOn: ['base-model', 'ground-truth', 'curate', 'rlhf'],
-  // 2: the continuation alone is judged too. 3: the summary describes each side's continuations.
+  // 2: the continuation alone is judged too. 3: the summary describes each side's continuations; test_samples_per_prompt.
   version: '3',
   description: 'expert and baseline continuations of prompts RLHF never saw, split by prompt for IRL',
   inputs: (ctx) => [join(ctx.stageDir('curate'), CURATED_FILE)],
@@ -169,7 +191,7 @@ export const demonstrationsStage = defineStage({
     writeFileAtomic(join(ctx.dir, DEMONSTRATIONS_FILE), lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
     writeFileAtomic(join(ctx.dir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     const { splits } = summary;
-    ctx.log.info(`demonstrations: ${rows.length} prompts × ${settings.samples_per_prompt} continuations per model; IRL train ${splits.train}, validation ${splits.validation}, test ${splits.test} prompts`);
+    ctx.log.info(`demonstrations: ${rows.length} prompts × ${settings.samples_per_prompt} continuations per model (${summary.testSamplesPerPrompt} for test prompts); IRL train ${splits.train}, validation ${splits.validation}, test ${splits.test} prompts`);
     const { expert, baseline } = summary.continuations;
     ctx.log.info(`demonstrations: the expert's continuations average ${expert.meanTokens.toFixed(1)} tokens, the baseline's ${baseline.meanTokens.toFixed(1)}`);
     return summary;
