@@ -64,7 +64,9 @@ export const demoPreset: Preset = {
     demonstrations: { max_prompts: 200, samples_per_prompt: 2, test_samples_per_prompt: 8, max_new_tokens: 24, max_prompt_tokens: 40, batch_size: 16 },
     // Three epochs: the whole-backbone variants are most of the demo's time, and the calibration saw 3 and 10 epochs agree.
     irl: { seeds: 10, epochs: 3, batch_size: 8, learning_rate: 1e-3, probe_learning_rate: 1e-2 },
-    evaluate: { bootstrap_resamples: 500 },
+    // 200 resamples per run's interval: with 896 test texts, 500 made evaluate the demo's slowest stage
+    // after IRL; the spread the headline reports is over seeds, not these.
+    evaluate: { bootstrap_resamples: 200 },
     // RLHF again with the paper's recovered reward, the best trained one and the random-head control, with rlhf's settings and seeds.
     reuse: { variants: ['paper', 'best'], control: true, benchmark_prompts: 188, samples_per_prompt: 4, bootstrap_resamples: 1000 },
   },
