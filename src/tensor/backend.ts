@@ -13,7 +13,8 @@
  *   through Accelerate on macOS; IRLENS_SIMD=neon restores the guarantee there.)
  *
  * A GPU backend will implement the same kernels on device buffers; only `Storage` changes, and
- * host values cross the boundary only through `fromHost`, `toHost` and `writeFromHost`.
+ * host values cross the boundary only through `fromHost`, `toHost` and `writeFromHost` (and
+ * `idsFromHost`, `idsToHost` for ids).
  */
 export type Storage = Float32Array;
 export type IdStorage = Int32Array;
@@ -77,6 +78,13 @@ export interface Backend {
   toHost(storage: Storage): Float32Array;
   /** Copies host values into a buffer from element `offset` on (an upload on a device backend). */
   writeFromHost(storage: Storage, values: Float32Array, offset: number): void;
+
+  /** A zero-filled buffer of n int32 ids, owned by the backend. */
+  allocateIds(n: number): IdStorage;
+  /** Host ids as a buffer of this backend, as `fromHost` does for values. */
+  idsFromHost(ids: Int32Array): IdStorage;
+  /** An id buffer's values on the host, as `toHost` does for values. */
+  idsToHost(storage: IdStorage): Int32Array;
 
   /**
    * Batched matrix product, see GemmArgs. a, b, out are [batch, ...] as described there.

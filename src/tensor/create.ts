@@ -31,12 +31,14 @@ export function tensor(values: NestedNumbers | Float32Array, shape?: readonly nu
 
 /** An int32 tensor of token ids or indices. */
 export function idTensor(values: NestedNumbers | Int32Array, shape?: readonly number[]): Tensor {
-  if (values instanceof Int32Array) return new Tensor(values, shape ?? [values.length]);
+  if (values instanceof Int32Array) return fromHostIds(values, shape ?? [values.length]);
   const inferred: number[] = [];
   const flat: number[] = [];
   flatten(values, inferred, flat, 0);
-  return new Tensor(Int32Array.from(flat), shape ?? inferred);
+  return fromHostIds(Int32Array.from(flat), shape ?? inferred);
 }
+
+const fromHostIds = (ids: Int32Array, shape: readonly number[]): Tensor => new Tensor(currentBackend().idsFromHost(ids), shape);
 
 /** A tensor of one value, in a buffer the backend allocates (written once from the host). */
 export function full(shape: readonly number[], value: number, requiresGrad = false): Tensor {

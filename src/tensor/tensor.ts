@@ -1,6 +1,6 @@
 import type { Backend, IdStorage, Storage } from './backend.js';
 import { DisposedTensorError, TensorError, formatShape } from './errors.js';
-import { onDevice, readHost } from './host.js';
+import { onDevice, readHost, readHostIds } from './host.js';
 import { allocate, currentBackend } from './registry.js';
 import { keep, tidy, trackInScope } from './scope.js';
 
@@ -110,13 +110,13 @@ export class Tensor {
   }
 
   /** The float32 values on the host: a host read (see host.ts), for step boundaries only. */
-  get data(): Storage {
+  get data(): Float32Array {
     return readHost(this.buffer, this);
   }
 
   /** The int32 ids on the host: a host read (see host.ts). */
-  get ids(): IdStorage {
-    return readHost(this.idBuffer, this);
+  get ids(): Int32Array {
+    return readHostIds(this.idBuffer, this);
   }
 
   /**
@@ -151,12 +151,12 @@ export class Tensor {
   /** The one value of a scalar tensor, read on the host. */
   item(): number {
     if (this.size !== 1) throw new TensorError(`item(): ${this.describe()} has ${this.size} elements, not 1`);
-    return readHost(this.liveStorage(), this)[0]!;
+    return this.hostValues()[0]!;
   }
 
   /** The values read on the host, as a plain array. */
   toArray(): number[] {
-    return Array.from(readHost(this.liveStorage(), this));
+    return Array.from(this.hostValues());
   }
 
   describe(): string {
@@ -184,6 +184,10 @@ export class Tensor {
       throw new TensorError(`backward(): ${this.describe()} does not require gradients; no input of its graph had requiresGrad = true`);
     }
     runBackward(this, grad ?? seedGradient(this.shape));
+  }
+
+  private hostValues(): Float32Array | Int32Array {
+    return this.dtype === 'int32' ? this.ids : this.data;
   }
 
   private liveStorage(): Storage | IdStorage {

@@ -26,11 +26,12 @@ export function tokenLogProbs(logits: Tensor, ids: Tensor): Tensor {
   if (ids.dtype !== 'int32' || !sameShape(ids.shape, rowShape)) {
     throw new ShapeError('tokenLogProbs', `ids must be int32 of shape ${formatShape(rowShape)} for logits ${formatShape(logits.shape)}, got ${ids.dtype} ${formatShape(ids.shape)}`);
   }
-  for (const id of ids.ids) {
+  const hostIds = ids.ids;
+  for (const id of hostIds) {
     if (id < 0 || id >= classes) throw new ShapeError('tokenLogProbs', `id ${id} is outside 0..${classes - 1}`);
   }
   // The backward keeps its own copy: the ids are not an input of the graph, so a scope may release them.
-  const idData = ids.ids.slice();
+  const idData = currentBackend().idsFromHost(hostIds.slice());
   const out = new Tensor(allocate(rows), rowShape);
   const logSumExp = allocate(rows);
   currentBackend().tokenLogProbs(logits.buffer, idData, rows, classes, out.buffer, logSumExp);

@@ -52,22 +52,25 @@ export function max(x: Tensor, axis: number, keepDims = false): Tensor {
   const a = normalizeAxis('max', axis, x.rank);
   const { outer, size, inner } = around(x.shape, a);
   if (size === 0) throw new ShapeError('max', `cannot take the maximum over an empty axis of ${formatShape(x.shape)}`);
+  const backend = currentBackend();
   const out = allocate(outer * inner);
-  const argmax = new Int32Array(outer * inner);
-  currentBackend().reduce('max', x.buffer, outer, size, inner, out, argmax);
+  const argmax = backend.allocateIds(outer * inner);
+  backend.reduce('max', x.buffer, outer, size, inner, out, argmax);
   const kept = keptShape(x.shape, [a]);
   const outShape = keepDims ? kept : x.shape.filter((_, i) => i !== a);
   if (!needsGrad(x)) return new Tensor(out, outShape);
   // Where each output's maximum sits in x, so that the backward scatters on the backend. The
   // indices are made on the host from the kernel's argmax (a device backend needs an index kernel).
+  const maxIndex = backend.idsToHost(argmax);
   const positions = new Int32Array(outer * inner);
   for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) positions[o * inner + i] = (o * size + argmax[o * inner + i]!) * inner + i;
+    for (let i = 0; i < inner; i++) positions[o * inner + i] = (o * size + maxIndex[o * inner + i]!) * inner + i;
   }
+  const positionIds = backend.idsFromHost(positions);
   return record('max', [x], new Tensor(out, outShape), (g) => {
     // Each position is hit once, so adding into zeros writes the gradient itself.
     const dx = allocate(x.size);
-    currentBackend().embeddingBackward(g.buffer, positions, x.size, 1, dx);
+    currentBackend().embeddingBackward(g.buffer, positionIds, x.size, 1, dx);
     return [new Tensor(dx, x.shape)];
   });
 }
