@@ -10,7 +10,7 @@ import { CheckpointError } from '../io/errors.js';
 import type { TensorMap } from '../io/record.js';
 import type { Module } from '../nn/index.js';
 import { StateDictError } from '../nn/index.js';
-import { Tensor } from '../tensor/index.js';
+import { type Tensor, hostTensor } from '../tensor/index.js';
 import { join } from 'node:path';
 import { ModelKindError } from './errors.js';
 import {
@@ -83,6 +83,6 @@ function chooseArchitecture(config: ModelConfig, folder: string): Architecture {
 
 function toTensors(records: TensorMap): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
-  for (const [name, record] of records) out.set(name, new Tensor(record.data, record.shape));
+  for (const [name, record] of records) out.set(name, hostTensor(record.data, record.shape));
   return out;
 }

@@ -1,5 +1,4 @@
 import { ShapeError } from '../errors.js';
-import { currentBackend } from '../registry.js';
 import { Tensor } from '../tensor.js';
 import { mul } from './arithmetic.js';
 
@@ -16,5 +15,5 @@ export function dropout(x: Tensor, p: number, rng: UniformSource, training: bool
   // The mask is drawn on the host (a device backend would need a random-number kernel).
   const mask = new Float32Array(x.size);
   for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < p ? 0 : keep;
-  return mul(x, new Tensor(currentBackend().fromHost(mask), x.shape));
+  return mul(x, new Tensor(x.backend.fromHost(mask), x.shape, x.backend));
 }
