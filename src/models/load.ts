@@ -66,6 +66,9 @@ function withWeights<M extends Module>(model: M, architecture: Architecture, con
       throw new CheckpointError(checkpoint.files.join(', '), `its weights do not fit ${architecture.name} as config.json describes it: ${error.message}`, 'check that config.json belongs to these weights');
     }
     throw error;
+  } finally {
+    // The weights were copied into the model; their own buffers go now (on a device, uploads).
+    for (const t of state.values()) t.dispose();
   }
   return model;
 }
