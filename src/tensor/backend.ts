@@ -16,8 +16,22 @@
  * host values cross the boundary only through `fromHost`, `toHost` and `writeFromHost` (and
  * `idsFromHost`, `idsToHost` for ids).
  */
-export type Storage = Float32Array;
-export type IdStorage = Int32Array;
+declare const floatStorage: unique symbol;
+declare const idStorage: unique symbol;
+/**
+ * A backend's buffer of float32 values, opaque everywhere but in that backend: other code can
+ * pass it to kernels and ask its length, never index it, since on a device backend it is not
+ * host memory. (The CPU backends' buffers are Float32Arrays; see reference/storage.ts.)
+ */
+export interface Storage {
+  readonly length: number;
+  readonly [floatStorage]: 'float32 storage';
+}
+/** A backend's buffer of int32 ids (tokens, targets, positions), opaque like Storage. */
+export interface IdStorage {
+  readonly length: number;
+  readonly [idStorage]: 'int32 storage';
+}
 
 /** Element-wise unary functions; each has a matching backward in `unaryBackward`. */
 export type UnaryOp =

@@ -1,4 +1,3 @@
-import type { Backend } from '../backend.js';
 import { attention, attentionBackward } from './attention.js';
 import { entropy, entropyBackward, tokenLogProbs, tokenLogProbsBackward } from './categorical.js';
 import { crossEntropy } from './cross-entropy.js';
@@ -12,13 +11,14 @@ import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norms.
 import { adamw } from './optimizer.js';
 import { rope } from './rope.js';
 import { softmax, softmaxBackward } from './softmax.js';
+import { type HostArrayBackend, opaqueStorage } from './storage.js';
 
 /**
- * The pure TypeScript backend: the definition of every kernel's meaning (see backend.ts).
- * Plain loops, float64 accumulation, no threads. A plain object so that other backends can
- * spread it and override the kernels they implement.
+ * The pure TypeScript backend's kernels on typed arrays: the definition of every kernel's meaning
+ * (see backend.ts). Plain loops, float64 accumulation, no threads. A plain object so that the
+ * native backend can spread it and override the kernels it implements.
  */
-export const referenceBackend: Backend = {
+export const referenceKernels: HostArrayBackend = {
   name: 'reference',
   // Plain typed arrays: the garbage collector frees them.
   allocate: (n) => new Float32Array(n),
@@ -64,6 +64,9 @@ export const referenceBackend: Backend = {
   scaleInPlace,
   addInto,
 };
+
+/** The reference backend, its typed arrays opaque to everyone else. */
+export const referenceBackend = opaqueStorage(referenceKernels);
 
 export {
   addInto, adamw, attention, attentionBackward, binary, clamp, clampBackward, crossEntropy, embedding,

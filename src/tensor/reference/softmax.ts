@@ -1,4 +1,4 @@
-import type { Storage } from '../backend.js';
+import type { Storage } from './storage.js';
 
 /** Softmax or log-softmax of each row, shifted by the row max so exp never overflows. */
 export function softmax(x: Storage, rows: number, cols: number, out: Storage, log: boolean): void {
