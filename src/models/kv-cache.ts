@@ -100,7 +100,7 @@ export class KVCache {
     // Adds each row's new position into the reserved zeros on the backend, as concat does: the
     // sum is the new value itself.
     for (const [source, target] of [[key, full.key], [value, full.value]] as const) {
-      target.backend.stridedAccumulate(source.buffer, target.buffer, at * headDim, [span * headDim, 1], [batch * heads, headDim]);
+      T.backendOf('KVCache', source, target).stridedAccumulate(source.buffer, target.buffer, at * headDim, [span * headDim, 1], [batch * heads, headDim]);
     }
     this.written[layer] = at + 1;
     return full;

@@ -10,7 +10,7 @@ import { CheckpointError } from '../io/errors.js';
 import type { TensorMap } from '../io/record.js';
 import type { Module } from '../nn/index.js';
 import { StateDictError } from '../nn/index.js';
-import { Tensor } from '../tensor/index.js';
+import { type Tensor, hostTensor } from '../tensor/index.js';
 import { join } from 'node:path';
 import { ModelKindError } from './errors.js';
 import {
@@ -66,6 +66,9 @@ function withWeights<M extends Module>(model: M, architecture: Architecture, con
       throw new CheckpointError(checkpoint.files.join(', '), `its weights do not fit ${architecture.name} as config.json describes it: ${error.message}`, 'check that config.json belongs to these weights');
     }
     throw error;
+  } finally {
+    // The weights were copied into the model; their own buffers go now (on a device, uploads).
+    for (const t of state.values()) t.dispose();
   }
   return model;
 }
@@ -83,6 +86,6 @@ function chooseArchitecture(config: ModelConfig, folder: string): Architecture {
 
 function toTensors(records: TensorMap): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
-  for (const [name, record] of records) out.set(name, new Tensor(record.data, record.shape));
+  for (const [name, record] of records) out.set(name, hostTensor(record.data, record.shape));
   return out;
 }

@@ -13,10 +13,25 @@
  *   through Accelerate on macOS; IRLENS_SIMD=neon restores the guarantee there.)
  *
  * A GPU backend will implement the same kernels on device buffers; only `Storage` changes, and
- * host values cross the boundary only through `fromHost`, `toHost` and `writeFromHost`.
+ * host values cross the boundary only through `fromHost`, `toHost` and `writeFromHost` (and
+ * `idsFromHost`, `idsToHost` for ids).
  */
-export type Storage = Float32Array;
-export type IdStorage = Int32Array;
+declare const floatStorage: unique symbol;
+declare const idStorage: unique symbol;
+/**
+ * A backend's buffer of float32 values, opaque everywhere but in that backend: other code can
+ * pass it to kernels and ask its length, never index it, since on a device backend it is not
+ * host memory. (The CPU backends' buffers are Float32Arrays; see reference/storage.ts.)
+ */
+export interface Storage {
+  readonly length: number;
+  readonly [floatStorage]: 'float32 storage';
+}
+/** A backend's buffer of int32 ids (tokens, targets, positions), opaque like Storage. */
+export interface IdStorage {
+  readonly length: number;
+  readonly [idStorage]: 'int32 storage';
+}
 
 /** Element-wise unary functions; each has a matching backward in `unaryBackward`. */
 export type UnaryOp =
@@ -77,6 +92,13 @@ export interface Backend {
   toHost(storage: Storage): Float32Array;
   /** Copies host values into a buffer from element `offset` on (an upload on a device backend). */
   writeFromHost(storage: Storage, values: Float32Array, offset: number): void;
+
+  /** A zero-filled buffer of n int32 ids, owned by the backend. */
+  allocateIds(n: number): IdStorage;
+  /** Host ids as a buffer of this backend, as `fromHost` does for values. */
+  idsFromHost(ids: Int32Array): IdStorage;
+  /** An id buffer's values on the host, as `toHost` does for values. */
+  idsToHost(storage: IdStorage): Int32Array;
 
   /**
    * Batched matrix product, see GemmArgs. a, b, out are [batch, ...] as described there.

@@ -1,6 +1,7 @@
 import { TensorError, formatShape } from './errors.js';
 import { writeHost } from './host.js';
-import { allocate, currentBackend } from './registry.js';
+import type { Backend } from './backend.js';
+import { currentBackend } from './registry.js';
 import { Tensor, sizeOf } from './tensor.js';
 
 type NestedNumbers = number | NestedNumbers[];
@@ -16,9 +17,14 @@ function flatten(values: NestedNumbers, shape: number[], out: number[], depth: n
   for (const v of values) flatten(v, shape, out, depth + 1);
 }
 
+/** Host values as a float32 tensor of the given backend (the active one by default). */
+function fromHost(values: Float32Array, shape: readonly number[], requiresGrad: boolean, backend = currentBackend()): Tensor {
+  return new Tensor(backend.fromHost(values), shape, backend, { requiresGrad });
+}
+
 /** A float32 tensor from nested arrays, or from flat values with an explicit shape. */
 export function tensor(values: NestedNumbers | Float32Array, shape?: readonly number[], requiresGrad = false): Tensor {
-  if (values instanceof Float32Array) return new Tensor(currentBackend().fromHost(values), shape ?? [values.length], requiresGrad);
+  if (values instanceof Float32Array) return fromHost(values, shape ?? [values.length], requiresGrad);
   const inferred: number[] = [];
   const flat: number[] = [];
   flatten(values, inferred, flat, 0);
@@ -26,31 +32,43 @@ export function tensor(values: NestedNumbers | Float32Array, shape?: readonly nu
   if (sizeOf(finalShape) !== flat.length) {
     throw new TensorError(`tensor(): ${flat.length} values do not fit shape ${formatShape(finalShape)}`);
   }
-  return new Tensor(currentBackend().fromHost(Float32Array.from(flat)), finalShape, requiresGrad);
+  return fromHost(Float32Array.from(flat), finalShape, requiresGrad);
 }
 
 /** An int32 tensor of token ids or indices. */
 export function idTensor(values: NestedNumbers | Int32Array, shape?: readonly number[]): Tensor {
-  if (values instanceof Int32Array) return new Tensor(values, shape ?? [values.length]);
+  if (values instanceof Int32Array) return fromHostIds(values, shape ?? [values.length]);
   const inferred: number[] = [];
   const flat: number[] = [];
   flatten(values, inferred, flat, 0);
-  return new Tensor(Int32Array.from(flat), shape ?? inferred);
+  return fromHostIds(Int32Array.from(flat), shape ?? inferred);
 }
+
+function fromHostIds(ids: Int32Array, shape: readonly number[]): Tensor {
+  const backend = currentBackend();
+  return new Tensor(backend.idsFromHost(ids), shape, backend, { dtype: 'int32' });
+}
+
+/** Host values of either dtype (a checkpoint's tensors) as a tensor of that dtype. */
+export const hostTensor = (values: Float32Array | Int32Array, shape: readonly number[]): Tensor =>
+  values instanceof Int32Array ? idTensor(values, shape) : tensor(values, shape);
 
 /** A tensor of one value, in a buffer the backend allocates (written once from the host). */
 export function full(shape: readonly number[], value: number, requiresGrad = false): Tensor {
-  const out = new Tensor(allocate(sizeOf(shape)), shape, requiresGrad);
+  const out = zeros(shape, requiresGrad);
   if (value !== 0) writeHost(out, new Float32Array(out.size).fill(value));
   return out;
 }
-export const zeros = (shape: readonly number[], requiresGrad = false): Tensor =>
-  new Tensor(allocate(sizeOf(shape)), shape, requiresGrad);
+export function zeros(shape: readonly number[], requiresGrad = false): Tensor {
+  const backend = currentBackend();
+  return new Tensor(backend.allocate(sizeOf(shape)), shape, backend, { requiresGrad });
+}
 export const ones = (shape: readonly number[], requiresGrad = false): Tensor => full(shape, 1, requiresGrad);
-export const scalar = (value: number): Tensor => new Tensor(currentBackend().fromHost(new Float32Array([value])), []);
+/** A tensor of one value on the given backend (the active one by default): ops make their number operands with it. */
+export const scalar = (value: number, backend?: Backend): Tensor => fromHost(new Float32Array([value]), [], false, backend);
 
 /**
- * t as float32 values (masks and conditions may come as int32): t itself when it is float32,
- * else a converted copy, made on the host since no backend has a cast kernel yet.
+ * t as float32 values (masks and conditions may come as int32), on t's backend: t itself when it
+ * is float32, else a converted copy, made on the host since no backend has a cast kernel yet.
  */
-export const asFloat32 = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : tensor(Float32Array.from(t.ids), t.shape));
+export const asFloat32 = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : fromHost(Float32Array.from(t.ids), t.shape, false, t.backend));

@@ -27,6 +27,28 @@ export class NativeBackendUnavailableError extends UserError {
   }
 }
 
+/**
+ * An op was given tensors whose storage belongs to two different backends: a kernel can read the
+ * buffers of one backend only. The message names both tensors and their backends.
+ */
+export class BackendMismatchError extends TensorError {
+  override name = 'BackendMismatchError';
+  constructor(op: string, first: BackendHolder, other: BackendHolder) {
+    const otherBackend = other.backend.name === first.backend.name ? `another ${other.backend.name} backend` : `the ${other.backend.name} backend`;
+    super(
+      `${op}: ${first.describe()} lives on the ${first.backend.name} backend but ${other.describe()} on ${otherBackend}, ` +
+        'and an op runs on the backend of its inputs. Create both under the same backend (withBackend chooses it), ' +
+        'or copy one across with tensor(t.data.slice(), t.shape) inside withBackend of the other.',
+    );
+  }
+}
+
+/** What BackendMismatchError needs of a tensor (errors.ts sits below tensor.ts). */
+interface BackendHolder {
+  readonly backend: { readonly name: string };
+  describe(): string;
+}
+
 /** A tensor was used after dispose() released its storage. */
 export class DisposedTensorError extends TensorError {
   override name = 'DisposedTensorError';

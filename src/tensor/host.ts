@@ -2,8 +2,8 @@
  * The one door between tensor storage and host code. A device backend (WebGPU, CUDA) keeps its
  * buffers off the host, so reading them costs a transfer and a synchronisation: models, trainers
  * and rewards read tensor values only at step boundaries (logging, decisions, saving), through
- * readHost (which `data`, `ids`, `item()` and `toArray()` use), never inside the per-layer and
- * per-token work that `onDevice` marks.
+ * readHost and readHostIds (which `data`, `ids`, `item()` and `toArray()` use), never inside the
+ * per-layer and per-token work that `onDevice` marks.
  *
  * IRLENS_STRICT=1 turns that rule into a check: a host read inside an `onDevice` region throws,
  * and the backend counts its live buffers (see registry.ts) so tests can prove nothing leaks.
@@ -36,17 +36,32 @@ export function onDevice<T>(region: string, fn: () => T): T {
   }
 }
 
+/** What host reads and writes need of a tensor. */
+interface HostAccessible {
+  readonly backend: Backend;
+  describe(): string;
+}
+
 /**
- * A tensor's storage on the host (zero-copy on the CPU backends): the one place values leave the
- * backend. Id storage is host memory already.
+ * A float32 tensor's storage on the host (zero-copy on the CPU backends): the one place values
+ * leave the backend.
  */
-export function readHost<S extends Storage | IdStorage>(storage: S, tensor: { readonly backend: Backend; describe(): string }): S {
-  if (strictMode) {
-    refuseInDeviceRegion(tensor, 'read');
-    hostReads++;
-    hostReadElements += storage.length;
-  }
-  return (storage instanceof Float32Array ? tensor.backend.toHost(storage) : storage) as S;
+export function readHost(storage: Storage, tensor: HostAccessible): Float32Array {
+  countHostRead(tensor, storage.length);
+  return tensor.backend.toHost(storage);
+}
+
+/** An int32 tensor's storage on the host, like readHost. */
+export function readHostIds(storage: IdStorage, tensor: HostAccessible): Int32Array {
+  countHostRead(tensor, storage.length);
+  return tensor.backend.idsToHost(storage);
+}
+
+function countHostRead(tensor: HostAccessible, elements: number): void {
+  if (!strictMode) return;
+  refuseInDeviceRegion(tensor, 'read');
+  hostReads++;
+  hostReadElements += elements;
 }
 
 /**
@@ -54,7 +69,7 @@ export function readHost<S extends Storage | IdStorage>(storage: S, tensor: { re
  * and loading (on a device backend, an upload; `data` is then only a copy, so writing through it
  * would be lost). Refused inside onDevice regions under strict mode, like a read.
  */
-export function writeHost(tensor: { readonly backend: Backend; readonly buffer: Storage; describe(): string }, values: Float32Array, offset = 0): void {
+export function writeHost(tensor: HostAccessible & { readonly buffer: Storage }, values: Float32Array, offset = 0): void {
   refuseInDeviceRegion(tensor, 'written');
   tensor.backend.writeFromHost(tensor.buffer, values, offset);
 }

@@ -45,7 +45,10 @@ function countingBuffers(backend: Backend): Backend {
   };
 }
 
-/** Runs fn with the given backend active (tests compare backends this way). */
+/**
+ * Runs fn with the given backend active: the tensors fn makes from host values (tensor(), zeros()
+ * ...) live on it, and so the ops on them run there (tests compare backends this way).
+ */
 export function withBackend<T>(backend: Backend, fn: () => T): T {
   const previous = currentBackend();
   active = backend;
@@ -55,9 +58,6 @@ export function withBackend<T>(backend: Backend, fn: () => T): T {
     active = previous;
   }
 }
-
-/** A zero-filled float32 buffer from the active backend (freed early when its tensor is disposed). */
-export const allocate = (n: number): Storage => currentBackend().allocate(n);
 
 function chooseBackend(): Backend {
   const wanted = process.env.IRLENS_BACKEND;

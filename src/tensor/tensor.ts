@@ -1,7 +1,7 @@
 import type { Backend, IdStorage, Storage } from './backend.js';
 import { DisposedTensorError, TensorError, formatShape } from './errors.js';
-import { onDevice, readHost } from './host.js';
-import { allocate, currentBackend } from './registry.js';
+import { backendOf } from './dispatch.js';
+import { onDevice, readHost, readHostIds } from './host.js';
 import { keep, tidy, trackInScope } from './scope.js';
 
 export type DType = 'float32' | 'int32';
@@ -46,6 +46,10 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
+/** A new zero-filled float32 tensor of `shape` on `backend`: an op's output or gradient. */
+export const allocateTensor = (backend: Backend, shape: readonly number[]): Tensor =>
+  new Tensor(backend.allocate(sizeOf(shape)), shape, backend);
+
 /** A dense, row-major n-dimensional array with define-by-run autograd. */
 export class Tensor {
   readonly shape: readonly number[];
@@ -58,25 +62,31 @@ export class Tensor {
   gradNode: GradNode | null = null;
   /** Optional name used in error messages (parameters carry their dotted name). */
   name: string | undefined;
-  /** The backend that made the storage, and that frees it. */
+  /** The backend that made the storage, whose kernels the tensor's ops run on, and that frees it. */
   readonly backend: Backend;
   private storage: Storage | IdStorage | null;
 
-  constructor(data: Storage | IdStorage, shape: readonly number[], requiresGrad = false) {
+  /**
+   * Wraps storage that `backend` made (host values come in through tensor(), idTensor() and the
+   * other functions of create.ts). dtype says what the storage holds: float32 Storage or int32
+   * IdStorage.
+   */
+  constructor(storage: Storage | IdStorage, shape: readonly number[], backend: Backend,
+    options: { dtype?: DType; requiresGrad?: boolean } = {}) {
     const n = sizeOf(shape);
-    if (data.length !== n) {
-      throw new TensorError(`Tensor: ${data.length} values cannot have shape ${formatShape(shape)} (${n} values)`);
+    if (storage.length !== n) {
+      throw new TensorError(`Tensor: ${storage.length} values cannot have shape ${formatShape(shape)} (${n} values)`);
     }
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new TensorError(`Tensor: bad dimension ${d} in shape ${formatShape(shape)}`);
     }
-    this.storage = data;
-    this.backend = currentBackend();
-    storageUsers.set(data, (storageUsers.get(data) ?? 0) + 1);
+    this.storage = storage;
+    this.backend = backend;
+    storageUsers.set(storage, (storageUsers.get(storage) ?? 0) + 1);
     this.shape = Object.freeze([...shape]);
-    this.dtype = data instanceof Int32Array ? 'int32' : 'float32';
-    if (requiresGrad && this.dtype !== 'float32') throw new TensorError('Tensor: only float32 tensors can require gradients');
-    this.requiresGrad = requiresGrad;
+    this.dtype = options.dtype ?? 'float32';
+    this.requiresGrad = options.requiresGrad ?? false;
+    if (this.requiresGrad && this.dtype !== 'float32') throw new TensorError('Tensor: only float32 tensors can require gradients');
     trackInScope(this);
   }
 
@@ -98,25 +108,25 @@ export class Tensor {
    */
   get buffer(): Storage {
     const s = this.liveStorage();
-    if (!(s instanceof Float32Array)) throw new TensorError(`${this.describe()} holds int32 ids, not float32 values`);
-    return s;
+    if (this.dtype !== 'float32') throw new TensorError(`${this.describe()} holds int32 ids, not float32 values`);
+    return s as Storage;
   }
 
   /** The int32 storage of an id tensor as a kernel argument (see `buffer`). */
   get idBuffer(): IdStorage {
     const s = this.liveStorage();
-    if (!(s instanceof Int32Array)) throw new TensorError(`${this.describe()} holds float32 values, not int32 ids`);
-    return s;
+    if (this.dtype !== 'int32') throw new TensorError(`${this.describe()} holds float32 values, not int32 ids`);
+    return s as IdStorage;
   }
 
   /** The float32 values on the host: a host read (see host.ts), for step boundaries only. */
-  get data(): Storage {
+  get data(): Float32Array {
     return readHost(this.buffer, this);
   }
 
   /** The int32 ids on the host: a host read (see host.ts). */
-  get ids(): IdStorage {
-    return readHost(this.idBuffer, this);
+  get ids(): Int32Array {
+    return readHostIds(this.idBuffer, this);
   }
 
   /**
@@ -134,7 +144,7 @@ export class Tensor {
       return;
     }
     storageUsers.delete(storage);
-    if (storage instanceof Float32Array) this.backend.release(storage);
+    if (this.dtype === 'float32') this.backend.release(storage as Storage);
   }
 
   /** Forgets how this tensor was made, releasing the buffers its backward would have read. */
@@ -145,18 +155,18 @@ export class Tensor {
 
   /** A new leaf tensor sharing this one's storage, cut from the graph. */
   detach(): Tensor {
-    return new Tensor(this.liveStorage(), this.shape);
+    return new Tensor(this.liveStorage(), this.shape, this.backend, { dtype: this.dtype });
   }
 
   /** The one value of a scalar tensor, read on the host. */
   item(): number {
     if (this.size !== 1) throw new TensorError(`item(): ${this.describe()} has ${this.size} elements, not 1`);
-    return readHost(this.liveStorage(), this)[0]!;
+    return this.hostValues()[0]!;
   }
 
   /** The values read on the host, as a plain array. */
   toArray(): number[] {
-    return Array.from(readHost(this.liveStorage(), this));
+    return Array.from(this.hostValues());
   }
 
   describe(): string {
@@ -183,7 +193,22 @@ export class Tensor {
     if (!this.requiresGrad) {
       throw new TensorError(`backward(): ${this.describe()} does not require gradients; no input of its graph had requiresGrad = true`);
     }
-    runBackward(this, grad ?? seedGradient(this.shape));
+    if (grad) {
+      // An op's inputs share one backend, so the whole graph does: the gradient must join it.
+      backendOf('backward', this, grad);
+      runBackward(this, grad);
+      return;
+    }
+    const seed = seedGradient(this);
+    try {
+      runBackward(this, seed);
+    } finally {
+      seed.dispose();
+    }
+  }
+
+  private hostValues(): Float32Array | Int32Array {
+    return this.dtype === 'int32' ? this.ids : this.data;
   }
 
   private liveStorage(): Storage | IdStorage {
@@ -197,8 +222,8 @@ export class Tensor {
 /** The gradients of 1 that backward() starts from when given none (see isSeedGradient). */
 const seeds = new WeakSet<Tensor>();
 
-function seedGradient(shape: readonly number[]): Tensor {
-  const seed = new Tensor(new Float32Array([1]), shape);
+function seedGradient(root: Tensor): Tensor {
+  const seed = new Tensor(root.backend.fromHost(new Float32Array([1])), root.shape, root.backend);
   seeds.add(seed);
   return seed;
 }
@@ -278,10 +303,10 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
         }
         // Add in place when nothing else holds the pending gradient; otherwise into a new one.
         if (existing !== rootGrad && uses.get(existing) === 1 && storageUsers.get(existing.buffer) === 1) {
-          currentBackend().addInto(existing.buffer, ig.buffer);
+          backendOf('backward', existing, ig).addInto(existing.buffer, ig.buffer);
         } else {
           const sum = copyOf(existing);
-          currentBackend().addInto(sum.buffer, ig.buffer);
+          backendOf('backward', sum, ig).addInto(sum.buffer, ig.buffer);
           hold(sum);
           grads.set(input, sum);
           drop(existing);
@@ -296,9 +321,9 @@ function runBackward(root: Tensor, rootGrad: Tensor): void {
 }
 
 function copyOf(t: Tensor): Tensor {
-  const out = allocate(t.size);
+  const out = t.backend.allocate(t.size);
   t.backend.stridedCopy(t.buffer, 0, [1], [t.size], out);
-  return new Tensor(out, t.shape);
+  return new Tensor(out, t.shape, t.backend);
 }
 
 /** Makes g the leaf's gradient when the leaf has none to add to and nothing else shares g's storage. */
@@ -311,7 +336,7 @@ function adoptLeafGrad(leaf: Tensor, g: Tensor): boolean {
 
 function accumulateLeafGrad(leaf: Tensor, g: Tensor): void {
   if (leaf.grad && !leaf.grad.isDisposed) {
-    currentBackend().addInto(leaf.grad.buffer, g.buffer);
+    backendOf('backward', leaf.grad, g).addInto(leaf.grad.buffer, g.buffer);
     return;
   }
   // A leaf's gradient outlives any tidy() scope the backward ran in, like the leaf itself.

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { recoverInterruptedWrites, writeFileAtomic, writeFolderAtomic } from '../io/atomic.js';
 import { readSafetensors, writeSafetensors, type TensorMap, type TensorRecord } from '../io/index.js';
 import type { AdamParamState, Module } from '../nn/index.js';
-import { currentBackend, writeHost } from '../tensor/index.js';
+import { backendOf, writeHost } from '../tensor/index.js';
 import { TrainCheckpointError } from './errors.js';
 import type { NamedOptimizerState } from './optimizer.js';
 
@@ -68,8 +68,10 @@ function optimizerTensors(state: NamedOptimizerState): { tensors: [string, Tenso
  * boundary (and one per parameter only to name the culprit).
  */
 export function firstNonFiniteParameter(model: Module): { name: string; value: number } | null {
-  const backend = currentBackend();
   const named = model.namedParameters();
+  const [first, ...rest] = named.map(([, p]) => p);
+  if (!first) return null;
+  const backend = backendOf('firstNonFiniteParameter', first, ...rest);
   if (Number.isFinite(backend.sumSquares(named.map(([, p]) => p.buffer)))) return null;
   for (const [name, p] of named) {
     const sumOfSquares = backend.sumSquares([p.buffer]);

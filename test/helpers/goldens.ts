@@ -11,7 +11,7 @@ export function fixtureGoldens(name: string) {
   const goldenTensor = (key: string): T.Tensor => {
     const record = golden.get(key);
     assert.ok(record, `golden.safetensors has ${key}`);
-    return new T.Tensor(record.data, record.shape);
+    return T.hostTensor(record.data, record.shape);
   };
   return { folder, golden, goldenTensor };
 }

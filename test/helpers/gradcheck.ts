@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Tensor, noGrad } from '../../src/tensor/index.js';
+import { type Tensor, noGrad, tensor } from '../../src/tensor/index.js';
 
 /**
  * Checks autograd against central finite differences on float32 tensors.
@@ -14,7 +14,7 @@ export function gradcheck(name: string, fn: (...inputs: Tensor[]) => Tensor, inp
   const out = fn(...inputs);
   const weights = Float64Array.from({ length: out.size }, (_, i) => Math.sin(i * 1.7 + 0.3) + 0.5);
   const objective = (t: Tensor) => t.data.reduce((s, v, i) => s + v * weights[i]!, 0);
-  out.backward(new Tensor(Float32Array.from(weights), out.shape));
+  out.backward(tensor(Float32Array.from(weights), out.shape));
 
   for (const [index, input] of inputs.entries()) {
     if (!input.requiresGrad) continue;
@@ -49,5 +49,5 @@ export function values(n: number, seed = 1, scale = 1): Float32Array {
 
 export const param = (shape: number[], seed = 1, scale = 1): Tensor => {
   const n = shape.reduce((a, b) => a * b, 1);
-  return new Tensor(values(n, seed, scale), shape, true);
+  return tensor(values(n, seed, scale), shape, true);
 };

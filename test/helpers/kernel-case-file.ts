@@ -12,13 +12,13 @@
  * expected return value as u32 count of (key, f64) pairs (key "" for a plain number).
  */
 import { writeFileSync } from 'node:fs';
-import type { Backend } from '../../src/tensor/backend.js';
-import { referenceBackend } from '../../src/tensor/reference/index.js';
+import type { HostArrayBackend } from '../../src/tensor/reference/storage.js';
+import { referenceKernels } from '../../src/tensor/reference/index.js';
 import { nativeKernels } from '../../src/tensor/native/kernels.js';
 import { nativeGemmKernels } from '../../src/tensor/native/gemm.js';
 import type { NativeAddon } from '../../src/tensor/native/backend.js';
 
-export type KernelName = Exclude<keyof Backend, 'name' | 'allocate' | 'release'>;
+export type KernelName = Exclude<keyof HostArrayBackend, 'name' | 'allocate' | 'release'>;
 
 /** A call passes when every element satisfies |native − reference| ≤ rtol·|reference| + atol·max|reference|. */
 export interface Tolerance { rtol: number; atol: number }
@@ -37,7 +37,7 @@ interface RecordedCall {
 
 const enum Tag { Undefined = 0, Null, Number, Bool, Floats, Ints, NumberList, Alias }
 
-const kernelNames = Object.keys(referenceBackend).filter((k) => !['name', 'allocate', 'release'].includes(k));
+const kernelNames = Object.keys(referenceKernels).filter((k) => !['name', 'allocate', 'release'].includes(k));
 
 const copy = (arg: AddonArg): AddonArg =>
   arg instanceof Float32Array || arg instanceof Int32Array ? arg.slice() : Array.isArray(arg) ? [...arg] : arg;
@@ -45,7 +45,7 @@ const copy = (arg: AddonArg): AddonArg =>
 export class KernelCaseFile {
   private readonly calls: RecordedCall[] = [];
   private addonCall: { kernel: string; live: AddonArg[]; before: AddonArg[] } | null = null;
-  private readonly native: Partial<Backend>;
+  private readonly native: Partial<HostArrayBackend>;
 
   constructor() {
     const recorder: NativeAddon = Object.fromEntries(kernelNames.map((kernel) => [kernel, (...live: AddonArg[]) => {
@@ -62,12 +62,12 @@ export class KernelCaseFile {
    * and what the reference backend leaves in every buffer and returns. The reference runs on
    * the given buffers, so a case may feed one call's outputs to the next.
    */
-  add<K extends KernelName>(label: string, tolerance: Tolerance, kernel: K, ...args: Parameters<Backend[K]>): void {
+  add<K extends KernelName>(label: string, tolerance: Tolerance, kernel: K, ...args: Parameters<HostArrayBackend[K]>): void {
     this.addonCall = null;
     (this.native[kernel] as (...a: unknown[]) => unknown)(...args);
     const call = this.addonCall as { kernel: string; live: AddonArg[]; before: AddonArg[] } | null;
     if (call === null) throw new Error(`${kernel}: the native backend made no addon call`);
-    let returned = (referenceBackend[kernel] as (...a: unknown[]) => unknown)(...args);
+    let returned = (referenceKernels[kernel] as (...a: unknown[]) => unknown)(...args);
     // The addon returns crossEntropy's loss, which the backend writes into its last argument.
     if (kernel === 'crossEntropy') returned = { loss: (args.at(-1) as Float32Array)[0]! };
     this.calls.push({ label, tolerance, ...call, after: call.live.map(copy), returned });

@@ -8,7 +8,7 @@ import { loadModel } from '../../src/models/load.js';
 import type { Architecture } from '../../src/models/registry.js';
 import type { Module } from '../../src/nn/index.js';
 import * as T from '../../src/tensor/index.js';
-import { Tensor } from '../../src/tensor/index.js';
+import { type Tensor, hostTensor } from '../../src/tensor/index.js';
 import { readModelGoldens, type ModelGoldens } from '../helpers/fixtures.js';
 
 /** What golden.json says the loss is, mapped to how the suite computes it. */
@@ -49,7 +49,7 @@ export function goldenTensor(goldens: ModelGoldens, key: string): TensorRecord {
   return record;
 }
 
-const toTensor = (record: TensorRecord): Tensor => new Tensor(record.data, record.shape);
+const toTensor = (record: TensorRecord): Tensor => hostTensor(record.data, record.shape);
 
 /** Labels for next-token prediction: position i predicts token i+1 of its row; padding and the last position are ignored (-100). */
 export function shiftedLabels(inputIds: TensorRecord, attentionMask: TensorRecord | undefined): Tensor {

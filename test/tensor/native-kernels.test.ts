@@ -15,9 +15,10 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Backend, UnaryOp } from '../../src/tensor/backend.js';
+import type { UnaryOp } from '../../src/tensor/backend.js';
 import { TensorError } from '../../src/tensor/errors.js';
-import { referenceBackend as ref } from '../../src/tensor/reference/index.js';
+import { referenceKernels as ref } from '../../src/tensor/reference/index.js';
+import type { HostArrayBackend } from '../../src/tensor/reference/storage.js';
 import { nativeKernels } from '../../src/tensor/native/kernels.js';
 import type { NativeAddon } from '../../src/tensor/native/backend.js';
 import { skipUnlessNative } from '../helpers/native.js';
@@ -30,18 +31,18 @@ const addonPath = process.env.IRLENS_NATIVE_ADDON
 
 interface ThreadControl { setThreads(n: number): void; threads(): number }
 
-function load(): { native: Backend; threads: ThreadControl | null } | null {
+function load(): { native: HostArrayBackend; threads: ThreadControl | null } | null {
   if (!existsSync(addonPath)) return null;
   const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
   if (typeof addon.unary !== 'function') return null;
-  const native = { ...ref, ...nativeKernels(addon), name: 'native' } as Backend;
+  const native = { ...ref, ...nativeKernels(addon), name: 'native' } as HostArrayBackend;
   const t = addon as unknown as Partial<ThreadControl>;
   const threads = typeof t.setThreads === 'function' && typeof t.threads === 'function' ? t as ThreadControl : null;
   return { native, threads };
 }
 const loaded = load();
 const skip = skipUnlessNative(loaded !== null, `native addon with the kernels not built (${addonPath})`);
-const nat = loaded?.native as Backend;
+const nat = loaded?.native as HostArrayBackend;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -600,7 +601,7 @@ test('tokenLogProbs, entropy and their backward: rows of 50304, odd rows, one cl
 });
 
 /** log-softmax(logits)[ids[r]] per row by the backend's softmax kernel (NaN where ids[r] < 0). */
-function logSoftmaxAt(backend: Backend, c: TokenChoiceCase, ids: Int32Array): Float32Array {
+function logSoftmaxAt(backend: HostArrayBackend, c: TokenChoiceCase, ids: Int32Array): Float32Array {
   const all = new Float32Array(c.rows * c.vocab);
   backend.softmax(c.logits, c.rows, c.vocab, all, true);
   return Float32Array.from(ids, (id, r) => (id < 0 ? Number.NaN : all[r * c.vocab + id]!));

@@ -84,7 +84,8 @@ export abstract class AdamBase {
       state.step += 1;
       const coupled = !this.decoupledWeightDecay && this.weightDecay !== 0;
       const update = coupled ? T.add(grad, T.mul(p, this.weightDecay)) : grad;
-      p.backend.adamw(p.buffer, update.buffer, state.expAvg.buffer, state.expAvgSq.buffer, {
+      const backend = T.backendOf('adamw', p, update, state.expAvg, state.expAvgSq);
+      backend.adamw(p.buffer, update.buffer, state.expAvg.buffer, state.expAvgSq.buffer, {
         lr: this.lr,
         beta1: this.beta1,
         beta2: this.beta2,

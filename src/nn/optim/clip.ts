@@ -1,4 +1,4 @@
-import { currentBackend, onDevice, type Tensor } from '../../tensor/index.js';
+import { backendOf, onDevice, type Tensor } from '../../tensor/index.js';
 import { NnError, NonFiniteGradientError } from '../errors.js';
 import { usableGrad } from './grad.js';
 
@@ -9,12 +9,14 @@ import { usableGrad } from './grad.js';
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): number {
   if (!(maxNorm > 0)) throw new NnError(`clipGradNorm: maxNorm must be > 0, got ${maxNorm}`);
-  const backend = currentBackend();
   const withGrads: [Tensor, Tensor][] = [];
   for (const p of new Set(params)) {
     const g = usableGrad(p);
     if (g) withGrads.push([p, g]);
   }
+  const [first, ...rest] = withGrads.map(([, g]) => g);
+  if (!first) return 0; // no gradient: a norm of 0 and nothing to scale
+  const backend = backendOf('clipGradNorm', first, ...rest);
   // The one host read of a clipping step: every gradient's squares summed on the backend.
   const squares = (gs: [Tensor, Tensor][]) => backend.sumSquares(gs.map(([, g]) => g.buffer));
   const totalNorm = Math.sqrt(squares(withGrads));

@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.js';
-import { referenceBackend } from '../reference/index.js';
+import { referenceKernels } from '../reference/index.js';
+import { type HostArrayBackend, opaqueStorage } from '../reference/storage.js';
 import { nativeGemmKernels } from './gemm.js';
 import { nativeKernels } from './kernels.js';
 
@@ -11,11 +12,11 @@ export type NativeAddon = Record<string, (...args: never[]) => unknown>;
  * runs on the reference implementation, so the backend is always complete.
  */
 export function createNativeBackend(addon: NativeAddon): Backend {
-  return { ...referenceBackend, ...nativeStorage(addon), ...nativeKernels(addon), ...nativeGemmKernels(addon), name: 'native' };
+  return opaqueStorage({ ...referenceKernels, ...nativeStorage(addon), ...nativeKernels(addon), ...nativeGemmKernels(addon), name: 'native' });
 }
 
 /** Storage the addon owns, freed as soon as its tensor is disposed (see native/src/storage.cc). */
-function nativeStorage(addon: NativeAddon): Partial<Backend> {
+function nativeStorage(addon: NativeAddon): Partial<HostArrayBackend> {
   if (typeof addon.allocate !== 'function' || typeof addon.release !== 'function') return {};
   const allocate = addon.allocate as unknown as (n: number) => Float32Array;
   const release = addon.release as unknown as (storage: Float32Array) => boolean;

@@ -1,4 +1,5 @@
-import type { Backend, GemmArgs, Storage } from '../backend.js';
+import type { GemmArgs } from '../backend.js';
+import type { HostArrayBackend, Storage } from '../reference/storage.js';
 import type { NativeAddon } from './backend.js';
 
 /** The addon's gemm export (native/src/gemm.cc); throws a RangeError/TypeError on bad arguments. */
@@ -24,7 +25,7 @@ export interface GemmAddon {
  * thread count — except through Accelerate on macOS (see native/src/gemm_accelerate.cc).
  * Returns no kernel when the addon lacks `gemm`.
  */
-export function nativeGemmKernels(addon: NativeAddon): Partial<Backend> {
+export function nativeGemmKernels(addon: NativeAddon): Partial<HostArrayBackend> {
   if (typeof addon.gemm !== 'function') return {};
   const nativeGemm = addon.gemm as unknown as NativeGemm;
   return {

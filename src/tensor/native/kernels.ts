@@ -1,6 +1,5 @@
-import type {
-  AdamArgs, AttentionArgs, Backend, BinaryOp, ExtremumOp, IdStorage, Storage, TokenChoice, UnaryOp,
-} from '../backend.js';
+import type { AdamArgs, AttentionArgs, BinaryOp, ExtremumOp, TokenChoice, UnaryOp } from '../backend.js';
+import type { HostArrayBackend, IdStorage, Storage } from '../reference/storage.js';
 import { TensorError } from '../errors.js';
 import type { NativeAddon } from './backend.js';
 
@@ -75,9 +74,9 @@ interface KernelExports {
  * test/tensor/native-kernels.test.ts. A kernel the addon does not export is left out (the
  * native backend then falls back to the reference for it).
  */
-export function nativeKernels(addon: NativeAddon): Partial<Backend> {
+export function nativeKernels(addon: NativeAddon): Partial<HostArrayBackend> {
   const n = guarded(addon as unknown as Partial<KernelExports>);
-  const kernels: Partial<Backend> = {};
+  const kernels: Partial<HostArrayBackend> = {};
   const has = (name: keyof KernelExports): boolean => typeof n[name] === 'function';
 
   if (has('unary')) {

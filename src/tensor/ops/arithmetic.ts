@@ -1,13 +1,17 @@
-import type { BinaryOp, ExtremumOp, UnaryOp } from '../backend.js';
+import type { Backend, BinaryOp, ExtremumOp, UnaryOp } from '../backend.js';
 import { scalar } from '../create.js';
+import { backendOf } from '../dispatch.js';
 import { record } from '../record.js';
-import { allocate, currentBackend } from '../registry.js';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
-import { Tensor, sizeOf } from '../tensor.js';
+import { Tensor, allocateTensor, sizeOf } from '../tensor.js';
 import { ShapeError, TensorError, formatShape } from '../errors.js';
 
-const alloc = (shape: readonly number[]) => allocate(sizeOf(shape));
-const asTensor = (x: Tensor | number): Tensor => (typeof x === 'number' ? scalar(x) : x);
+/** The operands of a binary op as tensors: a number becomes a scalar on the other operand's backend. */
+function asTensors(a: Tensor | number, b: Tensor | number): [Tensor, Tensor] {
+  if (typeof a !== 'number') return [a, typeof b === 'number' ? scalar(b, a.backend) : b];
+  if (typeof b !== 'number') return [scalar(a, b.backend), b];
+  return [scalar(a), scalar(b)];
+}
 
 function requireFloat(op: string, ...ts: Tensor[]): void {
   for (const t of ts) if (t.dtype !== 'float32') throw new ShapeError(op, `expects float32 tensors, got int32 ids of shape ${formatShape(t.shape)}`);
@@ -16,8 +20,8 @@ function requireFloat(op: string, ...ts: Tensor[]): void {
 /** Sums a gradient of a broadcast result back to the shape of the input that was broadcast. */
 export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(grad.shape, shape)) return grad;
-  const backend = currentBackend();
-  const out = allocate(sizeOf(shape));
+  const backend = grad.backend;
+  const out = backend.allocate(sizeOf(shape));
   const strides = broadcastStrides(shape, grad.shape);
   // Fast path: only leading dimensions were broadcast, so this is one reduction over rows.
   const firstKept = strides.findIndex((s, i) => s !== 0 || grad.shape[i] === 1);
@@ -29,7 +33,7 @@ export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
   } else {
     backend.stridedAccumulate(grad.buffer, out, 0, strides, [...grad.shape]);
   }
-  return new Tensor(out, shape);
+  return new Tensor(out, shape, backend);
 }
 
 /** A contiguous copy of x broadcast to `shape`. */
@@ -37,18 +41,18 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(x.shape, shape)) return x;
   const target = broadcastShapes('broadcastTo', x.shape, shape);
   if (!sameShape(target, shape)) throw new ShapeError('broadcastTo', `cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
-  const out = alloc(shape);
-  currentBackend().stridedCopy(x.buffer, 0, broadcastStrides(x.shape, shape), [...shape], out);
-  return record('broadcastTo', [x], new Tensor(out, shape), (g) => [sumToShape(g, x.shape)]);
+  const out = allocateTensor(x.backend, shape);
+  x.backend.stridedCopy(x.buffer, 0, broadcastStrides(x.shape, shape), [...shape], out.buffer);
+  return record('broadcastTo', [x], out, (g) => [sumToShape(g, x.shape)]);
 }
 
 function binary(op: BinaryOp, aIn: Tensor | number, bIn: Tensor | number): Tensor {
-  const a = asTensor(aIn);
-  const b = asTensor(bIn);
+  const [a, b] = asTensors(aIn, bIn);
   requireFloat(op, a, b);
+  const backend = backendOf(op, a, b);
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = new Tensor(alloc(shape), shape);
-  currentBackend().binary(op, a.buffer, broadcastStrides(a.shape, shape), b.buffer, broadcastStrides(b.shape, shape), out.buffer, shape);
+  const out = allocateTensor(backend, shape);
+  backend.binary(op, a.buffer, broadcastStrides(a.shape, shape), b.buffer, broadcastStrides(b.shape, shape), out.buffer, shape);
   return record(op, [a, b], out, (g) => {
     switch (op) {
       case 'add':
@@ -64,18 +68,18 @@ function binary(op: BinaryOp, aIn: Tensor | number, bIn: Tensor | number): Tenso
         ];
       case 'minimum':
       case 'maximum':
-        return extremumGrads(op, a, b, shape, g);
+        return extremumGrads(op, a, b, shape, g, backend);
     }
   });
 }
 
 /** Routes g to the operand minimum/maximum chose (see Backend.extremumBackward), summed to each input's shape. */
-function extremumGrads(op: ExtremumOp, a: Tensor, b: Tensor, shape: number[], g: Tensor): (Tensor | null)[] {
-  const da = a.requiresGrad ? alloc(shape) : null;
-  const db = b.requiresGrad ? alloc(shape) : null;
-  currentBackend().extremumBackward(op, a.buffer, broadcastStrides(a.shape, shape), b.buffer, broadcastStrides(b.shape, shape),
-    g.buffer, da, db, shape);
-  return [da && sumToShape(new Tensor(da, shape), a.shape), db && sumToShape(new Tensor(db, shape), b.shape)];
+function extremumGrads(op: ExtremumOp, a: Tensor, b: Tensor, shape: number[], g: Tensor, backend: Backend): (Tensor | null)[] {
+  const da = a.requiresGrad ? allocateTensor(backend, shape) : null;
+  const db = b.requiresGrad ? allocateTensor(backend, shape) : null;
+  backend.extremumBackward(op, a.buffer, broadcastStrides(a.shape, shape), b.buffer, broadcastStrides(b.shape, shape),
+    g.buffer, da?.buffer ?? null, db?.buffer ?? null, shape);
+  return [da && sumToShape(da, a.shape), db && sumToShape(db, b.shape)];
 }
 
 /** a + b with broadcasting; either may be a number. */
@@ -100,23 +104,24 @@ export function clamp(x: Tensor, min: number, max: number): Tensor {
   requireFloat('clamp', x);
   if (Number.isNaN(min) || Number.isNaN(max)) throw new TensorError(`clamp: the bounds must be numbers, got [${min}, ${max}]`);
   const [lo, hi] = [Math.fround(min), Math.fround(max)];
-  const out = new Tensor(alloc(x.shape), x.shape);
-  currentBackend().clamp(x.buffer, lo, hi, out.buffer);
+  const backend = x.backend;
+  const out = allocateTensor(backend, x.shape);
+  backend.clamp(x.buffer, lo, hi, out.buffer);
   return record('clamp', [x], out, (g) => {
-    const dx = alloc(x.shape);
-    currentBackend().clampBackward(x.buffer, lo, hi, g.buffer, dx);
-    return [new Tensor(dx, x.shape)];
+    const dx = allocateTensor(backend, x.shape);
+    backend.clampBackward(x.buffer, lo, hi, g.buffer, dx.buffer);
+    return [dx];
   });
 }
 
 function unary(op: UnaryOp, x: Tensor): Tensor {
   requireFloat(op, x);
-  const backend = currentBackend();
-  const out = new Tensor(alloc(x.shape), x.shape);
+  const backend = x.backend;
+  const out = allocateTensor(backend, x.shape);
   backend.unary(op, x.buffer, out.buffer);
   return record(op, [x], out, (g) => {
-    const dx = new Tensor(alloc(x.shape), x.shape);
-    currentBackend().unaryBackward(op, x.buffer, out.buffer, g.buffer, dx.buffer);
+    const dx = allocateTensor(backend, x.shape);
+    backend.unaryBackward(op, x.buffer, out.buffer, g.buffer, dx.buffer);
     return [dx];
   });
 }

@@ -1,9 +1,9 @@
 import type { AttentionArgs } from '../backend.js';
 import { asFloat32 } from '../create.js';
+import { backendOf } from '../dispatch.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { allocate, currentBackend } from '../registry.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, allocateTensor } from '../tensor.js';
 
 export interface AttentionOptions {
   /** [batch, tk]: 1 where a key may be attended to, 0 for padding. */
@@ -35,17 +35,18 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   }
   // Only the forward reads the mask, so its buffer is passed as it is (models convert an int32
   // mask once per forward, before their layers).
+  const backend = backendOf('attention', q, k, v, mask);
   const floatMask = mask && asFloat32(mask);
   const args: AttentionArgs = { batch, heads, kvHeads, tq, tk, headDim, scale: options.scale ?? 1 / Math.sqrt(headDim), causal: options.causal };
-  const out = new Tensor(allocate(q.size), q.shape);
-  const probs = allocate(batch * heads * tq * tk);
-  currentBackend().attention(q.buffer, k.buffer, v.buffer, floatMask?.buffer ?? null, args, out.buffer, probs);
+  const out = allocateTensor(backend, q.shape);
+  const probs = backend.allocate(batch * heads * tq * tk);
+  backend.attention(q.buffer, k.buffer, v.buffer, floatMask?.buffer ?? null, args, out.buffer, probs);
   if (floatMask !== mask) floatMask?.dispose();
   return record('attention', [q, k, v], out, (g) => {
-    const dq = allocate(q.size);
-    const dk = allocate(k.size);
-    const dv = allocate(v.size);
-    currentBackend().attentionBackward(q.buffer, k.buffer, v.buffer, probs, g.buffer, args, dq, dk, dv);
-    return [new Tensor(dq, q.shape), new Tensor(dk, k.shape), new Tensor(dv, v.shape)];
+    const dq = allocateTensor(backend, q.shape);
+    const dk = allocateTensor(backend, k.shape);
+    const dv = allocateTensor(backend, v.shape);
+    backend.attentionBackward(q.buffer, k.buffer, v.buffer, probs, g.buffer, args, dq.buffer, dk.buffer, dv.buffer);
+    return [dq, dk, dv];
   }, [probs]);
 }

@@ -5,11 +5,11 @@
  * And what generation needs: the next token of each row, chosen where the logits are.
  */
 import type { TokenChoice } from '../backend.js';
+import { backendOf } from '../dispatch.js';
 import { ShapeError, TensorError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { allocate, currentBackend } from '../registry.js';
 import { sameShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, allocateTensor } from '../tensor.js';
 
 /** Views logits [..., classes] as [rows, classes], refusing shapes without a class to choose. */
 function asRows(op: string, logits: Tensor): { rows: number; classes: number } {
@@ -28,18 +28,20 @@ export function tokenLogProbs(logits: Tensor, ids: Tensor): Tensor {
   if (ids.dtype !== 'int32' || !sameShape(ids.shape, rowShape)) {
     throw new ShapeError('tokenLogProbs', `ids must be int32 of shape ${formatShape(rowShape)} for logits ${formatShape(logits.shape)}, got ${ids.dtype} ${formatShape(ids.shape)}`);
   }
-  for (const id of ids.ids) {
+  const backend = backendOf('tokenLogProbs', logits, ids);
+  const hostIds = ids.ids;
+  for (const id of hostIds) {
     if (id < 0 || id >= classes) throw new ShapeError('tokenLogProbs', `id ${id} is outside 0..${classes - 1}`);
   }
   // The backward keeps its own copy: the ids are not an input of the graph, so a scope may release them.
-  const idData = ids.ids.slice();
-  const out = new Tensor(allocate(rows), rowShape);
-  const logSumExp = allocate(rows);
-  currentBackend().tokenLogProbs(logits.buffer, idData, rows, classes, out.buffer, logSumExp);
+  const idData = backend.idsFromHost(hostIds.slice());
+  const out = allocateTensor(backend, rowShape);
+  const logSumExp = backend.allocate(rows);
+  backend.tokenLogProbs(logits.buffer, idData, rows, classes, out.buffer, logSumExp);
   return record('tokenLogProbs', [logits], out, (g) => {
-    const dLogits = allocate(logits.size);
-    currentBackend().tokenLogProbsBackward(logits.buffer, idData, logSumExp, g.buffer, rows, classes, dLogits);
-    return [new Tensor(dLogits, logits.shape)];
+    const dLogits = allocateTensor(backend, logits.shape);
+    backend.tokenLogProbsBackward(logits.buffer, idData, logSumExp, g.buffer, rows, classes, dLogits.buffer);
+    return [dLogits];
   }, [logSumExp]);
 }
 
@@ -49,13 +51,14 @@ export function tokenLogProbs(logits: Tensor, ids: Tensor): Tensor {
  */
 export function entropy(logits: Tensor): Tensor {
   const { rows, classes } = asRows('entropy', logits);
-  const out = new Tensor(allocate(rows), logits.shape.slice(0, -1));
-  const logSumExp = allocate(rows);
-  currentBackend().entropy(logits.buffer, rows, classes, out.buffer, logSumExp);
+  const backend = logits.backend;
+  const out = allocateTensor(backend, logits.shape.slice(0, -1));
+  const logSumExp = backend.allocate(rows);
+  backend.entropy(logits.buffer, rows, classes, out.buffer, logSumExp);
   return record('entropy', [logits], out, (g) => {
-    const dLogits = allocate(logits.size);
-    currentBackend().entropyBackward(logits.buffer, logSumExp, out.buffer, g.buffer, rows, classes, dLogits);
-    return [new Tensor(dLogits, logits.shape)];
+    const dLogits = allocateTensor(backend, logits.shape);
+    backend.entropyBackward(logits.buffer, logSumExp, out.buffer, g.buffer, rows, classes, dLogits.buffer);
+    return [dLogits];
   }, [logSumExp]);
 }
 
@@ -71,9 +74,10 @@ export function chooseTokens(logits: Tensor, choice: TokenChoice, uniforms: read
   const problem = choice.sample ? samplingProblem(choice, uniforms, rows) : null;
   if (problem) throw new TensorError(`chooseTokens: ${problem}`);
   const rowShape = logits.shape.slice(0, -1);
-  const ids = new Tensor(new Int32Array(rows), rowShape);
-  const logProbs = new Tensor(allocate(rows), rowShape);
-  currentBackend().chooseTokens(logits.buffer, rows, classes, choice, uniforms, ids.idBuffer, logProbs.buffer);
+  const backend = logits.backend;
+  const ids = new Tensor(backend.allocateIds(rows), rowShape, backend, { dtype: 'int32' });
+  const logProbs = allocateTensor(backend, rowShape);
+  backend.chooseTokens(logits.buffer, rows, classes, choice, uniforms, ids.idBuffer, logProbs.buffer);
   return { ids, logProbs };
 }
 

@@ -1,5 +1,4 @@
 import { ShapeError } from '../errors.js';
-import { allocate } from '../registry.js';
 import { Tensor } from '../tensor.js';
 import { mul } from './arithmetic.js';
 
@@ -13,7 +12,8 @@ export function dropout(x: Tensor, p: number, rng: UniformSource, training: bool
   if (!(p >= 0 && p < 1)) throw new ShapeError('dropout', `probability must be in [0, 1), got ${p}`);
   if (!training || p === 0) return x;
   const keep = 1 / (1 - p);
-  const mask = allocate(x.size);
+  // The mask is drawn on the host (a device backend would need a random-number kernel).
+  const mask = new Float32Array(x.size);
   for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < p ? 0 : keep;
-  return mul(x, new Tensor(mask, x.shape));
+  return mul(x, new Tensor(x.backend.fromHost(mask), x.shape, x.backend));
 }

@@ -1,7 +1,7 @@
 /**
  * Every differentiable op of the engine, in one list. Each op's function computes its forward
- * with the active backend's kernels and records its backward beside it (see record.ts); the
- * gradient-check tests walk this list so that no op goes unchecked.
+ * with the kernels of its inputs' backend (see dispatch.ts) and records its backward beside it
+ * (see record.ts); the gradient-check tests walk this list so that no op goes unchecked.
  */
 import {
   add, broadcastTo, clamp, div, exp, gelu, log, maximum, minimum, mul, neg, relu, sigmoid, silu, sqrt, sub, tanh,

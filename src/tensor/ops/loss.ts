@@ -1,7 +1,7 @@
+import { backendOf } from '../dispatch.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { needsGrad, record } from '../record.js';
-import { allocate, currentBackend } from '../registry.js';
-import { Tensor, isSeedGradient } from '../tensor.js';
+import { Tensor, allocateTensor, isSeedGradient } from '../tensor.js';
 import { mul } from './arithmetic.js';
 
 export interface CrossEntropyOptions {
@@ -25,13 +25,14 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
     }
   }
   const rows = targets.size;
-  const dLogits = needsGrad(logits) ? allocate(logits.size) : null;
+  const backend = backendOf('crossEntropy', logits, targets);
+  const dLogits = needsGrad(logits) ? backend.allocate(logits.size) : null;
   // The graph owns the gradient made in the forward until its backward hands it over.
   const saved = dLogits ? [dLogits] : [];
-  const out = new Tensor(allocate(1), []);
-  currentBackend().crossEntropy(logits.buffer, targets.idBuffer, rows, classes, ignoreIndex, dLogits, 1, out.buffer);
+  const out = allocateTensor(backend, []);
+  backend.crossEntropy(logits.buffer, targets.idBuffer, rows, classes, ignoreIndex, dLogits, 1, out.buffer);
   return record('crossEntropy', [logits], out, (g) => {
-    const grad = new Tensor(saved.pop()!, logits.shape);
+    const grad = new Tensor(saved.pop()!, logits.shape, backend);
     return [isSeedGradient(g) ? grad : mul(grad, g)];
   }, saved);
 }

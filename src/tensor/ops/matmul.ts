@@ -1,8 +1,8 @@
-import type { GemmArgs } from '../backend.js';
+import type { GemmArgs, Storage } from '../backend.js';
+import { backendOf } from '../dispatch.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { allocate, currentBackend } from '../registry.js';
-import { Tensor, sizeOf } from '../tensor.js';
+import { Tensor, allocateTensor, sizeOf } from '../tensor.js';
 import { sumToShape } from './arithmetic.js';
 
 export interface MatmulOptions {
@@ -34,12 +34,12 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const batchShape = batchA.length > 0 ? batchA : batchB;
   const batch = sizeOf(batchShape);
   const outShape = [...batchShape, m, n];
-  const out = new Tensor(allocate(batch * m * n), outShape);
-  const backend = currentBackend();
+  const backend = backendOf('matmul', a, b);
+  const out = allocateTensor(backend, outShape);
 
   // A batch of a against one shared b is a single product with the batch folded into the rows.
   const foldIntoRows = batchB.length === 0 && !transA;
-  const gemm = (x: Float32Array, y: Float32Array, z: Float32Array, args: Partial<GemmArgs> & Pick<GemmArgs, 'm' | 'n' | 'k' | 'transA' | 'transB'>) =>
+  const gemm = (x: Storage, y: Storage, z: Storage, args: Partial<GemmArgs> & Pick<GemmArgs, 'm' | 'n' | 'k' | 'transA' | 'transB'>) =>
     backend.gemm(x, y, z, { batch: 1, strideA: 0, strideB: 0, accumulate: false, ...args });
 
   if (foldIntoRows) gemm(a.buffer, b.buffer, out.buffer, { m: batch * m, n, k, transA, transB });
@@ -50,22 +50,22 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     let dB: Tensor | null = null;
     if (a.requiresGrad) {
       // dA = g · op(b)ᵀ, or its transpose when a was used transposed.
-      const full = allocate(batch * m * k);
+      const full = backend.allocate(batch * m * k);
       const stride = { strideA: batch > 1 ? m * n : 0, strideB: batchB.length ? k * n : 0 };
       if (foldIntoRows) gemm(g.buffer, b.buffer, full, { m: batch * m, n: k, k: n, transA: false, transB: !transB });
       else if (!transA) gemm(g.buffer, b.buffer, full, { batch, m, n: k, k: n, transA: false, transB: !transB, ...stride });
       else gemm(b.buffer, g.buffer, full, { batch, m: k, n: m, k: n, transA: transB, transB: true, strideA: stride.strideB, strideB: stride.strideA });
-      dA = sumToShape(new Tensor(full, [...batchShape, ...a.shape.slice(-2)]), a.shape);
+      dA = sumToShape(new Tensor(full, [...batchShape, ...a.shape.slice(-2)], backend), a.shape);
     }
     if (b.requiresGrad) {
       // dB = op(a)ᵀ · g, or its transpose when b was used transposed; summed over a shared b's batch.
       const rowsK = foldIntoRows ? batch * m : m;
       const dBatch = foldIntoRows ? 1 : batch;
-      const full = allocate(dBatch * k * n);
+      const full = backend.allocate(dBatch * k * n);
       const stride = { strideA: batchA.length && !foldIntoRows ? m * k : 0, strideB: dBatch > 1 ? m * n : 0 };
       if (!transB) gemm(a.buffer, g.buffer, full, { batch: dBatch, m: k, n, k: rowsK, transA: !transA, transB: false, ...stride });
       else gemm(g.buffer, a.buffer, full, { batch: dBatch, m: n, n: k, k: rowsK, transA: true, transB: transA, strideA: stride.strideB, strideB: stride.strideA });
-      dB = sumToShape(new Tensor(full, [...(dBatch > 1 ? batchShape : []), ...b.shape.slice(-2)]), b.shape);
+      dB = sumToShape(new Tensor(full, [...(dBatch > 1 ? batchShape : []), ...b.shape.slice(-2)], backend), b.shape);
     }
     return [dA, dB];
   });

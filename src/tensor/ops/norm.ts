@@ -1,7 +1,8 @@
+import type { Backend } from '../backend.js';
+import { backendOf } from '../dispatch.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { allocate, currentBackend } from '../registry.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, allocateTensor } from '../tensor.js';
 
 function checkAffine(op: string, x: Tensor, ...params: (Tensor | null)[]): { rows: number; cols: number } {
   const cols = x.shape[x.rank - 1] ?? 1;
@@ -13,37 +14,40 @@ function checkAffine(op: string, x: Tensor, ...params: (Tensor | null)[]): { row
   return { rows: cols === 0 ? 0 : x.size / cols, cols };
 }
 
-const gradBuffer = (p: Tensor | null) => (p?.requiresGrad ? allocate(p.size) : null);
-const asGrad = (buffer: Float32Array | null, p: Tensor | null) => (buffer && p ? new Tensor(buffer, p.shape) : null);
+/** The gradient of an optional parameter, when it wants one. */
+const gradFor = (backend: Backend, p: Tensor | null) => (p?.requiresGrad ? allocateTensor(backend, p.shape) : null);
 
 /** Layer normalisation over the last dimension, with optional weight and bias. */
 export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
   const { rows, cols } = checkAffine('layerNorm', x, weight, bias);
-  const out = new Tensor(allocate(x.size), x.shape);
-  const mean = allocate(rows);
-  const rstd = allocate(rows);
-  currentBackend().layerNorm(x.buffer, weight?.buffer ?? null, bias?.buffer ?? null, rows, cols, eps, out.buffer, mean, rstd);
+  const backend = backendOf('layerNorm', x, weight, bias);
+  const out = allocateTensor(backend, x.shape);
+  const mean = backend.allocate(rows);
+  const rstd = backend.allocate(rows);
+  backend.layerNorm(x.buffer, weight?.buffer ?? null, bias?.buffer ?? null, rows, cols, eps, out.buffer, mean, rstd);
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   return record('layerNorm', inputs, out, (g) => {
-    const dx = allocate(x.size);
-    const dWeight = gradBuffer(weight);
-    const dBias = gradBuffer(bias);
-    currentBackend().layerNormBackward(x.buffer, weight?.buffer ?? null, mean, rstd, g.buffer, rows, cols, dx, dWeight, dBias);
-    return [new Tensor(dx, x.shape), ...(weight ? [asGrad(dWeight, weight)] : []), ...(bias ? [asGrad(dBias, bias)] : [])];
+    const dx = allocateTensor(backend, x.shape);
+    const dWeight = gradFor(backend, weight);
+    const dBias = gradFor(backend, bias);
+    backend.layerNormBackward(x.buffer, weight?.buffer ?? null, mean, rstd, g.buffer, rows, cols, dx.buffer,
+      dWeight?.buffer ?? null, dBias?.buffer ?? null);
+    return [dx, ...(weight ? [dWeight] : []), ...(bias ? [dBias] : [])];
   }, [mean, rstd]);
 }
 
 /** RMS normalisation over the last dimension (Llama), with an optional weight. */
 export function rmsNorm(x: Tensor, weight: Tensor | null, eps = 1e-6): Tensor {
   const { rows, cols } = checkAffine('rmsNorm', x, weight);
-  const out = new Tensor(allocate(x.size), x.shape);
-  const rstd = allocate(rows);
-  currentBackend().rmsNorm(x.buffer, weight?.buffer ?? null, rows, cols, eps, out.buffer, rstd);
+  const backend = backendOf('rmsNorm', x, weight);
+  const out = allocateTensor(backend, x.shape);
+  const rstd = backend.allocate(rows);
+  backend.rmsNorm(x.buffer, weight?.buffer ?? null, rows, cols, eps, out.buffer, rstd);
   const inputs = [x, weight].filter((t): t is Tensor => t !== null);
   return record('rmsNorm', inputs, out, (g) => {
-    const dx = allocate(x.size);
-    const dWeight = gradBuffer(weight);
-    currentBackend().rmsNormBackward(x.buffer, weight?.buffer ?? null, rstd, g.buffer, rows, cols, dx, dWeight);
-    return [new Tensor(dx, x.shape), ...(weight ? [asGrad(dWeight, weight)] : [])];
+    const dx = allocateTensor(backend, x.shape);
+    const dWeight = gradFor(backend, weight);
+    backend.rmsNormBackward(x.buffer, weight?.buffer ?? null, rstd, g.buffer, rows, cols, dx.buffer, dWeight?.buffer ?? null);
+    return [dx, ...(weight ? [dWeight] : [])];
   }, [rstd]);
 }

@@ -1,8 +1,7 @@
 import { ShapeError, formatShape } from '../errors.js';
 import { needsGrad, record } from '../record.js';
-import { allocate, currentBackend } from '../registry.js';
 import { normalizeAxis } from '../shape.js';
-import { Tensor, sizeOf } from '../tensor.js';
+import { Tensor, allocateTensor, sizeOf } from '../tensor.js';
 import { broadcastTo, mul } from './arithmetic.js';
 import { reshape } from './view.js';
 
@@ -23,13 +22,13 @@ const keptShape = (shape: readonly number[], axes: number[]) => shape.map((d, i)
 /** Sum over the given axes (all by default); keepDims leaves them as size 1. */
 export function sum(x: Tensor, axes?: number | number[], keepDims = false): Tensor {
   const list = normalizeAxes('sum', x, axes);
-  const backend = currentBackend();
+  const backend = x.backend;
   let data = x.buffer;
   let shape = [...x.shape];
   // Reduce the highest axis first so lower axes keep their positions.
   for (const axis of [...list].reverse()) {
     const { outer, size, inner } = around(shape, axis);
-    const out = allocate(outer * inner);
+    const out = backend.allocate(outer * inner);
     backend.reduce('sum', data, outer, size, inner, out);
     if (data !== x.buffer) backend.release(data);
     data = out;
@@ -37,7 +36,7 @@ export function sum(x: Tensor, axes?: number | number[], keepDims = false): Tens
   }
   const kept = keptShape(x.shape, list);
   const outShape = keepDims ? kept : x.shape.filter((_, i) => !list.includes(i));
-  return record('sum', [x], new Tensor(data, outShape), (g) => [broadcastTo(reshape(g, kept), x.shape)]);
+  return record('sum', [x], new Tensor(data, outShape, backend), (g) => [broadcastTo(reshape(g, kept), x.shape)]);
 }
 
 /** Mean over the given axes (all by default). */
@@ -52,22 +51,24 @@ export function max(x: Tensor, axis: number, keepDims = false): Tensor {
   const a = normalizeAxis('max', axis, x.rank);
   const { outer, size, inner } = around(x.shape, a);
   if (size === 0) throw new ShapeError('max', `cannot take the maximum over an empty axis of ${formatShape(x.shape)}`);
-  const out = allocate(outer * inner);
-  const argmax = new Int32Array(outer * inner);
-  currentBackend().reduce('max', x.buffer, outer, size, inner, out, argmax);
+  const backend = x.backend;
   const kept = keptShape(x.shape, [a]);
-  const outShape = keepDims ? kept : x.shape.filter((_, i) => i !== a);
-  if (!needsGrad(x)) return new Tensor(out, outShape);
+  const out = allocateTensor(backend, keepDims ? kept : x.shape.filter((_, i) => i !== a));
+  const argmax = backend.allocateIds(outer * inner);
+  backend.reduce('max', x.buffer, outer, size, inner, out.buffer, argmax);
+  if (!needsGrad(x)) return out;
   // Where each output's maximum sits in x, so that the backward scatters on the backend. The
   // indices are made on the host from the kernel's argmax (a device backend needs an index kernel).
+  const maxIndex = backend.idsToHost(argmax);
   const positions = new Int32Array(outer * inner);
   for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) positions[o * inner + i] = (o * size + argmax[o * inner + i]!) * inner + i;
+    for (let i = 0; i < inner; i++) positions[o * inner + i] = (o * size + maxIndex[o * inner + i]!) * inner + i;
   }
-  return record('max', [x], new Tensor(out, outShape), (g) => {
+  const positionIds = backend.idsFromHost(positions);
+  return record('max', [x], out, (g) => {
     // Each position is hit once, so adding into zeros writes the gradient itself.
-    const dx = allocate(x.size);
-    currentBackend().embeddingBackward(g.buffer, positions, x.size, 1, dx);
-    return [new Tensor(dx, x.shape)];
+    const dx = allocateTensor(backend, x.shape);
+    backend.embeddingBackward(g.buffer, positionIds, x.size, 1, dx.buffer);
+    return [dx];
   });
 }

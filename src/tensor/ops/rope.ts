@@ -1,7 +1,7 @@
+import { backendOf } from '../dispatch.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { allocate, currentBackend } from '../registry.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, allocateTensor } from '../tensor.js';
 
 export interface RopeOptions {
   /** Dimensions of each head that rotate (GPT-NeoX: rotary_pct · headDim); the rest pass through. */
@@ -24,11 +24,12 @@ export function rope(x: Tensor, positions: Tensor, options: RopeOptions): Tensor
   if (rotaryDims % 2 !== 0 || rotaryDims > headDim || rotaryDims < 0) {
     throw new ShapeError('rope', `rotaryDims ${rotaryDims} must be even and at most the head size ${headDim}`);
   }
+  const backend = backendOf('rope', x, positions);
   const positionIds = positions.idBuffer; // the buffer, not the tensor: a scope may dispose the tensor
-  const apply = (input: Float32Array, inverse: boolean) => {
-    const out = allocate(input.length);
-    currentBackend().rope(input, positionIds, batch, heads, t, headDim, rotaryDims, base, out, inverse);
+  const apply = (input: Tensor, inverse: boolean) => {
+    const out = allocateTensor(backend, x.shape);
+    backend.rope(input.buffer, positionIds, batch, heads, t, headDim, rotaryDims, base, out.buffer, inverse);
     return out;
   };
-  return record('rope', [x], new Tensor(apply(x.buffer, false), x.shape), (g) => [new Tensor(apply(g.buffer, true), x.shape)]);
+  return record('rope', [x], apply(x, false), (g) => [apply(g, true)]);
 }

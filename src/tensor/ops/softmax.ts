@@ -1,18 +1,18 @@
 import { record } from '../record.js';
-import { allocate, currentBackend } from '../registry.js';
 import { normalizeAxis } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { type Tensor, allocateTensor } from '../tensor.js';
 import { transpose } from './view.js';
 
 function softmaxLastAxis(x: Tensor, log: boolean): Tensor {
   const cols = x.shape[x.rank - 1]!;
   const rows = cols === 0 ? 0 : x.size / cols;
-  const out = new Tensor(allocate(x.size), x.shape);
-  currentBackend().softmax(x.buffer, rows, cols, out.buffer, log);
+  const backend = x.backend;
+  const out = allocateTensor(backend, x.shape);
+  backend.softmax(x.buffer, rows, cols, out.buffer, log);
   return record(log ? 'logSoftmax' : 'softmax', [x], out, (g) => {
-    const dx = allocate(x.size);
-    currentBackend().softmaxBackward(out.buffer, g.buffer, rows, cols, dx, log);
-    return [new Tensor(dx, x.shape)];
+    const dx = allocateTensor(backend, x.shape);
+    backend.softmaxBackward(out.buffer, g.buffer, rows, cols, dx.buffer, log);
+    return [dx];
   });
 }
 

@@ -1,8 +1,9 @@
+import type { Backend, Storage } from '../backend.js';
+import { backendOf } from '../dispatch.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { allocate, currentBackend } from '../registry.js';
 import { contiguousStrides, normalizeAxis } from '../shape.js';
-import { Tensor, sizeOf } from '../tensor.js';
+import { Tensor, allocateTensor, sizeOf } from '../tensor.js';
 
 /** Same values, new shape (one dimension may be -1). Shares storage with x. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -15,7 +16,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError('reshape', `cannot view ${formatShape(x.shape)} (${x.size} values) as ${formatShape(shape)}`);
   }
   const storage = x.dtype === 'int32' ? x.idBuffer : x.buffer;
-  return record('reshape', [x], new Tensor(storage, finalShape), (g) => [reshape(g, x.shape)]);
+  return record('reshape', [x], new Tensor(storage, finalShape, x.backend, { dtype: x.dtype }), (g) => [reshape(g, x.shape)]);
 }
 
 /** Reorders dimensions: out.shape[i] = x.shape[dims[i]]. Makes a contiguous copy. */
@@ -26,11 +27,11 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   }
   const strides = contiguousStrides(x.shape);
   const shape = order.map((d) => x.shape[d]!);
-  const out = allocate(x.size);
-  currentBackend().stridedCopy(x.buffer, 0, order.map((d) => strides[d]!), shape, out);
+  const out = allocateTensor(x.backend, shape);
+  x.backend.stridedCopy(x.buffer, 0, order.map((d) => strides[d]!), shape, out.buffer);
   const inverse = new Array<number>(x.rank);
   order.forEach((d, i) => (inverse[d] = i));
-  return record('permute', [x], new Tensor(out, shape), (g) => [permute(g, inverse)]);
+  return record('permute', [x], out, (g) => [permute(g, inverse)]);
 }
 
 /** Swaps two dimensions. */
@@ -54,12 +55,13 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   const strides = contiguousStrides(x.shape);
   const shape = x.shape.map((d, i) => (i === a ? to - from : d));
   const offset = from * strides[a]!;
-  const out = allocate(sizeOf(shape));
-  currentBackend().stridedCopy(x.buffer, offset, strides, shape, out);
-  return record('slice', [x], new Tensor(out, shape), (g) => {
-    const dx = allocate(x.size);
-    currentBackend().stridedAccumulate(g.buffer, dx, offset, strides, shape);
-    return [new Tensor(dx, x.shape)];
+  const backend = x.backend;
+  const out = allocateTensor(backend, shape);
+  backend.stridedCopy(x.buffer, offset, strides, shape, out.buffer);
+  return record('slice', [x], out, (g) => {
+    const dx = allocateTensor(backend, x.shape);
+    backend.stridedAccumulate(g.buffer, dx.buffer, offset, strides, shape);
+    return [dx];
   });
 }
 
@@ -73,21 +75,22 @@ export function concat(tensors: Tensor[], axis: number): Tensor {
       throw new ShapeError('concat', `shapes ${formatShape(first.shape)} and ${formatShape(t.shape)} differ outside axis ${a}`);
     }
   }
+  const backend = backendOf('concat', first, ...tensors);
   const shape = first.shape.map((d, i) => (i === a ? tensors.reduce((n, t) => n + t.shape[a]!, 0) : d));
   const strides = contiguousStrides(shape);
-  const out = allocate(sizeOf(shape));
+  const out = allocateTensor(backend, shape);
   const offsets: number[] = [];
   let position = 0;
   for (const t of tensors) {
     offsets.push(position * strides[a]!);
-    currentBackend().stridedAccumulate(t.buffer, out, position * strides[a]!, strides, [...t.shape]);
+    backend.stridedAccumulate(t.buffer, out.buffer, position * strides[a]!, strides, [...t.shape]);
     position += t.shape[a]!;
   }
-  return record('concat', tensors, new Tensor(out, shape), (g) =>
+  return record('concat', tensors, out, (g) =>
     tensors.map((t, i) => {
-      const part = allocate(t.size);
-      currentBackend().stridedCopy(g.buffer, offsets[i]!, strides, [...t.shape], part);
-      return new Tensor(part, t.shape);
+      const part = allocateTensor(backend, t.shape);
+      backend.stridedCopy(g.buffer, offsets[i]!, strides, [...t.shape], part.buffer);
+      return part;
     }),
   );
 }
@@ -106,20 +109,20 @@ export function indexSelect(x: Tensor, axis: number, ids: Tensor | readonly numb
   const shape = x.shape.map((d, i) => (i === a ? list.length : d));
   const outStrides = contiguousStrides(shape);
   const part = x.shape.map((d, i) => (i === a ? 1 : d));
-  const out = allocate(sizeOf(shape));
-  list.forEach((id, j) => accumulateSlice(x.buffer, id * strides[a]!, strides, part, out, j * outStrides[a]!, outStrides));
-  return record('indexSelect', [x], new Tensor(out, shape), (g) => {
-    const dx = allocate(x.size);
-    list.forEach((id, j) => accumulateSlice(g.buffer, j * outStrides[a]!, outStrides, part, dx, id * strides[a]!, strides));
-    return [new Tensor(dx, x.shape)];
+  const backend = x.backend;
+  const out = allocateTensor(backend, shape);
+  list.forEach((id, j) => accumulateSlice(backend, x.buffer, id * strides[a]!, strides, part, out.buffer, j * outStrides[a]!, outStrides));
+  return record('indexSelect', [x], out, (g) => {
+    const dx = allocateTensor(backend, x.shape);
+    list.forEach((id, j) => accumulateSlice(backend, g.buffer, j * outStrides[a]!, outStrides, part, dx.buffer, id * strides[a]!, strides));
+    return [dx];
   });
 }
 
 /** Adds the strided part of `from` at fromOffset into `to` at toOffset, through a temporary. */
-function accumulateSlice(from: Float32Array, fromOffset: number, fromStrides: number[], shape: number[],
-  to: Float32Array, toOffset: number, toStrides: number[]): void {
-  const backend = currentBackend();
-  const part = allocate(sizeOf(shape));
+function accumulateSlice(backend: Backend, from: Storage, fromOffset: number, fromStrides: number[], shape: number[],
+  to: Storage, toOffset: number, toStrides: number[]): void {
+  const part = backend.allocate(sizeOf(shape));
   backend.stridedCopy(from, fromOffset, fromStrides, shape, part);
   backend.stridedAccumulate(part, to, toOffset, toStrides, shape);
   backend.release(part);

@@ -1,4 +1,5 @@
-import type { AttentionArgs, Storage } from '../backend.js';
+import type { AttentionArgs } from '../backend.js';
+import type { Storage } from './storage.js';
 import { TensorError } from '../errors.js';
 
 /**

@@ -3,7 +3,7 @@
  * of one class and the entropy, with their gradients. Float64 within a row; max-shifted so that
  * exp never overflows.
  */
-import type { IdStorage, Storage } from '../backend.js';
+import type { IdStorage, Storage } from './storage.js';
 import { TensorError } from '../errors.js';
 
 function rowMax(logits: Storage, base: number, classes: number): number {

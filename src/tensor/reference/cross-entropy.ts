@@ -1,4 +1,4 @@
-import type { IdStorage, Storage } from '../backend.js';
+import type { IdStorage, Storage } from './storage.js';
 import { TensorError } from '../errors.js';
 
 /**

@@ -1,4 +1,5 @@
-import type { BinaryOp, ExtremumOp, IdStorage, Storage, UnaryOp } from '../backend.js';
+import type { BinaryOp, ExtremumOp, UnaryOp } from '../backend.js';
+import type { IdStorage, Storage } from './storage.js';
 import { TensorError } from '../errors.js';
 import { normalCdf, normalPdf } from './erf.js';
 

@@ -1,4 +1,4 @@
-import type { IdStorage, Storage } from '../backend.js';
+import type { IdStorage, Storage } from './storage.js';
 import { TensorError } from '../errors.js';
 
 /** Token ids come from user data (tokenizers, datasets), so a bad one gets a clear error. */

@@ -1,4 +1,5 @@
-import type { GemmArgs, Storage } from '../backend.js';
+import type { GemmArgs } from '../backend.js';
+import type { Storage } from './storage.js';
 
 /**
  * out[b] (=|+=) op(a[b]) @ op(b[b]) for each batch item, with each dot product summed in

@@ -1,4 +1,3 @@
-import type { Backend } from '../backend.js';
 import { attention, attentionBackward } from './attention.js';
 import { entropy, entropyBackward, tokenLogProbs, tokenLogProbsBackward } from './categorical.js';
 import { crossEntropy } from './cross-entropy.js';
@@ -13,13 +12,14 @@ import { adamw } from './optimizer.js';
 import { rope } from './rope.js';
 import { softmax, softmaxBackward } from './softmax.js';
 import { chooseTokens } from './token-choice.js';
+import { type HostArrayBackend, opaqueStorage } from './storage.js';
 
 /**
- * The pure TypeScript backend: the definition of every kernel's meaning (see backend.ts).
- * Plain loops, float64 accumulation, no threads. A plain object so that other backends can
- * spread it and override the kernels they implement.
+ * The pure TypeScript backend's kernels on typed arrays: the definition of every kernel's meaning
+ * (see backend.ts). Plain loops, float64 accumulation, no threads. A plain object so that the
+ * native backend can spread it and override the kernels it implements.
  */
-export const referenceBackend: Backend = {
+export const referenceKernels: HostArrayBackend = {
   name: 'reference',
   // Plain typed arrays: the garbage collector frees them.
   allocate: (n) => new Float32Array(n),
@@ -28,6 +28,9 @@ export const referenceBackend: Backend = {
   fromHost: (values) => values,
   toHost: (storage) => storage,
   writeFromHost: (storage, values, offset) => storage.set(values, offset),
+  allocateIds: (n) => new Int32Array(n),
+  idsFromHost: (ids) => ids,
+  idsToHost: (storage) => storage,
   gemm,
   unary,
   unaryBackward,
@@ -63,6 +66,9 @@ export const referenceBackend: Backend = {
   scaleInPlace,
   addInto,
 };
+
+/** The reference backend, its typed arrays opaque to everyone else. */
+export const referenceBackend = opaqueStorage(referenceKernels);
 
 export {
   addInto, adamw, attention, attentionBackward, binary, chooseTokens, clamp, clampBackward, crossEntropy, embedding,

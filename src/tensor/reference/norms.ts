@@ -1,4 +1,4 @@
-import type { Storage } from '../backend.js';
+import type { Storage } from './storage.js';
 
 /**
  * Layer norm per row with the biased (population) variance, as torch.nn.LayerNorm.

@@ -1,4 +1,5 @@
-import type { AdamArgs, Storage } from '../backend.js';
+import type { AdamArgs } from '../backend.js';
+import type { Storage } from './storage.js';
 
 /**
  * One AdamW step in torch.optim.AdamW's order (single-tensor path): decoupled weight decay

@@ -1,4 +1,4 @@
-import type { Storage } from '../backend.js';
+import type { Storage } from './storage.js';
 
 /**
  * The shift of one row's softmax: its max and sum = Σ exp(x − max), so that log-softmax is

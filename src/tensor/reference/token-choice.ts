@@ -4,7 +4,8 @@
  * kernel reproduces it bit for bit, and the draw is Rng.categorical's (which calls
  * indexAtCumulativeWeight below), so seeded generations are the same on every backend.
  */
-import { NoToken, type IdStorage, type Storage, type TokenChoice } from '../backend.js';
+import { NoToken, type TokenChoice } from '../backend.js';
+import type { IdStorage, Storage } from './storage.js';
 import { TensorError } from '../errors.js';
 import { softmaxShift } from './softmax.js';
 
