@@ -1,5 +1,4 @@
-import { sizeOf, tensor, type Tensor } from '../tensor/index.js';
-import { indexAtCumulativeWeight } from '../tensor/reference/token-choice.js';
+import { indexAtCumulativeWeight, sizeOf, tensor, type Tensor } from '../tensor/index.js';
 import { NnError } from './errors.js';
 
 /** Everything needed to continue a stream exactly: plain numbers, so it survives JSON. */

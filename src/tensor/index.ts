@@ -4,6 +4,7 @@ export { tensor, idTensor, hostTensor, zeros, ones, full, scalar, asFloat32 } fr
 export { tidy, keep } from './scope.js';
 export { currentBackend, withBackend, liveBufferCount } from './registry.js';
 export { backendOf } from './dispatch.js';
+export { indexAtCumulativeWeight } from './cumulative-draw.js';
 export { HostReadError, hostReadCount, hostReadElementCount, onDevice, strictMode, writeHost } from './host.js';
 export {
   TensorError, ShapeError, BackendMismatchError, DisposedTensorError, NativeBackendUnavailableError,

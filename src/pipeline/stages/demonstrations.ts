@@ -126,7 +126,8 @@ export async function demonstrate(job: DemonstrationJob): Promise<{ lines: Demon
   const tokenizers = { expert: tokenizerFingerprint(expert?.tokenizer ?? baseline.tokenizer), baseline: tokenizerFingerprint(baseline.tokenizer) };
   checkDemonstrations({ tokenizers, prompts: [] });
   const fractions = { validation: settings.validation_fraction, test: settings.test_fraction };
-  const testRows = new Set(splitByPrompt(rows, fractions, job.seed).test);
+  // Split once, by prompt index: the test prompts may get more continuations, and lines go out by split.
+  const split = splitByPrompt(rows.map((_, p) => p), fractions, job.seed);
   const testSamples = settings.test_samples_per_prompt ?? settings.samples_per_prompt;
   if (testSamples < settings.samples_per_prompt) {
     throw new PipelineError(`demonstrations: test_samples_per_prompt (${testSamples}) is below samples_per_prompt (${settings.samples_per_prompt}); the test split gets at least as many continuations as the others`);
@@ -144,7 +145,7 @@ export async function demonstrate(job: DemonstrationJob): Promise<{ lines: Demon
   };
   const samples = await sampleBoth(promptIds, settings.samples_per_prompt, 'sampling');
   // The test prompts' further continuations come from their own streams, so the others do not change with their number.
-  const testIndices = rows.flatMap((row, p) => (testRows.has(row) ? [p] : []));
+  const testIndices = split.test;
   if (testSamples > settings.samples_per_prompt && testIndices.length > 0) {
     const more = await sampleBoth(testIndices.map((p) => promptIds[p]!), testSamples - settings.samples_per_prompt, 'sampling, more for test');
     testIndices.forEach((p, i) => {
@@ -159,8 +160,7 @@ export async function demonstrate(job: DemonstrationJob): Promise<{ lines: Demon
   };
   const prompts = rows.map((row, p) => ({ id: row.id, prompt: row.prompt, promptIds: promptIds[p]!, expert: judged(row.prompt, samples.expert[p]!), baseline: judged(row.prompt, samples.baseline[p]!) }));
   checkDemonstrations({ tokenizers, prompts });
-  const split = splitByPrompt(prompts, fractions, job.seed);
-  const lines = (['train', 'validation', 'test'] as const).flatMap((name) => split[name].map((p) => ({ split: name, ...p })));
+  const lines = (['train', 'validation', 'test'] as const).flatMap((name) => split[name].map((p) => ({ split: name, ...prompts[p]! })));
   const served = 'served' in job.expert ? { expert: job.expert.served.provenance } : undefined;
   const continuations = { expert: describeContinuations(prompts.flatMap((p) => p.expert)), baseline: describeContinuations(prompts.flatMap((p) => p.baseline)) };
   const summary = { prompts: prompts.length, samplesPerPrompt: settings.samples_per_prompt, testSamplesPerPrompt: testSamples, splits: { train: split.train.length, validation: split.validation.length, test: split.test.length }, continuations, tokenizers, ...(served ? { served } : {}) };

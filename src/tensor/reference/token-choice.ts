@@ -2,11 +2,12 @@
  * Token choice for generation (see Backend.chooseTokens): greedy, or a draw after temperature,
  * top-k and top-p from a uniform the host drew. This file defines each row's choice; the native
  * kernel reproduces it bit for bit, and the draw is Rng.categorical's (which calls
- * indexAtCumulativeWeight below), so seeded generations are the same on every backend.
+ * indexAtCumulativeWeight in ../cumulative-draw.ts), so seeded generations are the same on every backend.
  */
 import { NoToken, type TokenChoice } from '../backend.js';
 import type { IdStorage, Storage } from './storage.js';
 import { TensorError } from '../errors.js';
+import { indexAtCumulativeWeight } from '../cumulative-draw.js';
 import { softmaxShift } from './softmax.js';
 
 export function chooseTokens(logits: Storage, rows: number, vocab: number, choice: TokenChoice,
@@ -20,24 +21,6 @@ export function chooseTokens(logits: Storage, rows: number, vocab: number, choic
     ids[r] = id;
     logProbs[r] = id < 0 ? Number.NaN : logSoftmaxAt(raw, id);
   }
-}
-
-/**
- * The first index whose running sum of weights exceeds target, skipping zero weights; the last
- * positive one when rounding leaves target at or above the final sum. Rng.categorical's search,
- * shared so that a kernel's draw and the Rng's are one definition.
- */
-export function indexAtCumulativeWeight(weightOf: (i: number) => number, n: number, target: number): number {
-  let cumulative = 0;
-  let lastPositive = 0;
-  for (let i = 0; i < n; i++) {
-    const w = weightOf(i);
-    if (w === 0) continue;
-    cumulative += w;
-    lastPositive = i;
-    if (target < cumulative) return i;
-  }
-  return lastPositive;
 }
 
 /** A copy of the row with the suppressed ids at −∞ (the raw row still gives the log-probability). */
