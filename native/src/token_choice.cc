@@ -107,24 +107,40 @@ struct Scratch {
   std::vector<Candidate> candidates;
 };
 
-// The first largest logit, or kAllExcluded when all are −∞.
-int32_t Argmax(const float* row, int64_t vocab) {
-  int32_t best = kAllExcluded;
-  float best_value = -INFINITY;
-  for (int64_t i = 0; i < vocab; ++i) {
-    if (row[i] > best_value) {
-      best_value = row[i];
-      best = int32_t(i);
-    }
-  }
-  return best;
+// The largest value of a row without NaN (−∞ for an empty row), vectorised.
+IRLENS_CLONES float RowMax(const float* x, int64_t n) {
+  vec::F16 m = vec::Splat(-INFINITY);
+  int64_t i = 0;
+  for (; i + vec::kWidth <= n; i += vec::kWidth) m = vec::Max(m, vec::Load(x + i));
+  if (i < n) m = vec::Max(m, vec::LoadPartial(x + i, n - i, -INFINITY));
+  return vec::HMax(m);
 }
 
-// The k-th largest logit (1 ≤ k < vocab), ties counted: the top-k cut.
+// The first largest logit of a row without NaN, or kAllExcluded when all are −∞.
+int32_t Argmax(const float* row, int64_t vocab) {
+  const float max = RowMax(row, vocab);
+  if (max == -INFINITY) return kAllExcluded;
+  return int32_t(std::find(row, row + vocab, max) - row);
+}
+
+// The k-th largest logit (1 ≤ k < vocab), ties counted: the top-k cut. For the usual small k, one
+// pass keeps the k largest in a min-heap (most logits fail the first comparison); a large k
+// selects in a copy of the row instead.
 float KthLargest(const std::vector<float>& row, int64_t k, std::vector<float>& values) {
-  values.assign(row.begin(), row.end());
-  std::nth_element(values.begin(), values.begin() + (k - 1), values.end(), std::greater<float>());
-  return values[k - 1];
+  if (k > 1024) {
+    values.assign(row.begin(), row.end());
+    std::nth_element(values.begin(), values.begin() + (k - 1), values.end(), std::greater<float>());
+    return values[k - 1];
+  }
+  values.assign(row.begin(), row.begin() + k);
+  std::make_heap(values.begin(), values.end(), std::greater<float>());
+  for (size_t i = size_t(k); i < row.size(); ++i) {
+    if (row[i] <= values.front()) continue;
+    std::pop_heap(values.begin(), values.end(), std::greater<float>());
+    values.back() = row[i];
+    std::push_heap(values.begin(), values.end(), std::greater<float>());
+  }
+  return values.front();
 }
 
 // The candidates (logits ≥ threshold) in id order, with their weights exp((logit − max) / T).
@@ -176,7 +192,7 @@ int32_t Draw(const std::vector<Candidate>& c, size_t n, double uniform) {
 int32_t Sample(Scratch& s, const Choice& choice, double uniform) {
   const std::vector<float>& row = s.row;
   const int64_t vocab = int64_t(row.size());
-  const float max = *std::max_element(row.begin(), row.end());
+  const float max = RowMax(row.data(), vocab);
   // All −∞ leaves nothing to draw; a +∞ logit has no finite weight.
   if (std::isinf(max)) return kAllExcluded;
   const bool top_k = choice.top_k > 0 && choice.top_k < vocab;
@@ -186,9 +202,19 @@ int32_t Sample(Scratch& s, const Choice& choice, double uniform) {
   return Draw(s.candidates, kept, uniform);
 }
 
-bool HasNaN(const float* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    if (std::isnan(x[i])) return true;
+IRLENS_CLONES bool HasNaN(const float* x, int64_t n) {
+  vec::I16 nan{};
+  int64_t i = 0;
+  for (; i + vec::kWidth <= n; i += vec::kWidth) {
+    const vec::F16 v = vec::Load(x + i);
+    nan |= v != v;
+  }
+  if (i < n) {
+    const vec::F16 v = vec::LoadPartial(x + i, n - i, 0.f);
+    nan |= v != v;
+  }
+  for (int lane = 0; lane < vec::kWidth; ++lane)
+    if (nan[lane]) return true;
   return false;
 }
 
