@@ -20,7 +20,8 @@
         "native/src/cross_entropy.cc",
         "native/src/categorical.cc",
         "native/src/token_choice.cc",
-        "native/src/optimizer.cc"
+        "native/src/optimizer.cc",
+        "native/src/random.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

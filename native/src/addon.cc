@@ -16,6 +16,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterCategorical(env, exports);
   RegisterTokenChoice(env, exports);
   RegisterOptimizer(env, exports);
+  RegisterRandom(env, exports);
   return exports;
 }
 

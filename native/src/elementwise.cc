@@ -642,6 +642,42 @@ IRLENS_CLONES double SumSquaresRange(const float* x, int64_t n) {
   return HSum((a0 + a1) + (a2 + a3));
 }
 
+Napi::Value MaxBackward(const Napi::CallbackInfo& info) {
+  // (dy, argmax, outer, size, inner, dx): dx is zero but for dy at each argmax
+  Args a(info, "maxBackward", 6);
+  FloatView dy = a.Floats(0, "dy");
+  IntView arg = a.Ints(1, "argmax");
+  int64_t outer = a.Integer(2, "outer"), size = a.Integer(3, "size"), inner = a.Integer(4, "inner");
+  FloatView dx = a.Floats(5, "dx");
+  int64_t n_in = CheckedProduct({outer, size, inner}), n_out = CheckedProduct({outer, inner});
+  if (a.ok() && (n_in < 0 || n_out < 0)) a.Fail("shape too large");
+  a.Need(dy, n_out, "dy");
+  a.Need(arg, n_out, "argmax");
+  a.Need(dx, n_in, "dx");
+  for (int64_t i = 0; a.ok() && i < n_out; ++i) {
+    if (arg.data[i] < 0 || arg.data[i] >= size)
+      a.Fail("argmax " + std::to_string(arg.data[i]) + " at " + std::to_string(i) + " is outside [0, " + std::to_string(size) + ")");
+  }
+  if (!a.ok()) return a.env().Undefined();
+  std::fill(dx.data, dx.data + n_in, 0.0f);
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t j = 0; j < inner; ++j) dx.data[(o * size + arg.data[o * inner + j]) * inner + j] = dy.data[o * inner + j];
+  }
+  return a.env().Undefined();
+}
+
+Napi::Value IdsToFloats(const Napi::CallbackInfo& info) {
+  Args a(info, "idsToFloats", 2);
+  IntView ids = a.Ints(0, "ids");
+  FloatView out = a.Floats(1, "out");
+  a.Need(ids, out.length, "ids");
+  if (!a.ok()) return a.env().Undefined();
+  ForFlatBlocks(out.length, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) out.data[i] = float(ids.data[i]);
+  });
+  return a.env().Undefined();
+}
+
 Napi::Value AddInto(const Napi::CallbackInfo& info) {
   Args a(info, "addInto", 2);
   FloatView out = a.Floats(0, "out"), b = a.Floats(1, "b");
@@ -689,6 +725,8 @@ void RegisterElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("stridedCopy", Napi::Function::New(env, StridedCopy, "stridedCopy"));
   exports.Set("stridedAccumulate", Napi::Function::New(env, StridedAccumulate, "stridedAccumulate"));
   exports.Set("reduce", Napi::Function::New(env, Reduce, "reduce"));
+  exports.Set("maxBackward", Napi::Function::New(env, MaxBackward, "maxBackward"));
+  exports.Set("idsToFloats", Napi::Function::New(env, IdsToFloats, "idsToFloats"));
   exports.Set("addInto", Napi::Function::New(env, AddInto, "addInto"));
   exports.Set("scaleInPlace", Napi::Function::New(env, ScaleInPlace, "scaleInPlace"));
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares, "sumSquares"));

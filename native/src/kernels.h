@@ -15,4 +15,5 @@ void RegisterCrossEntropy(Napi::Env env, Napi::Object exports);
 void RegisterCategorical(Napi::Env env, Napi::Object exports);
 void RegisterTokenChoice(Napi::Env env, Napi::Object exports);
 void RegisterOptimizer(Napi::Env env, Napi::Object exports);
+void RegisterRandom(Napi::Env env, Napi::Object exports);
 }  // namespace irlens

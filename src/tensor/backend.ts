@@ -76,10 +76,11 @@ export interface Backend {
   /** A zero-filled buffer of n float32 values, owned by the backend. */
   allocate(n: number): Storage;
   /**
-   * Frees a buffer from `allocate` now rather than at garbage collection; every view of it
-   * becomes empty. Buffers the backend did not allocate are left alone.
+   * Frees a buffer from `allocate`, `allocateIds` or `fromHost`/`idsFromHost` now rather than at
+   * garbage collection; every view of it becomes empty. Buffers the backend did not allocate
+   * (a CPU backend's adopted host arrays) are left alone.
    */
-  release(storage: Storage): void;
+  release(storage: Storage | IdStorage): void;
   /**
    * Host values as a buffer of this backend: the CPU backends adopt the array itself; a device
    * backend uploads it. tensor(), scalar() and the other host-made tensors come through here.
@@ -146,6 +147,21 @@ export interface Backend {
    */
   reduce(op: 'sum' | 'max', x: Storage, outer: number, size: number, inner: number,
     out: Storage, argmax?: IdStorage): void;
+  /**
+   * The backward of reduce 'max' with x viewed as [outer, size, inner]: dx[o, argmax[o, i], i] =
+   * dy[o, i] and every other element of dx is 0 (overwritten). dy and argmax are [outer, inner].
+   */
+  maxBackward(dy: Storage, argmax: IdStorage, outer: number, size: number, inner: number, dx: Storage): void;
+  /** out[i] = ids[i] as float32 (exact for |id| ≤ 2²⁴): int32 masks and labels as values. */
+  idsToFloats(ids: IdStorage, out: Storage): void;
+  /**
+   * An inverted-dropout mask: out[i] = 0 with probability p, else `scale` (the caller passes
+   * 1/(1 − p)). Drawn from a counter-based generator, so a device computes every element on its
+   * own: Philox4x32-10 (Salmon et al., 2011) under `key` (two uint32) on counter
+   * (⌊i/4⌋ mod 2³², ⌊i/2³⁴⌋, 0, 0), word i mod 4 as w, u = ⌊w/2⁸⌋·2⁻²⁴ ∈ [0, 1), dropped when u < p.
+   * Every backend writes the same mask for the same key.
+   */
+  dropoutMask(key: readonly [number, number], p: number, scale: number, out: Storage): void;
 
   /**
    * out[idx] = x[offset + idx·strides] for every index of shape: a strided gather that

@@ -2,7 +2,7 @@ import { TensorError, formatShape } from './errors.js';
 import { writeHost } from './host.js';
 import type { Backend } from './backend.js';
 import { currentBackend } from './registry.js';
-import { Tensor, sizeOf } from './tensor.js';
+import { Tensor, allocateTensor, sizeOf } from './tensor.js';
 
 type NestedNumbers = number | NestedNumbers[];
 
@@ -67,8 +67,10 @@ export const ones = (shape: readonly number[], requiresGrad = false): Tensor => 
 /** A tensor of one value on the given backend (the active one by default): ops make their number operands with it. */
 export const scalar = (value: number, backend?: Backend): Tensor => fromHost(new Float32Array([value]), [], false, backend);
 
-/**
- * t as float32 values (masks and conditions may come as int32), on t's backend: t itself when it
- * is float32, else a converted copy, made on the host since no backend has a cast kernel yet.
- */
-export const asFloat32 = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : fromHost(Float32Array.from(t.ids), t.shape, false, t.backend));
+/** t as float32 values (masks and conditions may come as int32), on t's backend: t itself when it is float32, else a converted copy. */
+export function asFloat32(t: Tensor): Tensor {
+  if (t.dtype === 'float32') return t;
+  const out = allocateTensor(t.backend, t.shape);
+  t.backend.idsToFloats(t.idBuffer, out.buffer);
+  return out;
+}

@@ -1,15 +1,15 @@
-import type { Storage } from './backend.js';
+import type { IdStorage, Storage } from './backend.js';
 import { Tensor, isGradEnabled } from './tensor.js';
 
 /**
  * Attaches an op's backward to its output when gradients are being recorded and some input
  * needs one. `backward` receives the output's gradient and returns one gradient per input,
  * in the order of `inputs` (null where an input gets none). `saved` are backend buffers only the
- * backward reads (statistics, probabilities): the graph owns them and releases them once the
+ * backward reads (statistics, probabilities, argmax positions): the graph owns them and releases them once the
  * backward has run or the output is disposed; with no graph to record they are released now.
  */
 export function record(op: string, inputs: Tensor[], out: Tensor, backward: (grad: Tensor) => (Tensor | null)[],
-  saved: Storage[] = []): Tensor {
+  saved: (Storage | IdStorage)[] = []): Tensor {
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
     out.gradNode = { op, inputs, backward, saved };

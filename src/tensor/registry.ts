@@ -1,4 +1,4 @@
-import type { Backend, Storage } from './backend.js';
+import type { Backend, IdStorage, Storage } from './backend.js';
 import { referenceBackend } from './reference/index.js';
 import { NativeBackendUnavailableError } from './errors.js';
 import { strictMode } from './host.js';
@@ -25,8 +25,8 @@ let liveBuffers = 0;
 export const liveBufferCount = (): number => liveBuffers;
 
 function countingBuffers(backend: Backend): Backend {
-  const live = new WeakSet<Storage>();
-  const counted = (storage: Storage): Storage => {
+  const live = new WeakSet<Storage | IdStorage>();
+  const counted = <S extends Storage | IdStorage>(storage: S): S => {
     if (!live.has(storage)) {
       live.add(storage);
       liveBuffers++;
@@ -36,8 +36,10 @@ function countingBuffers(backend: Backend): Backend {
   return {
     ...backend,
     allocate: (n) => counted(backend.allocate(n)),
+    allocateIds: (n) => counted(backend.allocateIds(n)),
     // A device backend uploads into a buffer of its own, which must be released like any other.
     fromHost: (values) => counted(backend.fromHost(values)),
+    idsFromHost: (ids) => counted(backend.idsFromHost(ids)),
     release(storage) {
       if (live.delete(storage)) liveBuffers--;
       backend.release(storage);

@@ -16,7 +16,7 @@ export interface GradNode {
   inputs: Tensor[];
   backward(grad: Tensor): (Tensor | null)[];
   /** Backend buffers that only the backward reads, released with the graph (see record.ts). */
-  saved?: Storage[];
+  saved?: (Storage | IdStorage)[];
 }
 
 let gradEnabled = true;
@@ -144,7 +144,7 @@ export class Tensor {
       return;
     }
     storageUsers.delete(storage);
-    if (this.dtype === 'float32') this.backend.release(storage as Storage);
+    this.backend.release(storage);
   }
 
   /** Forgets how this tensor was made, releasing the buffers its backward would have read. */

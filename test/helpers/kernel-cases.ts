@@ -108,6 +108,12 @@ function elementwiseCalls(file: KernelCaseFile): void {
       zeros(outer * inner));
     file.add(`reduce max [${outer},${size},${inner}]`, exact, 'reduce', 'max', x, outer, size, inner, zeros(outer * inner),
       new Int32Array(outer * inner));
+    file.add(`maxBackward [${outer},${size},${inner}]`, exact, 'maxBackward', random(outer * inner, 3), randomInts(outer * inner, 4, 0, size),
+      outer, size, inner, random(outer * size * inner, 5));
+  }
+  file.add('idsToFloats', exact, 'idsToFloats', Int32Array.of(0, 1, -1, 50303, 2 ** 24, 2 ** 31 - 1, -(2 ** 31)), zeros(7));
+  for (const [n, p] of [[1, 0.5], [17, 0.1], [70, 0.9]] as const) {
+    file.add(`dropoutMask n=${n} p=${p}`, exact, 'dropoutMask', [0xdeadbeef, n], p, 1 / (1 - p), random(n, n));
   }
   // stridedCopy / stridedAccumulate: a permute of [3, 5, 7], a slice with an offset, a broadcast.
   const x = random(105, 11);

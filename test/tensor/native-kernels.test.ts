@@ -372,6 +372,37 @@ test('reduce sum (float64 accumulation, rtol 1e-7) and max with argmax (exact, f
   assert.throws(() => nat.reduce('max', new Float32Array(0), 2, 0, 3, new Float32Array(6)), TensorError);
 });
 
+test('maxBackward routes dy to the argmax and zeroes the rest; idsToFloats converts exactly', { skip }, () => {
+  for (const [outer, size, inner] of [[1, 1, 1], [3, 70000, 1], [4, 33, 300], [2, 1, 19], [0, 4, 3]] as const) {
+    const argmax = randomInts(outer * inner, size + inner, 0, size);
+    const dy = random(outer * inner, outer + inner);
+    const [a, b] = fresh(2, () => random(outer * size * inner, 9));
+    nat.maxBackward(dy, argmax, outer, size, inner, a);
+    ref.maxBackward(dy, argmax, outer, size, inner, b);
+    assertBitEqual(a, b, `maxBackward [${outer},${size},${inner}]`);
+  }
+  assert.throws(() => nat.maxBackward(new Float32Array(2), new Int32Array([0, 3]), 2, 3, 1, new Float32Array(6)),
+    /maxBackward: argmax 3 at 1 is outside \[0, 3\)/);
+  const ids = Int32Array.from([0, 1, -1, 50303, 2 ** 24, -(2 ** 24), 2 ** 31 - 1, -(2 ** 31)]);
+  const [a, b] = fresh(2, () => new Float32Array(ids.length));
+  nat.idsToFloats(ids, a);
+  ref.idsToFloats(ids, b);
+  assertBitEqual(a, b, 'idsToFloats');
+});
+
+test('dropoutMask writes the same mask as the reference, bit for bit, across thread blocks and for any key and p', { skip }, () => {
+  for (const n of [0, 1, 3, 4, 5, 16384 * 3 + 7]) {
+    for (const [key, p] of [[[0, 0], 0.1], [[0xffffffff, 12345], 0.5], [[7, 0x80000000], 0.9], [[1, 2], 0], [[3, 4], 1e-9]] as const) {
+      const scale = 1 / (1 - p);
+      const [a, b] = fresh(2, () => random(n, 11));
+      nat.dropoutMask(key, p, scale, a);
+      ref.dropoutMask(key, p, scale, b);
+      assertBitEqual(a, b, `dropoutMask n ${n}, key ${key}, p ${p}`);
+    }
+  }
+  assert.throws(() => nat.dropoutMask([2 ** 32, 0], 0.5, 2, new Float32Array(4)), /dropoutMask: key words must be uint32/);
+});
+
 test('addInto and scaleInPlace are exact; sumSquares matches within 1e-12 relative', { skip }, () => {
   for (const n of [0, 1, 17, 16384 * 3 + 5, 1_000_003]) {
     const x = random(n, n + 1);
@@ -701,6 +732,11 @@ test('results are bit-identical with 1 and 2 threads', { skip: skip || skipUnles
     const sm = new Float32Array(rows * cols);
     nat.softmax(x, rows, cols, sm, false);
     return [nat.sumSquares([logits]), s, m, am, sm];
+  });
+  check('dropoutMask', () => {
+    const mask = new Float32Array(rows * cols);
+    nat.dropoutMask([0x9e3779b9, 42], 0.1, 1 / 0.9, mask);
+    return [mask];
   });
   check('elementwise', () => {
     const n = 100003;

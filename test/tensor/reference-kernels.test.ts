@@ -667,8 +667,8 @@ describe('tokenLogProbs and entropy', () => {
 
   test('an id out of range throws', () => {
     const run = (id: number) => tokenLogProbs(new Float32Array(6), i32([0, id]), 2, 3, new Float32Array(2), new Float32Array(2));
-    assert.throws(() => run(3), /tokenLogProbs: id 3 in row 1 is out of range for 3 classes/);
-    assert.throws(() => run(-1), /out of range/);
+    assert.throws(() => run(3), /tokenLogProbs: id 3 of row 1 is outside \[0, 3\)/);
+    assert.throws(() => run(-1), /tokenLogProbs: id -1 of row 1 is outside/);
   });
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import type { Backend, Storage } from '../../src/tensor/backend.js';
+import type { Backend, IdStorage, Storage } from '../../src/tensor/backend.js';
 import { loadNativeBackend } from '../../src/tensor/native/load.js';
 import * as T from '../../src/tensor/index.js';
 import { skipUnlessNative } from '../helpers/native.js';
@@ -10,9 +10,9 @@ const native = loadNativeBackend();
 const skipNative = skipUnlessNative(native.backend !== null, `the native addon does not load (${native.reason})`);
 
 /** The active backend, with every release() it is asked for recorded. */
-function recordingReleases(): { backend: Backend; released: Storage[] } {
+function recordingReleases(): { backend: Backend; released: (Storage | IdStorage)[] } {
   const inner = T.currentBackend();
-  const released: Storage[] = [];
+  const released: (Storage | IdStorage)[] = [];
   return { backend: { ...inner, release: (storage) => (released.push(storage), inner.release(storage)) }, released };
 }
 
@@ -48,6 +48,14 @@ describe('tensor storage', () => {
       a.dispose();
       assert.equal(raw.length, 0);
     });
+  });
+
+  it('on the native backend, id buffers come from the same blocks and are freed at once too', { skip: skipNative }, () => {
+    const backend = native.backend!;
+    const ids = backend.allocateIds(6);
+    assert.deepEqual(Array.from(backend.idsToHost(ids)), [0, 0, 0, 0, 0, 0]);
+    backend.release(ids);
+    assert.equal(ids.length, 0);
   });
 
   it('frees intermediate gradients during backward without touching the results', () => {

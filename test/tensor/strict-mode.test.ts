@@ -60,11 +60,15 @@ describe('strict mode (IRLENS_STRICT=1)', () => {
     assert.deepEqual(x.toArray(), [1, 2, 3]);
   });
 
-  it('counts a buffer live until its tensor is disposed', () => {
+  it('counts a buffer, of values or of ids, live until its tensor is disposed', () => {
     const before = T.liveBufferCount();
     const t = T.zeros([4]);
     assert.equal(T.liveBufferCount(), before + 1);
     t.dispose();
+    assert.equal(T.liveBufferCount(), before);
+    const ids = T.idTensor([1, 2, 3]);
+    assert.equal(T.liveBufferCount(), before + 1, 'id buffers are counted too');
+    ids.dispose();
     assert.equal(T.liveBufferCount(), before);
   });
 

@@ -99,7 +99,8 @@ export const groundTruthStage = defineStage({
   configKey: 'ground_truth',
   configSchema: groundTruthSchema,
   dependsOn: ['world'],
-  version: '1',
+  // 2: dropout masks come from the backend's counter-based generator, so the same seed trains another classifier.
+  version: '2',
   description: 'train the ground-truth toxicity classifier on the world (or point to a given one)',
   inputs: (ctx) => {
     const source = ctx.config.source;

@@ -15,10 +15,20 @@ export function createNativeBackend(addon: NativeAddon): Backend {
   return opaqueStorage({ ...referenceKernels, ...nativeStorage(addon), ...nativeKernels(addon), ...nativeGemmKernels(addon), name: 'native' });
 }
 
-/** Storage the addon owns, freed as soon as its tensor is disposed (see native/src/storage.cc). */
+/**
+ * Storage the addon owns, freed as soon as its tensor is disposed (see native/src/storage.cc). Ids
+ * take a block of the same size (int32 and float32 are both four bytes) viewed as int32.
+ */
 function nativeStorage(addon: NativeAddon): Partial<HostArrayBackend> {
   if (typeof addon.allocate !== 'function' || typeof addon.release !== 'function') return {};
   const allocate = addon.allocate as unknown as (n: number) => Float32Array;
-  const release = addon.release as unknown as (storage: Float32Array) => boolean;
-  return { allocate: (n) => allocate(n), release: (storage) => void release(storage) };
+  const release = addon.release as unknown as (storage: Float32Array | Int32Array) => boolean;
+  return {
+    allocate: (n) => allocate(n),
+    allocateIds: (n) => {
+      const block = allocate(n);
+      return new Int32Array(block.buffer, block.byteOffset, n);
+    },
+    release: (storage) => void release(storage),
+  };
 }

@@ -29,6 +29,9 @@ interface KernelExports {
     bStrides: number[], out: Storage, outShape: number[]): void;
   reduce(op: number, x: Storage, outer: number, size: number, inner: number, out: Storage,
     argmax: IdStorage | null): void;
+  maxBackward(dy: Storage, argmax: IdStorage, outer: number, size: number, inner: number, dx: Storage): void;
+  idsToFloats(ids: IdStorage, out: Storage): void;
+  dropoutMask(key0: number, key1: number, p: number, scale: number, out: Storage): void;
   stridedCopy(x: Storage, offset: number, strides: number[], shape: number[], out: Storage): void;
   stridedAccumulate(dy: Storage, dx: Storage, offset: number, strides: number[], shape: number[]): void;
   softmax(x: Storage, rows: number, cols: number, out: Storage, log: boolean): void;
@@ -106,6 +109,12 @@ export function nativeKernels(addon: NativeAddon): Partial<HostArrayBackend> {
     const f = n.reduce!;
     kernels.reduce = (op: 'sum' | 'max', x: Storage, outer: number, size: number, inner: number,
       out: Storage, argmax?: IdStorage) => f(code(reduceCode, op), x, outer, size, inner, out, argmax ?? null);
+  }
+  if (has('maxBackward')) kernels.maxBackward = n.maxBackward!;
+  if (has('idsToFloats')) kernels.idsToFloats = n.idsToFloats!;
+  if (has('dropoutMask')) {
+    const f = n.dropoutMask!;
+    kernels.dropoutMask = (key: readonly [number, number], p: number, scale: number, out: Storage) => f(key[0], key[1], p, scale, out);
   }
   if (has('stridedCopy')) kernels.stridedCopy = n.stridedCopy!;
   if (has('stridedAccumulate')) kernels.stridedAccumulate = n.stridedAccumulate!;

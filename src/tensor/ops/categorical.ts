@@ -29,19 +29,15 @@ export function tokenLogProbs(logits: Tensor, ids: Tensor): Tensor {
     throw new ShapeError('tokenLogProbs', `ids must be int32 of shape ${formatShape(rowShape)} for logits ${formatShape(logits.shape)}, got ${ids.dtype} ${formatShape(ids.shape)}`);
   }
   const backend = backendOf('tokenLogProbs', logits, ids);
-  const hostIds = ids.ids;
-  for (const id of hostIds) {
-    if (id < 0 || id >= classes) throw new ShapeError('tokenLogProbs', `id ${id} is outside 0..${classes - 1}`);
-  }
-  // The backward keeps its own copy: the ids are not an input of the graph, so a scope may release them.
-  const idData = backend.idsFromHost(hostIds.slice());
   const out = allocateTensor(backend, rowShape);
   const logSumExp = backend.allocate(rows);
-  backend.tokenLogProbs(logits.buffer, idData, rows, classes, out.buffer, logSumExp);
-  return record('tokenLogProbs', [logits], out, (g) => {
+  // The kernel refuses an id outside 0..classes−1, so the ids never need reading on the host.
+  backend.tokenLogProbs(logits.buffer, ids.idBuffer, rows, classes, out.buffer, logSumExp);
+  // The ids are an input (one that takes no gradient) so that the graph keeps them for the backward.
+  return record('tokenLogProbs', [logits, ids], out, (g) => {
     const dLogits = allocateTensor(backend, logits.shape);
-    backend.tokenLogProbsBackward(logits.buffer, idData, logSumExp, g.buffer, rows, classes, dLogits.buffer);
-    return [dLogits];
+    backend.tokenLogProbsBackward(logits.buffer, ids.idBuffer, logSumExp, g.buffer, rows, classes, dLogits.buffer);
+    return [dLogits, null];
   }, [logSumExp]);
 }
 

@@ -1,5 +1,5 @@
 import { ShapeError } from '../errors.js';
-import { Tensor } from '../tensor.js';
+import { type Tensor, allocateTensor } from '../tensor.js';
 import { mul } from './arithmetic.js';
 
 /** Anything that yields uniform numbers in [0, 1): nn's seeded Rng. */
@@ -7,13 +7,18 @@ export interface UniformSource {
   uniform(): number;
 }
 
-/** Inverted dropout: in training, zeroes each element with probability p and scales the rest by 1/(1−p). */
+/** A uint32 from a uniform source: half of a mask's key. */
+const keyWord = (rng: UniformSource): number => Math.floor(rng.uniform() * 4294967296) >>> 0;
+
+/**
+ * Inverted dropout: in training, zeroes each element with probability p and scales the rest by
+ * 1/(1−p). The mask is drawn on the backend from a key the seeded source gives (Backend.dropoutMask),
+ * so each call costs the source two draws, whatever the size of x.
+ */
 export function dropout(x: Tensor, p: number, rng: UniformSource, training: boolean): Tensor {
   if (!(p >= 0 && p < 1)) throw new ShapeError('dropout', `probability must be in [0, 1), got ${p}`);
   if (!training || p === 0) return x;
-  const keep = 1 / (1 - p);
-  // The mask is drawn on the host (a device backend would need a random-number kernel).
-  const mask = new Float32Array(x.size);
-  for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < p ? 0 : keep;
-  return mul(x, new Tensor(x.backend.fromHost(mask), x.shape, x.backend));
+  const mask = allocateTensor(x.backend, x.shape);
+  x.backend.dropoutMask([keyWord(rng), keyWord(rng)], p, 1 / (1 - p), mask.buffer);
+  return mul(x, mask);
 }

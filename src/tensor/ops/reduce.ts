@@ -1,5 +1,5 @@
 import { ShapeError, formatShape } from '../errors.js';
-import { needsGrad, record } from '../record.js';
+import { record } from '../record.js';
 import { normalizeAxis } from '../shape.js';
 import { Tensor, allocateTensor, sizeOf } from '../tensor.js';
 import { broadcastTo, mul } from './arithmetic.js';
@@ -56,19 +56,9 @@ export function max(x: Tensor, axis: number, keepDims = false): Tensor {
   const out = allocateTensor(backend, keepDims ? kept : x.shape.filter((_, i) => i !== a));
   const argmax = backend.allocateIds(outer * inner);
   backend.reduce('max', x.buffer, outer, size, inner, out.buffer, argmax);
-  if (!needsGrad(x)) return out;
-  // Where each output's maximum sits in x, so that the backward scatters on the backend. The
-  // indices are made on the host from the kernel's argmax (a device backend needs an index kernel).
-  const maxIndex = backend.idsToHost(argmax);
-  const positions = new Int32Array(outer * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) positions[o * inner + i] = (o * size + maxIndex[o * inner + i]!) * inner + i;
-  }
-  const positionIds = backend.idsFromHost(positions);
   return record('max', [x], out, (g) => {
-    // Each position is hit once, so adding into zeros writes the gradient itself.
     const dx = allocateTensor(backend, x.shape);
-    backend.embeddingBackward(g.buffer, positionIds, x.size, 1, dx.buffer);
+    backend.maxBackward(g.buffer, argmax, outer, size, inner, dx.buffer);
     return [dx];
-  });
+  }, [argmax]);
 }

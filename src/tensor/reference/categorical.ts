@@ -15,7 +15,7 @@ function rowMax(logits: Storage, base: number, classes: number): number {
 function checkIds(kernel: string, ids: IdStorage, rows: number, classes: number): void {
   for (let r = 0; r < rows; r++) {
     if (ids[r]! < 0 || ids[r]! >= classes) {
-      throw new TensorError(`${kernel}: id ${ids[r]} in row ${r} is out of range for ${classes} classes`);
+      throw new TensorError(`${kernel}: id ${ids[r]} of row ${r} is outside [0, ${classes})`);
     }
   }
 }

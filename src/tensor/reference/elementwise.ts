@@ -176,6 +176,23 @@ export function reduce(op: 'sum' | 'max', x: Storage, outer: number, size: numbe
   }
 }
 
+/** See Backend.maxBackward. */
+export function maxBackward(dy: Storage, argmax: IdStorage, outer: number, size: number, inner: number, dx: Storage): void {
+  dx.fill(0);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const s = argmax[o * inner + j]!;
+      if (!(s >= 0 && s < size)) throw new TensorError(`maxBackward: argmax ${s} at ${o * inner + j} is outside [0, ${size})`);
+      dx[(o * size + s) * inner + j] = dy[o * inner + j]!;
+    }
+  }
+}
+
+/** out[i] = ids[i] as float32. */
+export function idsToFloats(ids: IdStorage, out: Storage): void {
+  out.set(ids.subarray(0, out.length));
+}
+
 /** Sum of squares in float64. */
 export function sumSquares(x: Storage): number {
   let sum = 0;

@@ -2,13 +2,14 @@ import { attention, attentionBackward } from './attention.js';
 import { entropy, entropyBackward, tokenLogProbs, tokenLogProbsBackward } from './categorical.js';
 import { crossEntropy } from './cross-entropy.js';
 import {
-  addInto, binary, clamp, clampBackward, extremumBackward, reduce, scaleInPlace, stridedAccumulate,
-  stridedCopy, sumSquares, unary, unaryBackward, where,
+  addInto, binary, clamp, clampBackward, extremumBackward, idsToFloats, maxBackward, reduce, scaleInPlace,
+  stridedAccumulate, stridedCopy, sumSquares, unary, unaryBackward, where,
 } from './elementwise.js';
 import { embedding, embeddingBackward } from './embedding.js';
 import { gemm } from './gemm.js';
 import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norms.js';
 import { adamw } from './optimizer.js';
+import { dropoutMask } from './random.js';
 import { rope } from './rope.js';
 import { softmax, softmaxBackward } from './softmax.js';
 import { chooseTokens } from './token-choice.js';
@@ -40,6 +41,9 @@ export const referenceKernels: HostArrayBackend = {
   clampBackward,
   where,
   reduce,
+  maxBackward,
+  idsToFloats,
+  dropoutMask,
   stridedCopy,
   stridedAccumulate,
   softmax,
@@ -71,10 +75,11 @@ export const referenceKernels: HostArrayBackend = {
 export const referenceBackend = opaqueStorage(referenceKernels);
 
 export {
-  addInto, adamw, attention, attentionBackward, binary, chooseTokens, clamp, clampBackward, crossEntropy, embedding,
-  embeddingBackward, entropy, entropyBackward, extremumBackward, gemm, layerNorm, layerNormBackward, reduce,
-  rmsNorm, rmsNormBackward, rope, scaleInPlace, softmax, softmaxBackward, stridedAccumulate, stridedCopy,
-  sumSquares, tokenLogProbs, tokenLogProbsBackward, unary, unaryBackward, where,
+  addInto, adamw, attention, attentionBackward, binary, chooseTokens, clamp, clampBackward, crossEntropy,
+  dropoutMask, embedding, embeddingBackward, entropy, entropyBackward, extremumBackward, gemm, idsToFloats,
+  layerNorm, layerNormBackward, maxBackward, reduce, rmsNorm, rmsNormBackward, rope, scaleInPlace, softmax,
+  softmaxBackward, stridedAccumulate, stridedCopy, sumSquares, tokenLogProbs, tokenLogProbsBackward, unary,
+  unaryBackward, where,
 };
 export { forEachStrided, sigmoid } from './elementwise.js';
 export { erf, erfc, normalCdf, normalPdf } from './erf.js';
