@@ -7,7 +7,7 @@
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { DemonstrationsError, TooFewDemonstrationsError } from './errors.js';
-import type { FeatureCache } from './features.js';
+import type { FrozenFeatures } from './features.js';
 import type { RewardModel, RowScorer, TrainingMode } from './reward-model.js';
 import { batchedMeanLoss, fitByEpochs, modeScorers, type FitOptions, type FitResult } from './train.js';
 
@@ -21,8 +21,8 @@ export interface DistilOptions extends FitOptions {
   mode: TrainingMode;
   train: RegressionRows;
   validation: RegressionRows;
-  /** For mode 'probe': the rows' cached features, reused across seeds; built when absent. */
-  features?: { train: FeatureCache; validation: FeatureCache };
+  /** For mode 'probe': where the rows' features are cached, to reuse across seeds; a fresh one when absent. */
+  features?: FrozenFeatures;
 }
 
 function squaredError(scorer: RowScorer, data: RegressionRows, indices: readonly number[]): Tensor {

@@ -1,12 +1,13 @@
 /**
  * Linear probes: the backbone frozen, its pooled features computed once for every text and kept,
  * and only the score head trained on them. One cache serves every seed and every epoch, so an
- * epoch costs a matrix–vector product per batch instead of a pass through the backbone.
+ * epoch costs a matrix–vector product per batch instead of a pass through the backbone; and
+ * scoring texts with any head on that backbone costs the same.
  */
 import type { Linear } from '../nn/index.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
-import { isTokenPooling, padRows, scoreFeatures, type Pooling, type RewardModel, type RowScorer, type TokenBatch } from './reward-model.js';
+import { SCORE_BATCH_SIZE, isTokenPooling, padRows, scoreFeatures, scoreInBatches, type Pooling, type RewardModel, type RowScorer, type TokenBatch } from './reward-model.js';
 
 /** poolFeatures of each text under a frozen backbone: a [hidden] vector per text, or [length, hidden] for the token poolings. */
 export class FeatureCache {
@@ -18,7 +19,7 @@ export class FeatureCache {
   ) {}
 
   /** Runs the model's backbone once over the rows (eval mode, no gradients); host reads once per batch. */
-  static build(model: RewardModel, rows: readonly (readonly number[])[], batchSize = 16): FeatureCache {
+  static build(model: RewardModel, rows: readonly (readonly number[])[], batchSize = SCORE_BATCH_SIZE): FeatureCache {
     const { pooling } = model;
     const size = model.classifier.config.hiddenSize;
     const perToken = isTokenPooling(pooling);
@@ -71,5 +72,37 @@ export class LinearProbe implements RowScorer {
   scores(indices: readonly number[]): Tensor {
     const { features, batch } = this.cache.batch(indices);
     return scoreFeatures(features, batch, this.cache.pooling, this.head);
+  }
+}
+
+type Rows = readonly (readonly number[])[];
+
+/**
+ * The FeatureCaches of one frozen backbone: built on first use per (pooling, list of rows), the
+ * rows known by identity, and kept until released. Every model that asks must have that backbone
+ * unchanged (a copy of the same base LM, never trained): every seed of a probe, an untrained head.
+ * Host memory: a [hidden] vector per text, or [tokens, hidden] per text for the token poolings.
+ */
+export class FrozenFeatures {
+  private readonly caches = new Map<Pooling, Map<Rows, FeatureCache>>();
+
+  /** The features of rows under the model's pooling, built from the model's backbone the first time. */
+  of(model: RewardModel, rows: Rows): FeatureCache {
+    const byRows = this.caches.get(model.pooling) ?? new Map<Rows, FeatureCache>();
+    this.caches.set(model.pooling, byRows);
+    const cache = byRows.get(rows) ?? FeatureCache.build(model, rows);
+    byRows.set(rows, cache);
+    return cache;
+  }
+
+  /** model.scoreRows(rows) read from the cached features: the same batches, padded alike, so the same numbers. */
+  scoreRows(model: RewardModel, rows: Rows): number[] {
+    const probe = new LinearProbe(model.head, this.of(model, rows));
+    return scoreInBatches(rows.length, SCORE_BATCH_SIZE, (indices) => probe.scores(indices));
+  }
+
+  /** Forgets a pooling's features once no model will ask for them. */
+  release(pooling: Pooling): void {
+    this.caches.delete(pooling);
   }
 }

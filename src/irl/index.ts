@@ -13,7 +13,7 @@ export {
   POOLINGS, RewardModel, liveScorer, padRows, poolFeatures, scoreFeatures,
   type Pooling, type RowScorer, type SequenceRewardClassifier, type TokenBatch, type TrainingMode,
 } from './reward-model.js';
-export { FeatureCache, LinearProbe } from './features.js';
+export { FeatureCache, FrozenFeatures, LinearProbe } from './features.js';
 export {
   batchedMeanLoss, fitByEpochs, modeScorers, trainReward, trainRewardSeeds,
   type EpochRecord, type FitOptions, type FitResult, type FitTask, type SeedRun, type TrainRewardOptions,

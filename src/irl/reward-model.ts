@@ -87,6 +87,21 @@ export function scoreFeatures(features: Tensor, batch: TokenBatch, pooling: Pool
   return T.neg(T.max(T.neg(T.maskedFill(perToken, padding, Infinity)), 1));
 }
 
+/** Rows per batch when scoring (scoreRows) and when caching features (FeatureCache.build): one size, so that both pad alike. */
+export const SCORE_BATCH_SIZE = 16;
+
+/** Rewards of `count` rows, batchSize at a time in order, without gradients; host reads once per batch. */
+export function scoreInBatches(count: number, batchSize: number, scores: (indices: number[]) => Tensor): number[] {
+  const out: number[] = [];
+  for (let start = 0; start < count; start += batchSize) {
+    const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+    const batch = T.noGrad(() => T.tidy(() => scores(indices)));
+    out.push(...batch.data);
+    batch.dispose();
+  }
+  return out;
+}
+
 export class RewardModel {
   constructor(
     readonly classifier: SequenceRewardClassifier,
@@ -131,20 +146,14 @@ export class RewardModel {
   }
 
   /** Rewards of rows of ids, without gradients, in eval mode; host reads once per batch. */
-  scoreRows(rows: readonly (readonly number[])[], batchSize = 16): number[] {
+  scoreRows(rows: readonly (readonly number[])[], batchSize = SCORE_BATCH_SIZE): number[] {
     const wasTraining = this.classifier.training;
     this.classifier.eval();
-    const out: number[] = [];
     try {
-      for (let start = 0; start < rows.length; start += batchSize) {
-        const scores = T.noGrad(() => T.tidy(() => this.scores(padRows(rows.slice(start, start + batchSize), this.padId))));
-        out.push(...scores.data);
-        scores.dispose();
-      }
+      return scoreInBatches(rows.length, batchSize, (indices) => this.scores(padRows(indices.map((i) => rows[i]!), this.padId)));
     } finally {
       this.classifier.train(wasTraining);
     }
-    return out;
   }
 
   /** Freezes what the mode does not train; the score head always trains. */

@@ -11,7 +11,7 @@ import { TrainingDivergedError } from '../train/errors.js';
 import { clipGradNormOrDiverge } from '../train/optimizer.js';
 import type { RewardRows } from './demonstrations.js';
 import { IrlOptionsError, TooFewDemonstrationsError } from './errors.js';
-import { FeatureCache, LinearProbe } from './features.js';
+import { FrozenFeatures, LinearProbe } from './features.js';
 import { preferenceLoss, type Objective } from './objectives.js';
 import { liveScorer, type RewardModel, type RowScorer, type TrainingMode } from './reward-model.js';
 
@@ -149,16 +149,14 @@ export interface TrainRewardOptions extends FitOptions {
   mode: TrainingMode;
   train: RewardRows;
   validation: RewardRows;
-  /** For mode 'probe': features of the train and validation rows, cached once (FeatureCache.build); built here when absent. */
-  features?: { train: FeatureCache; validation: FeatureCache };
+  /** For mode 'probe': where the train and validation rows' features are cached (shared across seeds and variants); a fresh one when absent. */
+  features?: FrozenFeatures;
 }
 
-/** The row scorers of a mode: the live model, or a linear probe on cached features (built here when not given). */
-export function modeScorers(model: RewardModel, mode: TrainingMode, rows: { train: readonly number[][]; validation: readonly number[][] }, features?: TrainRewardOptions['features']): { train: RowScorer; validation: RowScorer } {
+/** The row scorers of a mode: the live model, or a linear probe on cached features (built when not in `features`). */
+export function modeScorers(model: RewardModel, mode: TrainingMode, rows: { train: readonly number[][]; validation: readonly number[][] }, features = new FrozenFeatures()): { train: RowScorer; validation: RowScorer } {
   if (mode.kind !== 'probe') return { train: liveScorer(model, rows.train), validation: liveScorer(model, rows.validation) };
-  const cached = features ?? { train: FeatureCache.build(model, rows.train), validation: FeatureCache.build(model, rows.validation) };
-  if (cached.train.pooling !== model.pooling) throw new IrlOptionsError(`the cached features were pooled with '${cached.train.pooling}', but the model pools with '${model.pooling}'`);
-  return { train: new LinearProbe(model.head, cached.train), validation: new LinearProbe(model.head, cached.validation) };
+  return { train: new LinearProbe(model.head, features.of(model, rows.train)), validation: new LinearProbe(model.head, features.of(model, rows.validation)) };
 }
 
 /** The preference loss of some pairs, scoring expert and baseline texts in one batch. */
@@ -196,16 +194,15 @@ export interface SeedRun {
 /**
  * Trains one reward model per seed (0 .. seeds − 1), each from newModel(seed), and hands each to
  * onSeed as it finishes (to save and score it) rather than keeping them all. In probe mode the
- * features are computed once, from the first seed's backbone, and reused: every seed's backbone
- * must be the same frozen copy of the base LM.
+ * features are computed once, from the first seed's backbone (or taken from options.features), and
+ * reused: every seed's backbone must be the same frozen copy of the base LM.
  */
-export function trainRewardSeeds(seeds: number, newModel: (seed: number) => RewardModel, options: Omit<TrainRewardOptions, 'seed' | 'features'>, onSeed: (run: SeedRun) => void): FitResult[] {
+export function trainRewardSeeds(seeds: number, newModel: (seed: number) => RewardModel, options: Omit<TrainRewardOptions, 'seed'>, onSeed: (run: SeedRun) => void): FitResult[] {
   if (!(Number.isSafeInteger(seeds) && seeds >= 1)) throw new IrlOptionsError(`seeds must be a positive integer (the reward is not identifiable, so report it over several seeds), got ${seeds}`);
   const results: FitResult[] = [];
-  let features: TrainRewardOptions['features'];
+  const features = options.features ?? new FrozenFeatures();
   for (let seed = 0; seed < seeds; seed++) {
     const model = newModel(seed);
-    if (options.mode.kind === 'probe') features ??= { train: FeatureCache.build(model, options.train.rows), validation: FeatureCache.build(model, options.validation.rows) };
     const result = trainReward(model, { ...options, seed, features });
     results.push(result);
     onSeed({ seed, model, result });

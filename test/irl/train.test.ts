@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { auroc } from '../../src/eval/index.js';
-import { FeatureCache, IrlOptionsError, RewardModel, TooFewDemonstrationsError, trainReward, trainRewardSeeds, type Pooling, type RewardRows, type TrainRewardOptions } from '../../src/irl/index.js';
+import { FrozenFeatures, IrlOptionsError, RewardModel, TooFewDemonstrationsError, trainReward, trainRewardSeeds, type Pooling, type RewardRows, type TrainRewardOptions } from '../../src/irl/index.js';
 import { Rng } from '../../src/nn/index.js';
 import { TrainingDivergedError } from '../../src/train/index.js';
 import { seededModel, tinyConfig } from '../helpers/tiny-gpt.js';
@@ -60,7 +60,9 @@ describe('reward learning on a marker task', () => {
     const full = perEpoch(trainReward(make(), options({ epochs: 2 })));
     const probeModel = make();
     const began = performance.now();
-    const features = { train: FeatureCache.build(probeModel, data.train.rows), validation: FeatureCache.build(probeModel, data.validation.rows) };
+    const features = new FrozenFeatures();
+    features.of(probeModel, data.train.rows);
+    features.of(probeModel, data.validation.rows);
     const cacheSeconds = (performance.now() - began) / 1000;
     const probe = perEpoch(trainReward(probeModel, options({ mode: { kind: 'probe' }, epochs: 2, features })));
     t.diagnostic(`seconds per epoch (${data.train.pairs.length} pairs): whole backbone ${full.toFixed(4)}, probe ${probe.toFixed(4)}, ratio ${(full / probe).toFixed(1)}×; caching the features once took ${cacheSeconds.toFixed(3)} s`);

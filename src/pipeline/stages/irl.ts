@@ -12,7 +12,7 @@ import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js'
 import { auroc, spearman, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
-  IrlOptionsError, POOLINGS, RewardModel, distilReward, logRatioReward, rewardRows, saveRewardModel, trainRewardSeeds,
+  FrozenFeatures, IrlOptionsError, POOLINGS, RewardModel, distilReward, logRatioReward, rewardRows, saveRewardModel, trainRewardSeeds,
   type FitResult, type LogRatioAggregate, type PromptContinuation, type TokenLogProbsOf, type RewardInput, type TrainingMode,
 } from '../../irl/index.js';
 import type { AnyCausalLM as LanguageModel } from '../../models/registry.js';
@@ -162,6 +162,13 @@ function betaOf(settings: Settings, rlhfDir: string, runConfig: Record<string, u
 
 const modeOf = (v: IrlVariant): TrainingMode => (v.mode === 'top' ? { kind: 'top', layers: v.top_layers } : { kind: v.mode });
 
+/**
+ * Whether every reward model of a variant keeps the base backbone as it is (an untrained head, or
+ * only the head trained): its scores are then its head on features computed once for all of them.
+ */
+const keepsBaseBackbone = (v: IrlVariant): boolean =>
+  v.kind === 'random' || (v.kind !== 'log-ratio' && (v.mode === 'probe' || (v.mode === 'top' && v.top_layers === 0)));
+
 /** A reward model of a variant for one seed; every variant's seed k starts from the same head (so 'random' is their common start). */
 const newRewardModel = (base: LanguageModel, v: IrlVariant, rng: Rng, seed: number) => RewardModel.fromCausalLM(base, { pooling: v.pooling, rng: rng.fork(`head seed ${seed}`) });
 
@@ -178,14 +185,14 @@ interface TrainingData {
   targets: () => { train: number[]; validation: number[] };
 }
 
-/** Trains (or, for 'random', only draws) each seed's reward model of a variant, handing each to onSeed. */
-function seedModels(settings: Settings, v: IrlVariant, base: LanguageModel, data: TrainingData, rng: Rng, onSeed: (run: SeedModel) => void): void {
+/** Trains (or, for 'random', only draws) each seed's reward model of a variant, handing each to onSeed; probes read their features from `features`. */
+function seedModels(settings: Settings, v: IrlVariant, base: LanguageModel, data: TrainingData, features: FrozenFeatures, rng: Rng, onSeed: (run: SeedModel) => void): void {
   const mode = modeOf(v);
   const fit = { epochs: v.epochs ?? settings.epochs, batchSize: settings.batch_size, learningRate: mode.kind === 'probe' ? settings.probe_learning_rate : settings.learning_rate, weightDecay: settings.weight_decay };
   const newModel = (seed: number) => newRewardModel(base, v, rng, seed);
   if (v.kind === 'preference') {
     const objective = { name: v.objective, margin: v.margin, l2: v.l2, centring: v.centring };
-    trainRewardSeeds(settings.seeds, newModel, { ...fit, objective, mode, train: data.train.rows, validation: data.validation.rows }, (run) => onSeed({ seed: run.seed, model: run.model, fit: run.result }));
+    trainRewardSeeds(settings.seeds, newModel, { ...fit, objective, mode, features, train: data.train.rows, validation: data.validation.rows }, (run) => onSeed({ seed: run.seed, model: run.model, fit: run.result }));
     return;
   }
   for (let seed = 0; seed < settings.seeds; seed++) {
@@ -195,7 +202,7 @@ function seedModels(settings: Settings, v: IrlVariant, base: LanguageModel, data
       continue;
     }
     const targets = data.targets();
-    const result = distilReward(model, { ...fit, seed, mode, train: { rows: data.train.rows.rows, targets: targets.train }, validation: { rows: data.validation.rows.rows, targets: targets.validation } });
+    const result = distilReward(model, { ...fit, seed, mode, features, train: { rows: data.train.rows.rows, targets: targets.train }, validation: { rows: data.validation.rows.rows, targets: targets.validation } });
     onSeed({ seed, model, fit: result });
   }
 }
@@ -265,6 +272,9 @@ export async function recoverRewards(job: RecoveryJob) {
   const models = { expert: expert ?? unneeded, base, beta: job.beta, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0 };
   let targets: { train: number[]; validation: number[] } | undefined;
   const data: TrainingData = { train, validation, targets: () => (targets ??= { train: logRatioScores(models, train.items), validation: logRatioScores(models, validation.items) }) };
+  // The base backbone's features, shared by the seeds and variants that keep it; a pooling's are let go after its last such variant.
+  const features = new FrozenFeatures();
+  const lastToKeep = new Map(settings.variants.filter(keepsBaseBackbone).map((v) => [v.pooling, v]));
 
   const variants = settings.variants.map((v) => {
     job.signal?.throwIfAborted();
@@ -281,13 +291,15 @@ export async function recoverRewards(job: RecoveryJob) {
     if (v.kind === 'log-ratio') {
       record(null, Object.fromEntries(sets.map((set) => [set.name, logRatioScores(models, set.items, logRatioAggregate(v))])), { reward: null });
     } else {
-      seedModels(settings, v, base, data, job.rng, (run) => {
+      const scoreRows = (model: RewardModel, rows: number[][]) => (keepsBaseBackbone(v) ? features.scoreRows(model, rows) : model.scoreRows(rows));
+      seedModels(settings, v, base, data, features, job.rng, (run) => {
         const folder = join(runFolder(outDir, v, run.seed), 'reward');
         saveRewardModel(run.model, join(outDir, folder), { tokenizerFrom: job.baseFolder, rewardInput: settings.reward_input });
-        const scores = Object.fromEntries(sets.map((set) => [set.name, run.model.scoreRows(set.rows)]));
+        const scores = Object.fromEntries(sets.map((set) => [set.name, scoreRows(run.model, set.rows)]));
         run.model.classifier.dispose();
         record(run.seed, scores, { reward: folder, bestEpoch: run.fit?.bestEpoch ?? null, validationLoss: run.fit?.bestValidationLoss ?? null });
       });
+      if (lastToKeep.get(v.pooling) === v) features.release(v.pooling);
     }
     return describeVariant(v, runs, (performance.now() - began) / 1000);
   });
