@@ -31,7 +31,7 @@ export function hingeLoss(delta: Tensor, margin = 1): Tensor {
  */
 export function bradleyTerryLoss(delta: Tensor): Tensor {
   const n = delta.size;
-  const twoWay = T.concat([T.reshape(delta, [n, 1]), T.zeros([n, 1])], 1);
+  const twoWay = T.concat([T.reshape(delta, [n, 1]), T.zeros([n, 1], false, delta.backend)], 1);
   return T.neg(T.mean(T.slice(T.logSoftmax(twoWay), 1, 0, 1)));
 }
 

@@ -55,8 +55,9 @@ export function padRows(rows: readonly (readonly number[])[], padId: number): To
 /** Whether the pooling scores every token (the head reads [batch, t, hidden]). */
 export const isTokenPooling = (pooling: Pooling): boolean => pooling === 'token-mean' || pooling === 'token-min' || pooling === 'token-sum';
 
-/** The attention mask as float32 [batch, t]. */
-const floatMask = (mask: Tensor): Tensor => T.tensor(Float32Array.from(mask.ids), mask.shape);
+/** Each text's token count, [batch] or [batch, 1], on the batch's backend. */
+const lengthsOf = (batch: TokenBatch, shape: readonly number[]): Tensor =>
+  T.tensor(Float32Array.from(batch.lengths), shape, false, batch.attentionMask.backend);
 
 /**
  * What the head reads under a pooling, from hidden states [batch, t, hidden]: one vector per text,
@@ -69,8 +70,8 @@ export function poolFeatures(hidden: Tensor, batch: TokenBatch, pooling: Pooling
     const last = lastTokenIndices('reward model', batch.inputIds, batch.attentionMask);
     return T.indexSelect(T.reshape(hidden, [rows * t, size]), 0, last.map((i, b) => b * t + i));
   }
-  const summed = T.sum(T.mul(hidden, T.reshape(floatMask(batch.attentionMask), [rows, t, 1])), 1);
-  return T.div(summed, T.tensor(Float32Array.from(batch.lengths), [rows, 1]));
+  const summed = T.sum(T.mul(hidden, T.reshape(T.asFloat32(batch.attentionMask), [rows, t, 1])), 1);
+  return T.div(summed, lengthsOf(batch, [rows, 1]));
 }
 
 /** One reward per text, [batch], from poolFeatures' output and the score head. */
@@ -79,11 +80,11 @@ export function scoreFeatures(features: Tensor, batch: TokenBatch, pooling: Pool
   if (!isTokenPooling(pooling)) return T.reshape(head.forward(features), [rows]);
   const t = features.shape[1]!;
   const perToken = T.reshape(head.forward(features), [rows, t]);
-  const mask = floatMask(batch.attentionMask);
+  const mask = T.asFloat32(batch.attentionMask);
   if (pooling === 'token-sum') return T.sum(T.mul(perToken, mask), 1);
-  if (pooling === 'token-mean') return T.div(T.sum(T.mul(perToken, mask), 1), T.tensor(Float32Array.from(batch.lengths), [rows]));
+  if (pooling === 'token-mean') return T.div(T.sum(T.mul(perToken, mask), 1), lengthsOf(batch, [rows]));
   // The minimum over real tokens: padding is filled with +∞ so that it never wins.
-  const padding = T.tensor(Float32Array.from(batch.attentionMask.ids, (m) => (m === 0 ? 1 : 0)), [rows, t]);
+  const padding = T.sub(1, mask);
   return T.neg(T.max(T.neg(T.maskedFill(perToken, padding, Infinity)), 1));
 }
 

@@ -69,5 +69,5 @@ export function defaultPositions(inputIds: Tensor, attentionMask?: Tensor, past 
       if (real) seen++;
     }
   }
-  return T.idTensor(positions, [batch, t]);
+  return T.idTensor(positions, [batch, t], inputIds.backend);
 }

@@ -77,7 +77,7 @@ export class KVCache {
     const span = this.capacity + positions;
     // On the backend: the positions held so far, then zeros for the room (nothing read on the host).
     const grow = (t: Tensor): Tensor => {
-      const grown = T.noGrad(() => T.tidy(() => T.concat([t, T.zeros([batch, heads, span - past, headDim])], 2)));
+      const grown = T.noGrad(() => T.tidy(() => T.concat([t, T.zeros([batch, heads, span - past, headDim], false, t.backend)], 2)));
       t.dispose();
       return T.keep(grown);
     };

@@ -37,6 +37,6 @@ export class PaddedEmbedding extends Embedding {
     if (!any) return looked;
     // The same values, but padding positions read a detached copy of the padding row.
     const padRow = T.slice(this.weight.detach(), 0, pad, pad + 1);
-    return T.where(T.tensor(isPad, [...ids.shape, 1]), padRow, looked);
+    return T.where(T.tensor(isPad, [...ids.shape, 1], false, ids.backend), padRow, looked);
   }
 }

@@ -66,7 +66,7 @@ export function robertaPositions(inputIds: Tensor, paddingIdx: number): Tensor {
       positions[b * t + i] = real ? paddingIdx + seen : paddingIdx;
     }
   }
-  return T.idTensor(positions, [batch, t]);
+  return T.idTensor(positions, [batch, t], inputIds.backend);
 }
 
 class RobertaEmbeddings extends Module {
@@ -99,7 +99,7 @@ class RobertaEmbeddings extends Module {
       );
     }
     // Every token has type 0 (transformers' default token_type_ids).
-    const tokenTypes = T.idTensor(new Int32Array(inputIds.size), inputIds.shape);
+    const tokenTypes = T.idTensor(new Int32Array(inputIds.size), inputIds.shape, inputIds.backend);
     const summed = T.add(T.add(this.wordEmbeddings.forward(inputIds), this.tokenTypeEmbeddings.forward(tokenTypes)), this.positionEmbeddings.forward(positions));
     return this.dropout.forward(this.layerNorm.forward(summed));
   }

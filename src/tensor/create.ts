@@ -1,3 +1,8 @@
+/**
+ * Tensors made from host values. Each lives on the backend it is given, by default the active
+ * one: code that builds a tensor to combine with another (a mask, positions, zeros to append)
+ * passes that tensor's backend, so that it works on whichever backend the model was made.
+ */
 import { TensorError, formatShape } from './errors.js';
 import { writeHost } from './host.js';
 import type { Backend } from './backend.js';
@@ -23,8 +28,9 @@ function fromHost(values: Float32Array, shape: readonly number[], requiresGrad: 
 }
 
 /** A float32 tensor from nested arrays, or from flat values with an explicit shape. */
-export function tensor(values: NestedNumbers | Float32Array, shape?: readonly number[], requiresGrad = false): Tensor {
-  if (values instanceof Float32Array) return fromHost(values, shape ?? [values.length], requiresGrad);
+export function tensor(values: NestedNumbers | Float32Array, shape?: readonly number[], requiresGrad = false,
+  backend = currentBackend()): Tensor {
+  if (values instanceof Float32Array) return fromHost(values, shape ?? [values.length], requiresGrad, backend);
   const inferred: number[] = [];
   const flat: number[] = [];
   flatten(values, inferred, flat, 0);
@@ -32,35 +38,32 @@ export function tensor(values: NestedNumbers | Float32Array, shape?: readonly nu
   if (sizeOf(finalShape) !== flat.length) {
     throw new TensorError(`tensor(): ${flat.length} values do not fit shape ${formatShape(finalShape)}`);
   }
-  return fromHost(Float32Array.from(flat), finalShape, requiresGrad);
+  return fromHost(Float32Array.from(flat), finalShape, requiresGrad, backend);
 }
 
 /** An int32 tensor of token ids or indices. */
-export function idTensor(values: NestedNumbers | Int32Array, shape?: readonly number[]): Tensor {
-  if (values instanceof Int32Array) return fromHostIds(values, shape ?? [values.length]);
+export function idTensor(values: NestedNumbers | Int32Array, shape?: readonly number[], backend = currentBackend()): Tensor {
+  if (values instanceof Int32Array) return fromHostIds(values, shape ?? [values.length], backend);
   const inferred: number[] = [];
   const flat: number[] = [];
   flatten(values, inferred, flat, 0);
-  return fromHostIds(Int32Array.from(flat), shape ?? inferred);
+  return fromHostIds(Int32Array.from(flat), shape ?? inferred, backend);
 }
 
-function fromHostIds(ids: Int32Array, shape: readonly number[]): Tensor {
-  const backend = currentBackend();
-  return new Tensor(backend.idsFromHost(ids), shape, backend, { dtype: 'int32' });
-}
+const fromHostIds = (ids: Int32Array, shape: readonly number[], backend: Backend): Tensor =>
+  new Tensor(backend.idsFromHost(ids), shape, backend, { dtype: 'int32' });
 
 /** Host values of either dtype (a checkpoint's tensors) as a tensor of that dtype. */
 export const hostTensor = (values: Float32Array | Int32Array, shape: readonly number[]): Tensor =>
   values instanceof Int32Array ? idTensor(values, shape) : tensor(values, shape);
 
 /** A tensor of one value, in a buffer the backend allocates (written once from the host). */
-export function full(shape: readonly number[], value: number, requiresGrad = false): Tensor {
-  const out = zeros(shape, requiresGrad);
+export function full(shape: readonly number[], value: number, requiresGrad = false, backend = currentBackend()): Tensor {
+  const out = zeros(shape, requiresGrad, backend);
   if (value !== 0) writeHost(out, new Float32Array(out.size).fill(value));
   return out;
 }
-export function zeros(shape: readonly number[], requiresGrad = false): Tensor {
-  const backend = currentBackend();
+export function zeros(shape: readonly number[], requiresGrad = false, backend = currentBackend()): Tensor {
   return new Tensor(backend.allocate(sizeOf(shape)), shape, backend, { requiresGrad });
 }
 export const ones = (shape: readonly number[], requiresGrad = false): Tensor => full(shape, 1, requiresGrad);

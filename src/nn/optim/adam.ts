@@ -80,7 +80,8 @@ export abstract class AdamBase {
     T.onDevice('an optimizer step', () => T.noGrad(() => this.params.forEach((p, i) => {
       const grad = usableGrad(p);
       if (!grad) return;
-      const state = (this.states[i] ??= { step: 0, expAvg: T.keep(T.zeros(p.shape)), expAvgSq: T.keep(T.zeros(p.shape)) });
+      const moment = () => T.keep(T.zeros(p.shape, false, p.backend));
+      const state = (this.states[i] ??= { step: 0, expAvg: moment(), expAvgSq: moment() });
       state.step += 1;
       const coupled = !this.decoupledWeightDecay && this.weightDecay !== 0;
       const update = coupled ? T.add(grad, T.mul(p, this.weightDecay)) : grad;
@@ -133,8 +134,9 @@ export abstract class AdamBase {
     this.lr = dict.lr;
     this.dispose();
     this.states = dict.state.map((s, i) => {
-      const shape = this.params[i]!.shape;
-      return s && { step: s.step, expAvg: T.keep(T.tensor(s.expAvg.slice(), shape)), expAvgSq: T.keep(T.tensor(s.expAvgSq.slice(), shape)) };
+      const { shape, backend } = this.params[i]!;
+      const moment = (values: Float32Array) => T.keep(T.tensor(values.slice(), shape, false, backend));
+      return s && { step: s.step, expAvg: moment(s.expAvg), expAvgSq: moment(s.expAvgSq) };
     });
   }
 
