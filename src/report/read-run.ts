@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { IrlSummary } from '../pipeline/stages/irl-summary.js';
 import type { ReuseSummary } from '../pipeline/stages/reuse-summary.js';
 import { NotARunFolderError, RunFileError } from './errors.js';
 import { readJsonFile, readJsonLines, readTextFile } from './files.js';
@@ -120,10 +121,6 @@ function readEvaluation(dir: string): EvaluatePart {
     perSeed: required<PerSeedFigures[]>(dir, 'evaluate/per-seed.jsonl'),
     similarity: required<SimilarityMatrices>(dir, 'evaluate/similarity.json'),
   };
-}
-
-interface IrlSummary {
-  variants: { name: string; kind: string; runs: { seed: number | null; scores: string }[] }[];
 }
 
 interface ScoreLine {

@@ -11,10 +11,10 @@ const run = (seed: number, spearman: number | null) => ({ seed, reward: `v/seed-
 const irl = {
   rewardInput: 'prompt+continuation' as const,
   variants: [
-    { name: 'paper', kind: 'preference', trained: true, runs: [run(0, 0.1), run(1, 0.3), run(2, null)] },
-    { name: 'distilled', kind: 'distilled', trained: true, runs: [run(0, 0.5), run(1, 0.4)] },
-    { name: 'log-ratio', kind: 'log-ratio', trained: false, runs: [{ seed: null, reward: null, validation: { spearman: 0.9 } }] },
-    { name: 'random-head', kind: 'random', trained: false, runs: [run(0, 0), run(1, 0.2)] },
+    { name: 'paper', kind: 'preference' as const, trained: true, runs: [run(0, 0.1), run(1, 0.3), run(2, null)] },
+    { name: 'distilled', kind: 'distilled' as const, trained: true, runs: [run(0, 0.5), run(1, 0.4)] },
+    { name: 'log-ratio', kind: 'log-ratio' as const, trained: false, runs: [{ seed: null, reward: null, validation: { spearman: 0.9 } }] },
+    { name: 'random-head', kind: 'random' as const, trained: false, runs: [run(0, 0), run(1, 0.2)] },
   ],
 };
 

@@ -19,6 +19,7 @@ import { s } from '../schema.js';
 import { defineStage, type StageContext } from '../stage.js';
 import { readJsonLines } from '../../io/json-lines.js';
 import { SUMMARY_FILE as IRL_SUMMARY_FILE } from './irl.js';
+import type { IrlSummary } from './irl-summary.js';
 import { groundTruthReward } from './toxicity.js';
 
 export const SUMMARY_FILE = 'summary.json';
@@ -42,10 +43,6 @@ interface ScoreLine {
   groundTruthContinuation?: number | null;
   sentence?: string;
   form?: 'clean' | 'abusive';
-}
-
-interface IrlSummary {
-  variants: { name: string; kind: string; seeded: boolean; closedForm: boolean; note: string | null; runs: { seed: number | null; scores: string }[] }[];
 }
 
 /**

@@ -25,6 +25,7 @@ import { defineStage } from '../stage.js';
 import { readJsonLines } from '../../io/json-lines.js';
 import { modelFolderOf } from './model-pointer.js';
 import { DEMONSTRATIONS_FILE, type DemonstrationLine } from './demonstrations.js';
+import type { IrlRun, IrlSummary, IrlVariantSummary, ValidationFigures } from './irl-summary.js';
 
 export const SUMMARY_FILE = 'summary.json';
 export const SCORES_FILE = 'scores.jsonl';
@@ -208,7 +209,7 @@ function seedModels(settings: Settings, v: IrlVariant, base: LanguageModel, data
 }
 
 /** How a reward tells, on the validation texts, expert from baseline and agrees with the ground truth: what the log shows. */
-function validationFigures(set: ScoreSet, scores: number[]) {
+function validationFigures(set: ScoreSet, scores: number[]): ValidationFigures {
   const spearmanWith = (key: 'groundTruth' | 'groundTruthContinuation') => {
     const known = set.meta.flatMap((m, i) => (typeof m[key] === 'number' ? [i] : []));
     return known.length > 1 ? spearman(known.map((i) => set.meta[i]![key] as number), known.map((i) => scores[i]!)) : null;
@@ -253,7 +254,7 @@ export interface RecoveryJob {
 }
 
 /** Trains and scores every variant of job.settings into job.outDir; returns the summary (what summary.json holds). */
-export async function recoverRewards(job: RecoveryJob) {
+export async function recoverRewards(job: RecoveryJob): Promise<IrlSummary> {
   const { settings, outDir } = job;
   const names = settings.variants.map((v) => v.name);
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
@@ -279,8 +280,8 @@ export async function recoverRewards(job: RecoveryJob) {
   const variants = settings.variants.map((v) => {
     job.signal?.throwIfAborted();
     const began = performance.now();
-    const runs: Record<string, unknown>[] = [];
-    const record = (seed: number | null, scores: Record<string, number[]>, extra: Record<string, unknown>) => {
+    const runs: IrlRun[] = [];
+    const record = (seed: number | null, scores: Record<string, number[]>, extra: Pick<IrlRun, 'reward' | 'bestEpoch' | 'validationLoss'>) => {
       const folder = runFolder(outDir, v, seed);
       writeFileAtomic(join(outDir, folder, SCORES_FILE), scoreLines(sets, scores));
       const figures = validationFigures(sets[0]!, scores.validation!);
@@ -346,7 +347,7 @@ function logRatioNote(aggregate: LogRatioAggregate): string {
   return `${form}: no training and no seeds, so one run and no spread over seeds`;
 }
 
-function describeVariant(v: IrlVariant, runs: Record<string, unknown>[], seconds: number) {
+function describeVariant(v: IrlVariant, runs: IrlRun[], seconds: number): IrlVariantSummary {
   const trained = v.kind === 'preference' || v.kind === 'distilled';
   return {
     ...v,
@@ -356,7 +357,7 @@ function describeVariant(v: IrlVariant, runs: Record<string, unknown>[], seconds
     closedForm: v.kind === 'log-ratio' && logRatioAggregate(v) === 'sum',
     note: v.kind === 'log-ratio' ? logRatioNote(logRatioAggregate(v)) : v.kind === 'random' ? 'untrained score head on the base backbone: the control every trained variant must beat' : null,
     seconds,
-    validationExpertAuroc: summariseSeeds(runs.map((r) => (r.validation as { expertAuroc: number | null }).expertAuroc).filter((x): x is number => x !== null)),
+    validationExpertAuroc: summariseSeeds(runs.map((r) => r.validation.expertAuroc).filter((x): x is number => x !== null)),
     runs,
   };
 }

@@ -31,6 +31,7 @@ import { readJsonLines } from '../../io/json-lines.js';
 import { modelFolderOf } from './model-pointer.js';
 import { DEMONSTRATIONS_FILE, type DemonstrationLine } from './demonstrations.js';
 import { SUMMARY_FILE as IRL_SUMMARY_FILE } from './irl.js';
+import type { IrlRun, IrlSummary, IrlVariantSummary, ValidationFigures } from './irl-summary.js';
 import { ppoConfigOf, rlhfSchema } from './rlhf.js';
 import type { ReuseSummary } from './reuse-summary.js';
 import { runToxicityBenchmark, type PolicyToBenchmark, type ToxicityJudge } from './toxicity-benchmark.js';
@@ -70,13 +71,13 @@ type RlhfSettings = Infer<typeof rlhfSchema>;
 type ToxicitySettings = Infer<typeof toxicitySchema>;
 
 /** What irl/summary.json says of each variant and seed. */
-interface IrlSummary {
-  rewardInput: RewardInput;
-  variants: { name: string; kind: string; trained: boolean; runs: { seed: number | null; reward: string | null; validation: { spearman: number | null; spearmanContinuation?: number | null } }[] }[];
+/** The validation figure rewards are chosen by: Spearman with the ground truth of the continuation alone (with the prompt, for runs judged only so). */
+/** What choosing reads of irl's summary (IrlSummary has it all). */
+interface ChoiceInput {
+  variants: readonly (Pick<IrlVariantSummary, 'name' | 'kind' | 'trained'> & { runs: readonly (Pick<IrlRun, 'seed' | 'reward'> & { validation: Partial<ValidationFigures> })[] })[];
 }
 
-/** The validation figure rewards are chosen by: Spearman with the ground truth of the continuation alone (with the prompt, for runs judged only so). */
-const validationSpearman = (run: IrlSummary['variants'][number]['runs'][number]) => run.validation.spearmanContinuation ?? run.validation.spearman ?? -Infinity;
+const validationSpearman = (run: ChoiceInput['variants'][number]['runs'][number]) => run.validation.spearmanContinuation ?? run.validation.spearman ?? -Infinity;
 
 /** A reward a fresh policy is trained against. */
 interface ChosenReward {
@@ -88,10 +89,10 @@ interface ChosenReward {
   chosenBy: string;
 }
 
-const meanSpearman = (v: IrlSummary['variants'][number]) => mean(v.runs.map(validationSpearman));
+const meanSpearman = (v: ChoiceInput['variants'][number]) => mean(v.runs.map(validationSpearman));
 
 /** The variants and seeds to reuse, chosen on the validation split only. */
-export function chooseRewards(irl: IrlSummary, irlDir: string, settings: Pick<Settings, 'variants' | 'control'>): ChosenReward[] {
+export function chooseRewards(irl: ChoiceInput, irlDir: string, settings: Pick<Settings, 'variants' | 'control'>): ChosenReward[] {
   const saved = irl.variants.filter((v) => v.trained && v.runs.every((r) => r.reward !== null));
   const named = settings.variants.map((name) => {
     if (name === 'best') {

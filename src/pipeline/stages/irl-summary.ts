@@ -1,0 +1,53 @@
+/**
+ * The shape of the `irl` stage's summary.json: every variant with its settings and what kind of
+ * reward it is, and one run per seed (one in all for the unseeded log-ratio) naming its scores
+ * and saved reward model. evaluate, reuse and the report read it; the README documents it.
+ */
+import type { SeedSummary } from '../../eval/index.js';
+import type { RewardInput } from '../../irl/index.js';
+import type { IrlVariant } from './irl.js';
+
+/** How a run's reward does on the validation texts: what the log shows and reuse chooses by. */
+export interface ValidationFigures {
+  /** P(a baseline text scores below an expert text). */
+  expertAuroc: number | null;
+  /** Spearman with the ground truth of prompt + continuation, and of the continuation alone. */
+  spearman: number | null;
+  spearmanContinuation: number | null;
+}
+
+export interface IrlRun {
+  /** null for the unseeded log-ratio. */
+  seed: number | null;
+  /** The run's scores.jsonl, relative to the stage folder. */
+  scores: string;
+  /** The saved reward model's folder, relative to the stage folder; null where nothing was trained. */
+  reward: string | null;
+  /** The epoch model selection kept, and its validation loss (trained variants). */
+  bestEpoch?: number | null;
+  validationLoss?: number | null;
+  validation: ValidationFigures;
+}
+
+export interface IrlVariantSummary extends IrlVariant {
+  /** Whether a reward model was trained (preference and distilled variants). */
+  trained: boolean;
+  seeded: boolean;
+  /** True for the summed log-ratio, the closed form the distilled variants learn. */
+  closedForm: boolean;
+  note: string | null;
+  seconds: number;
+  validationExpertAuroc: SeedSummary;
+  runs: IrlRun[];
+}
+
+export interface IrlSummary {
+  seeds: number;
+  rewardInput: RewardInput;
+  beta: number;
+  /** Expert–baseline pairs per split. */
+  pairs: { train: number; validation: number; test: number };
+  /** Texts scored per score set (validation, test, pairs). */
+  texts: Record<string, number>;
+  variants: IrlVariantSummary[];
+}
