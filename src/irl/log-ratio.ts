@@ -118,17 +118,32 @@ export function continuationLogLikelihoods(lm: CausalLM, items: readonly PromptC
 
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
-/** r(x, y) = β·(log π_expert(y|x) − log π_base(y|x)) of each prompt–continuation pair, or β times its most negative token term ('min'). */
-export function logRatioReward(options: LogRatioOptions, items: readonly PromptContinuation[]): number[] {
-  const { expert, base, beta, aggregate = 'sum' } = options;
+/**
+ * log π_expert(y_t|x, y_<t) − log π_base(y_t|x, y_<t) of each continuation token of each item,
+ * unscaled: what both the per-token and the per-text log-ratio are made of.
+ */
+function tokenRatios(options: LogRatioOptions, items: readonly PromptContinuation[]): number[][] {
+  const { expert, base, beta } = options;
   if (typeof expert !== 'function' && expert.config.vocabSize !== base.config.vocabSize) {
     throw new TokenizerMismatchError(`the expert has a vocabulary of ${expert.config.vocabSize} tokens and the base model ${base.config.vocabSize}; the log-ratio needs two models over the same tokenizer`);
   }
   if (!(beta > 0 && beta < Infinity)) throw new IrlOptionsError(`beta must be a finite number > 0, got ${beta}`);
   const expertTokens = typeof expert === 'function' ? expert(items) : tokenLogProbs(expert, items, options);
   const baseTokens = tokenLogProbs(base, items, options);
-  return expertTokens.map((e, i) => {
-    const ratios = e.map((lp, t) => lp - baseTokens[i]![t]!);
-    return beta * (aggregate === 'sum' ? sum(ratios) : Math.min(...ratios));
-  });
+  return expertTokens.map((e, i) => e.map((lp, t) => lp - baseTokens[i]![t]!));
+}
+
+/**
+ * r_t = β·(log π_expert(y_t|x, y_<t) − log π_base(y_t|x, y_<t)) of each continuation token of each
+ * item: the terms the closed-form reward sums, and what dense distillation fits token by token.
+ */
+export function tokenLogRatios(options: LogRatioOptions, items: readonly PromptContinuation[]): number[][] {
+  return tokenRatios(options, items).map((ratios) => ratios.map((r) => options.beta * r));
+}
+
+/** r(x, y) = β·(log π_expert(y|x) − log π_base(y|x)) of each prompt–continuation pair, or β times its most negative token term ('min'). */
+export function logRatioReward(options: LogRatioOptions, items: readonly PromptContinuation[]): number[] {
+  const { beta, aggregate = 'sum' } = options;
+  // β times the aggregate (not the sum of β·r_t), so that rewards stay what they were bit for bit.
+  return tokenRatios(options, items).map((ratios) => beta * (aggregate === 'sum' ? sum(ratios) : Math.min(...ratios)));
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pearson } from '../../src/eval/index.js';
-import { RewardModel, TokenizerMismatchError, distilReward, logRatioReward, type CausalLM } from '../../src/irl/index.js';
+import { RewardModel, TokenizerMismatchError, distilReward, logRatioReward, tokenLogRatios, type CausalLM } from '../../src/irl/index.js';
 import type { CausalLMInputs, CausalLMOutputs } from '../../src/models/causal-lm.js';
 import { GPTNeoXForCausalLM } from '../../src/models/gpt-neox.js';
 import { Module, Rng } from '../../src/nn/index.js';
@@ -71,6 +71,27 @@ describe('the closed-form log-ratio reward', () => {
     const single = logRatioReward({ expert, base, beta: BETA, batchSize: 1 }, items);
     batched.forEach((r, i) => assert.ok(Math.abs(r - single[i]!) < 1e-5));
     assert.ok(logRatioReward({ expert: base, base, beta: BETA }, items).every((r) => Math.abs(r) < 1e-6));
+  });
+
+  it('per token, is β·(b·[y_t is the biased token] − log(1 + (eᵇ − 1)/V)), and the terms sum to the text\'s reward', () => {
+    const uniform = new GPTNeoXForCausalLM(config);
+    const expert = new BiasedLM(uniform, MARKER, BIAS);
+    const items = [[MARKER, 9, MARKER], [9], [9, 9, MARKER, 4, 5]].map((continuationIds) => ({ promptIds: [5, 6], continuationIds }));
+    const options = { expert, base: uniform, beta: BETA };
+    const perToken = tokenLogRatios(options, items);
+    const rest = -Math.log(1 + (Math.exp(BIAS) - 1) / V);
+    perToken.forEach((terms, i) => {
+      assert.equal(terms.length, items[i]!.continuationIds.length);
+      terms.forEach((r, t) => {
+        const expected = BETA * ((items[i]!.continuationIds[t] === MARKER ? BIAS : 0) + rest);
+        assert.ok(Math.abs(r - expected) < 1e-6, `item ${i} token ${t}: ${r} vs ${expected}`);
+      });
+    });
+    // Against a seeded base too, where the terms differ from token to token and position to position.
+    const base = seededModel(config, 8);
+    const biased = { expert: new BiasedLM(base, MARKER, BIAS), base, beta: BETA };
+    const summed = logRatioReward(biased, items);
+    tokenLogRatios(biased, items).forEach((terms, i) => assert.ok(Math.abs(terms.reduce((a, b) => a + b, 0) - summed[i]!) < 1e-9, `item ${i}`));
   });
 
   it('refuses two models over different vocabularies', () => {
