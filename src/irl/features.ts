@@ -7,7 +7,9 @@
 import type { Linear } from '../nn/index.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
-import { SCORE_BATCH_SIZE, isTokenPooling, padRows, scoreFeatures, scoreInBatches, type Pooling, type RewardModel, type RowScorer, type TokenBatch } from './reward-model.js';
+import {
+  SCORE_BATCH_SIZE, checkTokenPooling, isTokenPooling, padRows, scoreFeatures, scoreInBatches, scoreTokens, type Pooling, type RewardModel, type RowScorer, type TokenBatch,
+} from './reward-model.js';
 
 /** poolFeatures of each text under a frozen backbone: a [hidden] vector per text, or [length, hidden] for the token poolings. */
 export class FeatureCache {
@@ -72,6 +74,12 @@ export class LinearProbe implements RowScorer {
   scores(indices: readonly number[]): Tensor {
     const { features, batch } = this.cache.batch(indices);
     return scoreFeatures(features, batch, this.cache.pooling, this.head);
+  }
+
+  tokenScores(indices: readonly number[]): { scores: Tensor; batch: TokenBatch } {
+    checkTokenPooling(this.cache.pooling, 'scoring each token');
+    const { features, batch } = this.cache.batch(indices);
+    return { scores: scoreTokens(features, this.head), batch };
   }
 }
 

@@ -74,12 +74,22 @@ export function poolFeatures(hidden: Tensor, batch: TokenBatch, pooling: Pooling
   return T.div(summed, lengthsOf(batch, [rows, 1]));
 }
 
+/** score(h_t) of every position, [batch, t], from a token pooling's features [batch, t, hidden]; padding positions too (mask them). */
+export function scoreTokens(features: Tensor, head: Linear): Tensor {
+  const [rows, t] = features.shape as [number, number, number];
+  return T.reshape(head.forward(features), [rows, t]);
+}
+
+/** A token pooling, or an error saying what `purpose` needs. */
+export function checkTokenPooling(pooling: Pooling, purpose: string): void {
+  if (!isTokenPooling(pooling)) throw new IrlOptionsError(`${purpose} needs a score per token, which only the token poolings (token-sum, token-mean, token-min) give; pooling '${pooling}' scores a whole text: use a token pooling`);
+}
+
 /** One reward per text, [batch], from poolFeatures' output and the score head. */
 export function scoreFeatures(features: Tensor, batch: TokenBatch, pooling: Pooling, head: Linear): Tensor {
   const rows = batch.lengths.length;
   if (!isTokenPooling(pooling)) return T.reshape(head.forward(features), [rows]);
-  const t = features.shape[1]!;
-  const perToken = T.reshape(head.forward(features), [rows, t]);
+  const perToken = scoreTokens(features, head);
   const mask = T.asFloat32(batch.attentionMask);
   if (pooling === 'token-sum') return T.sum(T.mul(perToken, mask), 1);
   if (pooling === 'token-mean') return T.div(T.sum(T.mul(perToken, mask), 1), lengthsOf(batch, [rows]));
@@ -146,6 +156,12 @@ export class RewardModel {
     return scoreFeatures(this.features(batch), batch, this.pooling, this.head);
   }
 
+  /** For the token poolings: score(h_t) of every position of a padded batch, [batch, t], with gradients where parameters require them. */
+  tokenScores(batch: TokenBatch): Tensor {
+    checkTokenPooling(this.pooling, 'scoring each token');
+    return scoreTokens(this.features(batch), this.head);
+  }
+
   /** Rewards of rows of ids, without gradients, in eval mode; host reads once per batch. */
   scoreRows(rows: readonly (readonly number[])[], batchSize = SCORE_BATCH_SIZE): number[] {
     const wasTraining = this.classifier.training;
@@ -181,9 +197,18 @@ export class RewardModel {
 /** Rewards of the rows at some indices of a fixed list of texts: what the training loops read. */
 export interface RowScorer {
   scores(indices: readonly number[]): Tensor;
+  /** For the token poolings: score(h_t) of every position of the rows, [batch, t], and their batch (its attention mask marks the real tokens). */
+  tokenScores(indices: readonly number[]): { scores: Tensor; batch: TokenBatch };
 }
 
 /** Scores rows by running the reward model on them (the backbone runs every time). */
 export function liveScorer(model: RewardModel, rows: readonly (readonly number[])[]): RowScorer {
-  return { scores: (indices) => model.scores(padRows(indices.map((i) => rows[i]!), model.padId)) };
+  const batchOf = (indices: readonly number[]) => padRows(indices.map((i) => rows[i]!), model.padId);
+  return {
+    scores: (indices) => model.scores(batchOf(indices)),
+    tokenScores: (indices) => {
+      const batch = batchOf(indices);
+      return { scores: model.tokenScores(batch), batch };
+    },
+  };
 }

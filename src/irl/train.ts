@@ -134,14 +134,21 @@ function validate(task: FitTask): number {
   }
 }
 
-/** The mean of a per-batch mean loss over `count` examples, weighted by batch size; one host read per batch. */
-export function batchedMeanLoss(count: number, batchSize: number, loss: (indices: number[]) => Tensor): number {
+/**
+ * The mean of a per-batch mean loss over `count` examples, each batch's weighted by what it averages
+ * over (by default its examples; its tokens for a per-token loss), so that it is the mean over
+ * every example (token) whatever the batch size; one host read per batch.
+ */
+export function batchedMeanLoss(count: number, batchSize: number, loss: (indices: number[]) => Tensor, weight: (indices: number[]) => number = (indices) => indices.length): number {
   let total = 0;
+  let weights = 0;
   for (let start = 0; start < count; start += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
-    total += T.tidy(() => loss(indices).item()) * indices.length;
+    const w = weight(indices);
+    total += T.tidy(() => loss(indices).item()) * w;
+    weights += w;
   }
-  return total / count;
+  return total / weights;
 }
 
 export interface TrainRewardOptions extends FitOptions {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pearson } from '../../src/eval/index.js';
-import { RewardModel, TokenizerMismatchError, distilReward, logRatioReward, tokenLogRatios, type CausalLM } from '../../src/irl/index.js';
+import { DemonstrationsError, RewardModel, TokenizerMismatchError, distilReward, logRatioReward, rowTokenTargets, tokenLogRatios, type CausalLM } from '../../src/irl/index.js';
 import type { CausalLMInputs, CausalLMOutputs } from '../../src/models/causal-lm.js';
 import { GPTNeoXForCausalLM } from '../../src/models/gpt-neox.js';
 import { Module, Rng } from '../../src/nn/index.js';
@@ -92,6 +92,14 @@ describe('the closed-form log-ratio reward', () => {
     const biased = { expert: new BiasedLM(base, MARKER, BIAS), base, beta: BETA };
     const summed = logRatioReward(biased, items);
     tokenLogRatios(biased, items).forEach((terms, i) => assert.ok(Math.abs(terms.reduce((a, b) => a + b, 0) - summed[i]!) < 1e-9, `item ${i}`));
+  });
+
+  it("aligns per-token targets with a row's last tokens (its continuation), its prompt's tokens at 0, and refuses rows that do not end with it", () => {
+    assert.deepEqual(rowTokenTargets([5, 6, 7, 8, 9], [8, 9], [0.5, -1]), [0, 0, 0, 0.5, -1]);
+    assert.deepEqual(rowTokenTargets([8, 9], [8, 9], [0.5, -1]), [0.5, -1], 'reward input: the continuation alone');
+    assert.throws(() => rowTokenTargets([8, 9, 5], [8, 9], [0.5, -1]), DemonstrationsError, 'the continuation is not at the end');
+    assert.throws(() => rowTokenTargets([9], [8, 9], [0.5, -1]), DemonstrationsError, 'a row shorter than its continuation');
+    assert.throws(() => rowTokenTargets([8, 9], [8, 9], [0.5]), DemonstrationsError, 'one target per continuation token');
   });
 
   it('refuses two models over different vocabularies', () => {
