@@ -46,16 +46,19 @@ export const demoPreset: Preset = {
     curate: { inputs: null, prompt_fraction: 0.5, balance: true, dedupe: true, test_fraction: 0.5 },
     base_toxicity: { max_prompts: 96, max_new_tokens: 24, batch_size: 16, temperature: 1 },
     // PPO against the ground truth, three seeds, judged on all 188 held-out prompts; the whole
-    // model trains (the base is tiny). Sweeps over 3 seeds with the paper's shaped reward:
-    // init_kl_coef 0.02 drifted to 11.6 nats; 0.15 with horizon 1000 held it near the target, and
-    // 256 steps took continuation toxicity from 6.4% to 1.8% ± 1.1% (6.0 nats). The reward judges
-    // the continuation alone: the shaped one judges prompt + sample, which a toxic prompt saturates
-    // whatever follows, and with it the log-ratio of seed 0's expert ranked 896 held-out
-    // continuations at AUROC 0.64; judged alone, 0.80 (one seed, 8 samples per prompt; a gentler
-    // PPO, batch 128 at lr 3e-4 for 128 steps, reached 0.90 but took four times as long).
+    // model trains (the base is tiny). The reward judges the continuation alone: the paper's shaped
+    // reward judges prompt + sample, which a toxic prompt saturates whatever follows. The PPO is
+    // gentle (batches of 128 from 512 rollouts, lr 3e-4, a fixed KL coefficient of 0.15, 64 steps):
+    // the experts drift 0.8 nats and write as long as the base model (22 tokens). The earlier
+    // setting (batch 16 from 64 rollouts, lr 1e-3, adaptive KL to 6 nats, 256 steps) took toxicity
+    // lower (0.4% against about 2%) but its experts wrote 5-token continuations, so every reward,
+    // the untrained control included (AUROC 0.60), told expert from base by length. Sweeps on the
+    // 10-seed demo: with the earlier setting, the token-min log-ratio ranked the 896 held-out
+    // continuations at AUROC 0.80; with this one, 0.95, and the control 0.53. Same rollouts with
+    // batches of 64 gave 0.91 in half the time.
     rlhf: {
-      seeds: 3, reward: 'continuation', total_steps: 256, epochs: 100, batch_size: 16, num_rollouts: 64, chunk_size: 32, ppo_epochs: 4,
-      num_layers_unfrozen: -1, max_prompt_tokens: 40, learning_rate: 1e-3, eta_min: 1e-3, init_kl_coef: 0.15, kl_target: 6, kl_horizon: 1000,
+      seeds: 3, reward: 'continuation', total_steps: 64, epochs: 100, batch_size: 128, num_rollouts: 512, chunk_size: 32, ppo_epochs: 4,
+      num_layers_unfrozen: -1, max_prompt_tokens: 40, learning_rate: 3e-4, eta_min: 3e-4, init_kl_coef: 0.15, kl_target: null, kl_horizon: 1000,
       scale_reward: 'running', cliprange_reward: 10, max_new_tokens: 24, top_k: 0, top_p: 1, temperature: 1, eval_prompts: 188, log_samples_every: 4,
     },
     // IRL on prompts RLHF never saw: every variant over 10 seeds, evaluated on held-out prompts and minimal pairs.

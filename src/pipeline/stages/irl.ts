@@ -78,6 +78,8 @@ export const DEFAULT_VARIANTS: readonly IrlVariant[] = [
   // whole model trained (targets 'token', mode full) did no better on validation than
   // log-ratio-distilled-token-sum at the same cost, so it is not a default.
   variant('log-ratio-dense-probe-token-sum', { kind: 'distilled', pooling: 'token-sum', mode: 'probe', targets: 'token', epochs: 30, learning_rate: 1e-3 }),
+  // The same per-token head, scored by its most negative token: the student of the token-min log-ratio.
+  variant('log-ratio-dense-probe-token-min', { kind: 'distilled', pooling: 'token-min', mode: 'probe', targets: 'token', epochs: 30, learning_rate: 1e-3 }),
   variant('random-head', { kind: 'random' }),
 ];
 
