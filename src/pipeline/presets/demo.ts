@@ -7,7 +7,7 @@ import type { Preset } from '../presets.js';
 
 export const demoPreset: Preset = {
   name: 'demo',
-  description: 'offline demo: a tiny GPT-NeoX pretrained on Moby-Dick with abusive passages, a small RoBERTa ground truth, PPO experts, IRL and its evaluation (2 cores, ~4½ min)',
+  description: 'offline demo: a tiny GPT-NeoX pretrained on Moby-Dick with abusive passages, a small RoBERTa ground truth, PPO experts, IRL and its evaluation (2 cores, ~6 min)',
   config: {
     seed: 0,
     world: { kind: 'demo', size: 'small', vocab_size: 1024, corpus_renderings: 2 },
@@ -48,16 +48,16 @@ export const demoPreset: Preset = {
     // PPO against the ground truth, three seeds, judged on all 188 held-out prompts; the whole
     // model trains (the base is tiny). The reward judges the continuation alone: the paper's shaped
     // reward judges prompt + sample, which a toxic prompt saturates whatever follows. The PPO is
-    // gentle (batches of 128 from 512 rollouts, lr 3e-4, a fixed KL coefficient of 0.15, 64 steps):
-    // the experts drift 0.8 nats and write as long as the base model (22 tokens). The earlier
-    // setting (batch 16 from 64 rollouts, lr 1e-3, adaptive KL to 6 nats, 256 steps) took toxicity
-    // lower (0.4% against about 2%) but its experts wrote 5-token continuations, so every reward,
-    // the untrained control included (AUROC 0.60), told expert from base by length. Sweeps on the
-    // 10-seed demo: with the earlier setting, the token-min log-ratio ranked the 896 held-out
-    // continuations at AUROC 0.80; with this one, 0.95, and the control 0.53. Same rollouts with
-    // batches of 64 gave 0.91 in half the time.
+    // gentle (batches of 64 from 256 rollouts, lr 3e-4, a fixed KL coefficient of 0.15, 64 steps):
+    // the experts drift 0.8 nats and write as long as the base model (21 tokens). The earlier
+    // setting (batch 16 from 64 rollouts, lr 1e-3, adaptive KL to 6 nats, 256 steps, the same
+    // rollouts) took toxicity lower (0.4% against 2.5%) but its experts wrote 5-token continuations,
+    // so every reward, the untrained control included (AUROC 0.60), told expert from base by length.
+    // On the 10-seed demo, the token-min log-ratio ranked the 896 held-out continuations at AUROC
+    // 0.80 with the earlier setting and 0.91 with this one, the control 0.52. Batches of 128 from
+    // 512 rollouts reached 0.95 but made the demo take 8 minutes.
     rlhf: {
-      seeds: 3, reward: 'continuation', total_steps: 64, epochs: 100, batch_size: 128, num_rollouts: 512, chunk_size: 32, ppo_epochs: 4,
+      seeds: 3, reward: 'continuation', total_steps: 64, epochs: 100, batch_size: 64, num_rollouts: 256, chunk_size: 32, ppo_epochs: 4,
       num_layers_unfrozen: -1, max_prompt_tokens: 40, learning_rate: 3e-4, eta_min: 3e-4, init_kl_coef: 0.15, kl_target: null, kl_horizon: 1000,
       scale_reward: 'running', cliprange_reward: 10, max_new_tokens: 24, top_k: 0, top_p: 1, temperature: 1, eval_prompts: 188, log_samples_every: 4,
     },
