@@ -19,6 +19,8 @@ export interface PpoTrainerState {
   scheduler: { step: number; baseLr: number };
   kl: KlControllerState;
   moments: RunningMomentsState;
+  /** The last round's figures, which a run resumed from its final checkpoint reports without running a round. */
+  last?: Record<string, number>;
   settings: Record<string, unknown>;
 }
 

@@ -250,7 +250,7 @@ class PpoRun {
     const dir = savePpoCheckpoint(this.options.checkpointDir!, {
       model: this.options.hydra.trainable,
       optimizer: this.optimizer.stateDict(),
-      trainer: { ...this.state, scheduler: this.scheduler.stateDict(), kl: this.kl.state(), moments: this.moments.state(), settings: settingsFingerprint(this.config) },
+      trainer: { ...this.state, scheduler: this.scheduler.stateDict(), kl: this.kl.state(), moments: this.moments.state(), last: this.last, settings: settingsFingerprint(this.config) },
     });
     this.lastCheckpoint = { step: this.state.step, dir };
   }
@@ -265,6 +265,7 @@ class PpoRun {
     this.kl.restore(saved.trainer.kl);
     this.moments.restore(saved.trainer.moments);
     this.state = { round: saved.trainer.round, step: saved.trainer.step, refStd: saved.trainer.refStd };
+    this.last = saved.trainer.last ?? {};
     this.lastCheckpoint = { step: saved.trainer.step, dir: saved.dir };
     return saved.trainer.step;
   }

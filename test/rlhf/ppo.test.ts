@@ -59,6 +59,10 @@ describe('PPO', () => {
       assert.equal(resumed.result.resumedFromStep, 4);
       assert.deepEqual(weightsOf(resumed.hydra), weightsOf(whole.hydra));
       assert.deepEqual(withoutTimes(resumed.records), withoutTimes(whole.records).filter(([step]) => (step as number) > 4));
+      // Killed after its final checkpoint, a run resumes with no round left and reports the same last round.
+      const again = run(short, { checkpointDir: dir });
+      assert.equal(again.result.resumedFromStep, 12);
+      assert.deepEqual(withoutTimes([[12, again.result.last]]), withoutTimes([[12, whole.result.last]]));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
