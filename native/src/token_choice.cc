@@ -107,14 +107,9 @@ struct Scratch {
   std::vector<Candidate> candidates;
 };
 
-// The largest value of a row without NaN (−∞ for an empty row), vectorised.
-IRLENS_CLONES float RowMax(const float* x, int64_t n) {
-  vec::F16 m = vec::Splat(-INFINITY);
-  int64_t i = 0;
-  for (; i + vec::kWidth <= n; i += vec::kWidth) m = vec::Max(m, vec::Load(x + i));
-  if (i < n) m = vec::Max(m, vec::LoadPartial(x + i, n - i, -INFINITY));
-  return vec::HMax(m);
-}
+// The largest value of a row without NaN, compiled for each instruction set (the shared row
+// helper is inlined into its caller's clone).
+IRLENS_CLONES float RowMax(const float* x, int64_t n) { return vec::RowMax(x, n); }
 
 // The first largest logit of a row without NaN, or kAllExcluded when all are −∞.
 int32_t Argmax(const float* row, int64_t vocab) {

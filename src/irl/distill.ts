@@ -13,12 +13,15 @@ import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { DemonstrationsError, IrlOptionsError, TooFewDemonstrationsError } from './errors.js';
 import type { FrozenFeatures } from './features.js';
-import { isTokenPooling, type RewardModel, type RowScorer, type TrainingMode } from './reward-model.js';
+import { checkTokenPooling, type RewardModel, type RowScorer, type TrainingMode } from './reward-model.js';
 import { batchedMeanLoss, fitByEpochs, modeScorers, type FitOptions, type FitResult } from './train.js';
 
 /** What a distilled model is fitted to: each text's reward, or each token's (token poolings only). */
 export const DISTIL_TARGETS = ['text', 'token'] as const;
 export type DistilTargets = (typeof DISTIL_TARGETS)[number];
+
+/** What else a per-token fit that meets a whole-text pooling could do (see checkTokenPooling). */
+export const OR_TEXT_TARGETS = " (token-sum matches the log-ratio term by term), or targets 'text'";
 
 /** Texts (as the reward model's input ids) and the reward each should get: per text, or per token of each row. */
 export interface RegressionRows {
@@ -99,9 +102,7 @@ function checkRows(name: string, data: RegressionRows, targets: DistilTargets): 
 export function distilReward(model: RewardModel, options: DistilOptions): FitResult {
   const { train, validation, targets = 'text' } = options;
   if (!DISTIL_TARGETS.includes(targets)) throw new IrlOptionsError(`unknown distillation targets ${JSON.stringify(targets)}; use 'text' or 'token'`);
-  if (targets === 'token' && !isTokenPooling(model.pooling)) {
-    throw new IrlOptionsError(`distilling with targets 'token' fits a score per token, which only the token poolings (token-sum, token-mean, token-min) have; pooling '${model.pooling}' scores a whole text: use a token pooling (token-sum matches the log-ratio term by term), or targets 'text'`);
-  }
+  if (targets === 'token') checkTokenPooling(model.pooling, "distilling with targets 'token'", OR_TEXT_TARGETS);
   checkRows('training', train, targets);
   checkRows('validation', validation, targets);
   model.setTrainingMode(options.mode);

@@ -34,7 +34,8 @@ export class FeatureCache {
         const batch = T.noGrad(() => T.tidy(() => model.features(padRows(chunk, model.padId))));
         // Token features are [rows, t, hidden]: each row keeps its real tokens' states only.
         const stride = perToken ? batch.shape[1]! * size : size;
-        chunk.forEach((row, r) => features.push(batch.data.slice(r * stride, r * stride + (perToken ? row.length : 1) * size)));
+        const values = batch.data; // one host read per batch, not one per row
+        chunk.forEach((row, r) => features.push(values.slice(r * stride, r * stride + (perToken ? row.length : 1) * size)));
         batch.dispose();
       }
     } finally {

@@ -10,7 +10,7 @@ export {
 } from './demonstrations.js';
 export { bradleyTerryLoss, hingeLoss, maxMarginLoss, pairLoss, preferenceLoss, rewardPenalty, squaredLoss, type Objective, type ObjectiveName } from './objectives.js';
 export {
-  POOLINGS, RewardModel, isTokenPooling, liveScorer, padRows, poolFeatures, scoreFeatures, scoreTokens,
+  POOLINGS, RewardModel, checkTokenPooling, isTokenPooling, liveScorer, padRows, poolFeatures, scoreFeatures, scoreTokens,
   type Pooling, type RowScorer, type SequenceRewardClassifier, type TokenBatch, type TrainingMode,
 } from './reward-model.js';
 export { FeatureCache, FrozenFeatures, LinearProbe } from './features.js';
@@ -19,5 +19,5 @@ export {
   type EpochRecord, type FitOptions, type FitResult, type FitTask, type SeedRun, type TrainRewardOptions,
 } from './train.js';
 export { continuationLogLikelihoods, logRatioReward, tokenLogProbs, tokenLogRatios, type CausalLM, type LogRatioAggregate, type LogRatioOptions, type PromptContinuation, type TokenLogProbsOf } from './log-ratio.js';
-export { DISTIL_TARGETS, distilReward, rowTokenTargets, type DistilOptions, type DistilTargets, type RegressionRows } from './distill.js';
+export { DISTIL_TARGETS, OR_TEXT_TARGETS, distilReward, rowTokenTargets, type DistilOptions, type DistilTargets, type RegressionRows } from './distill.js';
 export { RecoveredReward, loadRewardFunction, loadRewardModel, saveRewardModel, type LoadRewardOptions, type SaveRewardOptions } from './save.js';

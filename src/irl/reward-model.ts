@@ -80,9 +80,9 @@ export function scoreTokens(features: Tensor, head: Linear): Tensor {
   return T.reshape(head.forward(features), [rows, t]);
 }
 
-/** A token pooling, or an error saying what `purpose` needs. */
-export function checkTokenPooling(pooling: Pooling, purpose: string): void {
-  if (!isTokenPooling(pooling)) throw new IrlOptionsError(`${purpose} needs a score per token, which only the token poolings (token-sum, token-mean, token-min) give; pooling '${pooling}' scores a whole text: use a token pooling`);
+/** A token pooling, or an error saying what `purpose` needs and, after "use a token pooling", what else would do. */
+export function checkTokenPooling(pooling: Pooling, purpose: string, otherwise = ''): void {
+  if (!isTokenPooling(pooling)) throw new IrlOptionsError(`${purpose} needs a score per token, which only the token poolings (token-sum, token-mean, token-min) give; pooling '${pooling}' scores a whole text: use a token pooling${otherwise}`);
 }
 
 /** One reward per text, [batch], from poolFeatures' output and the score head. */
@@ -101,11 +101,19 @@ export function scoreFeatures(features: Tensor, batch: TokenBatch, pooling: Pool
 /** Rows per batch when scoring (scoreRows) and when caching features (FeatureCache.build): one size, so that both pad alike. */
 export const SCORE_BATCH_SIZE = 16;
 
+/** The indices 0 … count − 1 in order, batchSize at a time (the last batch may be shorter). */
+export function consecutiveBatches(count: number, batchSize: number): number[][] {
+  const batches: number[][] = [];
+  for (let start = 0; start < count; start += batchSize) {
+    batches.push(Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i));
+  }
+  return batches;
+}
+
 /** Rewards of `count` rows, batchSize at a time in order, without gradients; host reads once per batch. */
 export function scoreInBatches(count: number, batchSize: number, scores: (indices: number[]) => Tensor): number[] {
   const out: number[] = [];
-  for (let start = 0; start < count; start += batchSize) {
-    const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+  for (const indices of consecutiveBatches(count, batchSize)) {
     const batch = T.noGrad(() => T.tidy(() => scores(indices)));
     out.push(...batch.data);
     batch.dispose();

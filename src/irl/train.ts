@@ -13,7 +13,7 @@ import type { RewardRows } from './demonstrations.js';
 import { IrlOptionsError, TooFewDemonstrationsError } from './errors.js';
 import { FrozenFeatures, LinearProbe } from './features.js';
 import { preferenceLoss, type Objective } from './objectives.js';
-import { liveScorer, type RewardModel, type RowScorer, type TrainingMode } from './reward-model.js';
+import { consecutiveBatches, liveScorer, type RewardModel, type RowScorer, type TrainingMode } from './reward-model.js';
 
 export interface FitOptions {
   /** Passes over the training examples. */
@@ -142,8 +142,7 @@ function validate(task: FitTask): number {
 export function batchedMeanLoss(count: number, batchSize: number, loss: (indices: number[]) => Tensor, weight: (indices: number[]) => number = (indices) => indices.length): number {
   let total = 0;
   let weights = 0;
-  for (let start = 0; start < count; start += batchSize) {
-    const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+  for (const indices of consecutiveBatches(count, batchSize)) {
     const w = weight(indices);
     total += T.tidy(() => loss(indices).item()) * w;
     weights += w;

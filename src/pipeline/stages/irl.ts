@@ -12,7 +12,7 @@ import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js'
 import { auroc, spearman, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
-  DISTIL_TARGETS, FrozenFeatures, IrlOptionsError, POOLINGS, RewardModel, distilReward, isTokenPooling, logRatioReward, rewardRows, rowTokenTargets, saveRewardModel, tokenLogRatios, trainRewardSeeds,
+  DISTIL_TARGETS, FrozenFeatures, IrlOptionsError, OR_TEXT_TARGETS, POOLINGS, RewardModel, checkTokenPooling, distilReward, logRatioReward, rewardRows, rowTokenTargets, saveRewardModel, tokenLogRatios, trainRewardSeeds,
   type FitResult, type LogRatioAggregate, type RegressionRows, type PromptContinuation, type TokenLogProbsOf, type RewardInput, type TrainingMode,
 } from '../../irl/index.js';
 import type { AnyCausalLM as LanguageModel } from '../../models/registry.js';
@@ -165,9 +165,7 @@ function logRatioAggregate(v: IrlVariant): LogRatioAggregate {
 function checkTargets(v: IrlVariant): void {
   if (v.targets === 'text') return;
   if (v.kind !== 'distilled') throw new IrlOptionsError(`irl variant '${v.name}': targets '${v.targets}' is for kind 'distilled' (a reward model fitted to the log-ratio); remove it, or set kind: distilled`);
-  if (!isTokenPooling(v.pooling)) {
-    throw new IrlOptionsError(`irl variant '${v.name}': targets 'token' fits a score per token, which only the token poolings have; set pooling to token-sum (the log-ratio's form), token-mean or token-min, or use targets 'text'`);
-  }
+  checkTokenPooling(v.pooling, `irl variant '${v.name}' with targets 'token'`, OR_TEXT_TARGETS);
 }
 
 /** The served expert's token log-probabilities of every item a variant may ask about, asked once, then looked up. */
