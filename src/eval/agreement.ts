@@ -7,10 +7,11 @@ import { accuracy, confusionMatrix, f1Score, type ConfusionMatrix } from './clas
 import { kendallTauB, pearson, spearman } from './correlation.js';
 import { cosineSimilarity, euclideanDistance, standardisedEuclideanDistance } from './distance.js';
 import { checkVectors, type Vector } from './input.js';
-import { pairedBootstrapInterval, type BootstrapInterval } from './intervals.js';
+import { drawCountsBootstrapInterval, type BootstrapInterval } from './intervals.js';
 // The project's one generator, as intervals.ts uses it.
 import { Rng } from '../nn/rng.js';
 import { auroc, pairwiseAccuracy } from './ranking.js';
+import { ResampledAgreement } from './resampled.js';
 import { epicDistance, starcDistance, type GroupIds } from './reward-distance.js';
 import { summariseSeeds, type SeedSummary } from './summary.js';
 
@@ -43,16 +44,6 @@ export type RewardAgreement = Record<AgreementMetric, number | null> & {
   intervals: Partial<Record<(typeof BOOTSTRAPPED)[number], BootstrapInterval | null>>;
 };
 
-const STATISTICS: Record<(typeof BOOTSTRAPPED)[number], (g: Vector, r: Vector) => number | null> = {
-  accuracy: (g, r) => accuracy(g, r),
-  f1: (g, r) => f1Score(g, r),
-  auroc,
-  pairwiseAccuracy,
-  pearson,
-  spearman,
-  kendall: kendallTauB,
-};
-
 /** All figures of r against g (see eval/index.ts for the conventions: toxic when g < 0, predicted toxic when r < threshold). */
 export function rewardAgreement(groundTruth: Vector, recovered: Vector, options: AgreementOptions = {}): RewardAgreement {
   const n = checkVectors('rewardAgreement', { groundTruth, recovered });
@@ -60,7 +51,8 @@ export function rewardAgreement(groundTruth: Vector, recovered: Vector, options:
   const intervals: RewardAgreement['intervals'] = {};
   if (options.bootstrap) {
     const rng = options.bootstrap.seed instanceof Rng ? options.bootstrap.seed : new Rng(options.bootstrap.seed);
-    for (const name of BOOTSTRAPPED) intervals[name] = pairedBootstrapInterval(STATISTICS[name], groundTruth, recovered, { seed: rng, resamples: options.bootstrap.resamples });
+    const sample = new ResampledAgreement(groundTruth, recovered);
+    for (const name of BOOTSTRAPPED) intervals[name] = drawCountsBootstrapInterval((counts) => sample[name](counts), n, { seed: rng, resamples: options.bootstrap.resamples });
   }
   let toxicTexts = 0;
   for (let i = 0; i < n; i++) if (groundTruth[i]! < 0) toxicTexts++;

@@ -51,7 +51,7 @@ export interface BootstrapInterval extends Interval {
  */
 export function bootstrapInterval(statistic: (sample: Float64Array) => number | null, sample: Vector, options: BootstrapOptions): BootstrapInterval | null {
   checkVectors('bootstrapInterval', { sample });
-  return resampledInterval((vectors) => statistic(vectors[0]!), [sample], options);
+  return vectorsInterval((vectors) => statistic(vectors[0]!), [sample], options);
 }
 
 /**
@@ -65,7 +65,7 @@ export function pairedBootstrapInterval(
   options: BootstrapOptions,
 ): BootstrapInterval | null {
   checkVectors('pairedBootstrapInterval', { a, b });
-  return resampledInterval((vectors) => statistic(vectors[0]!, vectors[1]!), [a, b], options);
+  return vectorsInterval((vectors) => statistic(vectors[0]!, vectors[1]!), [a, b], options);
 }
 
 /** A percentile bootstrap interval for the mean of `values`; null when there are none. */
@@ -74,24 +74,46 @@ export function bootstrapMeanInterval(values: Vector, rng: Rng, resamples = 1000
   return bootstrapInterval(mean, values, { seed: rng, resamples, confidence });
 }
 
-function resampledInterval(statistic: (vectors: Float64Array[]) => number | null, vectors: Vector[], options: BootstrapOptions): BootstrapInterval | null {
+/**
+ * The same for a statistic of how often each of n texts was drawn (ResampledAgreement's metrics):
+ * the same draws as pairedBootstrapInterval, so the same interval up to rounding, with no sample
+ * rebuilt. The estimate is the statistic with every text drawn once.
+ */
+export function drawCountsBootstrapInterval(statistic: (counts: Float64Array) => number | null, n: number, options: BootstrapOptions): BootstrapInterval | null {
+  const counts = new Float64Array(n);
+  return resampledInterval(() => statistic(counts.fill(1)), (draw) => {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[draw()]!++;
+    return statistic(counts);
+  }, n, options);
+}
+
+function vectorsInterval(statistic: (vectors: Float64Array[]) => number | null, vectors: Vector[], options: BootstrapOptions): BootstrapInterval | null {
+  const n = vectors[0]!.length;
+  const drawn = vectors.map(() => new Float64Array(n));
+  return resampledInterval(() => statistic(vectors.map((v) => Float64Array.from(v))), (draw) => {
+    for (let i = 0; i < n; i++) {
+      const pick = draw();
+      for (let v = 0; v < vectors.length; v++) drawn[v]![i] = vectors[v]![pick]!;
+    }
+    return statistic(drawn);
+  }, n, options);
+}
+
+/** The percentile interval of `resample` (handed a draw of one of n texts) over the resamples; null when `estimate` is. */
+function resampledInterval(estimateOf: () => number | null, resample: (draw: () => number) => number | null, n: number, options: BootstrapOptions): BootstrapInterval | null {
   const resamples = options.resamples ?? 1000;
   const confidence = options.confidence ?? 0.95;
   if (!(Number.isInteger(resamples) && resamples >= 1)) throw new MetricInputError(`bootstrap: resamples must be a positive integer, got ${resamples}`);
   if (!(confidence > 0 && confidence < 1)) throw new MetricInputError(`bootstrap: confidence must be in (0, 1), got ${confidence}`);
-  const estimate = statistic(vectors.map((v) => Float64Array.from(v)));
+  const estimate = estimateOf();
   if (estimate === null) return null;
 
   const rng = options.seed instanceof Rng ? options.seed : new Rng(options.seed);
-  const n = vectors[0]!.length;
-  const drawn = vectors.map(() => new Float64Array(n));
+  const draw = () => rng.int(n);
   const values: number[] = [];
   for (let s = 0; s < resamples; s++) {
-    for (let i = 0; i < n; i++) {
-      const pick = rng.int(n);
-      for (let v = 0; v < vectors.length; v++) drawn[v]![i] = vectors[v]![pick]!;
-    }
-    const value = statistic(drawn);
+    const value = resample(draw);
     if (value !== null) values.push(value);
   }
   if (values.length === 0) return null;
