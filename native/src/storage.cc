@@ -1,6 +1,7 @@
 // Tensor storage owned by the addon, so a disposed tensor's memory is reused at once instead of
 // whenever the garbage collector next runs. allocate(n) returns a zeroed Float32Array over
-// 64-byte-aligned memory; release(array) detaches it (every view of it becomes empty) and keeps
+// 64-byte-aligned memory (allocate(n, false) skips the zeroing, for outputs a kernel writes in
+// full); release(array) detaches it (every view of it becomes empty) and keeps
 // the block for the next allocation of the same size: training and generation allocate the same
 // shapes every step, and fresh pages from the kernel cost more than the arithmetic on them.
 // The cache holds at most IRLENS_STORAGE_CACHE_MB (default 256) and frees the oldest beyond it.
@@ -173,6 +174,7 @@ Napi::Value Allocate(const Napi::CallbackInfo& info) {
     Napi::RangeError::New(env, "allocate: element count must be a whole number between 0 and 4e9").ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  const bool zero = info.Length() < 2 || !info[1].IsBoolean() || info[1].As<Napi::Boolean>().Value();
   const size_t elements = static_cast<size_t>(count);
   const size_t bytes = elements * sizeof(float);
   const size_t padded = BlockBytes(elements);
@@ -194,7 +196,7 @@ Napi::Value Allocate(const Napi::CallbackInfo& info) {
     Napi::Error::New(env, "allocate: out of memory for " + std::to_string(bytes) + " bytes").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  if (!fresh || padded < kMapBytes) std::memset(data, 0, bytes);  // fresh mapped pages are zero
+  if (zero && (!fresh || padded < kMapBytes)) std::memset(data, 0, bytes);  // fresh mapped pages are zero
   AccountExternal(env, static_cast<int64_t>(padded));
   // The serial rides along as the finalizer's hint; it is never dereferenced.
   Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(

@@ -76,6 +76,13 @@ export interface Backend {
   /** A zero-filled buffer of n float32 values, owned by the backend. */
   allocate(n: number): Storage;
   /**
+   * A buffer of n float32 values with unspecified contents, for an output its kernel writes in
+   * full: zero-filling every op's output cost a quarter of a training step. Under
+   * IRLENS_POISON_UNINITIALIZED=1 it is NaN-filled, so a kernel that leaves an element unwritten
+   * shows in the tests.
+   */
+  allocateUninitialized(n: number): Storage;
+  /**
    * Frees a buffer from `allocate`, `allocateIds` or `fromHost`/`idsFromHost` now rather than at
    * garbage collection; every view of it becomes empty. Buffers the backend did not allocate
    * (a CPU backend's adopted host arrays) are left alone.

@@ -36,6 +36,7 @@ function countingBuffers(backend: Backend): Backend {
   return {
     ...backend,
     allocate: (n) => counted(backend.allocate(n)),
+    allocateUninitialized: (n) => counted(backend.allocateUninitialized(n)),
     allocateIds: (n) => counted(backend.allocateIds(n)),
     // A device backend uploads into a buffer of its own, which must be released like any other.
     fromHost: (values) => counted(backend.fromHost(values)),

@@ -46,9 +46,13 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
-/** A new zero-filled float32 tensor of `shape` on `backend`: an op's output or gradient. */
+/** A new zero-filled float32 tensor of `shape` on `backend`: an output or gradient its kernel adds into. */
 export const allocateTensor = (backend: Backend, shape: readonly number[]): Tensor =>
   new Tensor(backend.allocate(sizeOf(shape)), shape, backend);
+
+/** A new float32 tensor of `shape` on `backend` with unspecified values: an output or gradient its kernel writes in full. */
+export const outputTensor = (backend: Backend, shape: readonly number[]): Tensor =>
+  new Tensor(backend.allocateUninitialized(sizeOf(shape)), shape, backend);
 
 /** A dense, row-major n-dimensional array with define-by-run autograd. */
 export class Tensor {

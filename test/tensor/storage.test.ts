@@ -83,4 +83,22 @@ describe('tensor storage', () => {
     assert.equal(child.status, 0, child.stderr);
     assert.equal(child.stdout.trim(), 'intact');
   });
+
+  it('hands out uninitialised buffers as they come, and NaN-filled when poisoning, on every backend', () => {
+    // Poisoning is read once, when the module loads: a child process with it set.
+    const script = `
+      import * as T from './src/tensor/index.ts';
+      import { referenceBackend } from './src/tensor/reference/index.ts';
+      const backends = [referenceBackend, T.currentBackend()];
+      console.log(backends.map((b) => { const s = b.allocateUninitialized(100); const z = b.allocate(100); return s.length === 100 && s.every(Number.isNaN) && z.every((v) => v === 0); }).join());
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, IRLENS_POISON_UNINITIALIZED: '1' },
+    });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout.trim(), 'true,true');
+    const fresh = T.currentBackend().allocateUninitialized(100);
+    assert.equal(fresh.length, 100);
+  });
 });

@@ -1,6 +1,6 @@
 import type { Backend } from '../backend.js';
 import { referenceKernels } from '../reference/index.js';
-import { type HostArrayBackend, opaqueStorage } from '../reference/storage.js';
+import { type HostArrayBackend, opaqueStorage, poisoned } from '../reference/storage.js';
 import { nativeGemmKernels } from './gemm.js';
 import { nativeKernels } from './kernels.js';
 
@@ -21,10 +21,11 @@ export function createNativeBackend(addon: NativeAddon): Backend {
  */
 function nativeStorage(addon: NativeAddon): Partial<HostArrayBackend> {
   if (typeof addon.allocate !== 'function' || typeof addon.release !== 'function') return {};
-  const allocate = addon.allocate as unknown as (n: number) => Float32Array;
+  const allocate = addon.allocate as unknown as (n: number, zero?: boolean) => Float32Array;
   const release = addon.release as unknown as (storage: Float32Array | Int32Array) => boolean;
   return {
     allocate: (n) => allocate(n),
+    allocateUninitialized: (n) => poisoned(allocate(n, false)),
     allocateIds: (n) => {
       const block = allocate(n);
       return new Int32Array(block.buffer, block.byteOffset, n);

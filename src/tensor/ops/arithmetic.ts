@@ -3,7 +3,7 @@ import { scalar } from '../create.js';
 import { backendOf } from '../dispatch.js';
 import { record } from '../record.js';
 import { broadcastShapes, broadcastStrides, sameShape } from '../shape.js';
-import { Tensor, allocateTensor, sizeOf } from '../tensor.js';
+import { Tensor, outputTensor, sizeOf } from '../tensor.js';
 import { ShapeError, TensorError, formatShape } from '../errors.js';
 
 /** The operands of a binary op as tensors: a number becomes a scalar on the other operand's backend. */
@@ -21,12 +21,13 @@ function requireFloat(op: string, ...ts: Tensor[]): void {
 export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(grad.shape, shape)) return grad;
   const backend = grad.backend;
-  const out = backend.allocate(sizeOf(shape));
   const strides = broadcastStrides(shape, grad.shape);
   // Fast path: only leading dimensions were broadcast, so this is one reduction over rows.
   const firstKept = strides.findIndex((s, i) => s !== 0 || grad.shape[i] === 1);
   const leading = firstKept < 0 ? grad.shape.length : firstKept;
   const restBroadcast = strides.slice(leading).some((s, i) => s === 0 && grad.shape[leading + i] !== 1);
+  // The reduction writes every element; accumulating needs zeros to add into.
+  const out = restBroadcast ? backend.allocate(sizeOf(shape)) : backend.allocateUninitialized(sizeOf(shape));
   if (!restBroadcast) {
     const size = sizeOf(grad.shape.slice(0, leading));
     backend.reduce('sum', grad.buffer, 1, size, grad.size / size, out);
@@ -41,7 +42,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(x.shape, shape)) return x;
   const target = broadcastShapes('broadcastTo', x.shape, shape);
   if (!sameShape(target, shape)) throw new ShapeError('broadcastTo', `cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
-  const out = allocateTensor(x.backend, shape);
+  const out = outputTensor(x.backend, shape);
   x.backend.stridedCopy(x.buffer, 0, broadcastStrides(x.shape, shape), [...shape], out.buffer);
   return record('broadcastTo', [x], out, (g) => [sumToShape(g, x.shape)]);
 }
@@ -51,7 +52,7 @@ function binary(op: BinaryOp, aIn: Tensor | number, bIn: Tensor | number): Tenso
   requireFloat(op, a, b);
   const backend = backendOf(op, a, b);
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = allocateTensor(backend, shape);
+  const out = outputTensor(backend, shape);
   backend.binary(op, a.buffer, broadcastStrides(a.shape, shape), b.buffer, broadcastStrides(b.shape, shape), out.buffer, shape);
   return record(op, [a, b], out, (g) => {
     switch (op) {
@@ -75,8 +76,8 @@ function binary(op: BinaryOp, aIn: Tensor | number, bIn: Tensor | number): Tenso
 
 /** Routes g to the operand minimum/maximum chose (see Backend.extremumBackward), summed to each input's shape. */
 function extremumGrads(op: ExtremumOp, a: Tensor, b: Tensor, shape: number[], g: Tensor, backend: Backend): (Tensor | null)[] {
-  const da = a.requiresGrad ? allocateTensor(backend, shape) : null;
-  const db = b.requiresGrad ? allocateTensor(backend, shape) : null;
+  const da = a.requiresGrad ? outputTensor(backend, shape) : null;
+  const db = b.requiresGrad ? outputTensor(backend, shape) : null;
   backend.extremumBackward(op, a.buffer, broadcastStrides(a.shape, shape), b.buffer, broadcastStrides(b.shape, shape),
     g.buffer, da?.buffer ?? null, db?.buffer ?? null, shape);
   return [da && sumToShape(da, a.shape), db && sumToShape(db, b.shape)];
@@ -105,10 +106,10 @@ export function clamp(x: Tensor, min: number, max: number): Tensor {
   if (Number.isNaN(min) || Number.isNaN(max)) throw new TensorError(`clamp: the bounds must be numbers, got [${min}, ${max}]`);
   const [lo, hi] = [Math.fround(min), Math.fround(max)];
   const backend = x.backend;
-  const out = allocateTensor(backend, x.shape);
+  const out = outputTensor(backend, x.shape);
   backend.clamp(x.buffer, lo, hi, out.buffer);
   return record('clamp', [x], out, (g) => {
-    const dx = allocateTensor(backend, x.shape);
+    const dx = outputTensor(backend, x.shape);
     backend.clampBackward(x.buffer, lo, hi, g.buffer, dx.buffer);
     return [dx];
   });
@@ -117,10 +118,10 @@ export function clamp(x: Tensor, min: number, max: number): Tensor {
 function unary(op: UnaryOp, x: Tensor): Tensor {
   requireFloat(op, x);
   const backend = x.backend;
-  const out = allocateTensor(backend, x.shape);
+  const out = outputTensor(backend, x.shape);
   backend.unary(op, x.buffer, out.buffer);
   return record(op, [x], out, (g) => {
-    const dx = allocateTensor(backend, x.shape);
+    const dx = outputTensor(backend, x.shape);
     backend.unaryBackward(op, x.buffer, out.buffer, g.buffer, dx.buffer);
     return [dx];
   });

@@ -3,7 +3,7 @@ import { asFloat32 } from '../create.js';
 import { backendOf } from '../dispatch.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { Tensor, allocateTensor } from '../tensor.js';
+import { Tensor, outputTensor } from '../tensor.js';
 
 export interface AttentionOptions {
   /** [batch, tk]: 1 where a key may be attended to, 0 for padding. */
@@ -38,14 +38,14 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOpt
   const backend = backendOf('attention', q, k, v, mask);
   const floatMask = mask && asFloat32(mask);
   const args: AttentionArgs = { batch, heads, kvHeads, tq, tk, headDim, scale: options.scale ?? 1 / Math.sqrt(headDim), causal: options.causal };
-  const out = allocateTensor(backend, q.shape);
-  const probs = backend.allocate(batch * heads * tq * tk);
+  const out = outputTensor(backend, q.shape);
+  const probs = backend.allocateUninitialized(batch * heads * tq * tk);
   backend.attention(q.buffer, k.buffer, v.buffer, floatMask?.buffer ?? null, args, out.buffer, probs);
   if (floatMask !== mask) floatMask?.dispose();
   return record('attention', [q, k, v], out, (g) => {
-    const dq = allocateTensor(backend, q.shape);
-    const dk = allocateTensor(backend, k.shape);
-    const dv = allocateTensor(backend, v.shape);
+    const dq = outputTensor(backend, q.shape);
+    const dk = outputTensor(backend, k.shape);
+    const dv = outputTensor(backend, v.shape);
     backend.attentionBackward(q.buffer, k.buffer, v.buffer, probs, g.buffer, args, dq.buffer, dk.buffer, dv.buffer);
     return [dq, dk, dv];
   }, [probs]);

@@ -9,7 +9,7 @@ import { backendOf } from '../dispatch.js';
 import { ShapeError, TensorError, formatShape } from '../errors.js';
 import { record } from '../record.js';
 import { sameShape } from '../shape.js';
-import { Tensor, allocateTensor } from '../tensor.js';
+import { Tensor, allocateTensor, outputTensor } from '../tensor.js';
 
 /** Views logits [..., classes] as [rows, classes], refusing shapes without a class to choose. */
 function asRows(op: string, logits: Tensor): { rows: number; classes: number } {
@@ -29,13 +29,13 @@ export function tokenLogProbs(logits: Tensor, ids: Tensor): Tensor {
     throw new ShapeError('tokenLogProbs', `ids must be int32 of shape ${formatShape(rowShape)} for logits ${formatShape(logits.shape)}, got ${ids.dtype} ${formatShape(ids.shape)}`);
   }
   const backend = backendOf('tokenLogProbs', logits, ids);
-  const out = allocateTensor(backend, rowShape);
-  const logSumExp = backend.allocate(rows);
+  const out = outputTensor(backend, rowShape);
+  const logSumExp = backend.allocateUninitialized(rows);
   // The kernel refuses an id outside 0..classes−1, so the ids never need reading on the host.
   backend.tokenLogProbs(logits.buffer, ids.idBuffer, rows, classes, out.buffer, logSumExp);
   // The ids are an input (one that takes no gradient) so that the graph keeps them for the backward.
   return record('tokenLogProbs', [logits, ids], out, (g) => {
-    const dLogits = allocateTensor(backend, logits.shape);
+    const dLogits = outputTensor(backend, logits.shape);
     backend.tokenLogProbsBackward(logits.buffer, ids.idBuffer, logSumExp, g.buffer, rows, classes, dLogits.buffer);
     return [dLogits, null];
   }, [logSumExp]);
@@ -48,11 +48,11 @@ export function tokenLogProbs(logits: Tensor, ids: Tensor): Tensor {
 export function entropy(logits: Tensor): Tensor {
   const { rows, classes } = asRows('entropy', logits);
   const backend = logits.backend;
-  const out = allocateTensor(backend, logits.shape.slice(0, -1));
-  const logSumExp = backend.allocate(rows);
+  const out = outputTensor(backend, logits.shape.slice(0, -1));
+  const logSumExp = backend.allocateUninitialized(rows);
   backend.entropy(logits.buffer, rows, classes, out.buffer, logSumExp);
   return record('entropy', [logits], out, (g) => {
-    const dLogits = allocateTensor(backend, logits.shape);
+    const dLogits = outputTensor(backend, logits.shape);
     backend.entropyBackward(logits.buffer, logSumExp, out.buffer, g.buffer, rows, classes, dLogits.buffer);
     return [dLogits];
   }, [logSumExp]);

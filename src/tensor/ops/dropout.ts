@@ -1,5 +1,5 @@
 import { ShapeError } from '../errors.js';
-import { type Tensor, allocateTensor } from '../tensor.js';
+import { type Tensor, outputTensor } from '../tensor.js';
 import { mul } from './arithmetic.js';
 
 /** Anything that yields uniform numbers in [0, 1): nn's seeded Rng. */
@@ -18,7 +18,7 @@ const keyWord = (rng: UniformSource): number => Math.floor(rng.uniform() * 42949
 export function dropout(x: Tensor, p: number, rng: UniformSource, training: boolean): Tensor {
   if (!(p >= 0 && p < 1)) throw new ShapeError('dropout', `probability must be in [0, 1), got ${p}`);
   if (!training || p === 0) return x;
-  const mask = allocateTensor(x.backend, x.shape);
+  const mask = outputTensor(x.backend, x.shape);
   x.backend.dropoutMask([keyWord(rng), keyWord(rng)], p, 1 / (1 - p), mask.buffer);
   return mul(x, mask);
 }

@@ -2,7 +2,7 @@ import type { GemmArgs, Storage } from '../backend.js';
 import { backendOf } from '../dispatch.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { Tensor, allocateTensor, sizeOf } from '../tensor.js';
+import { Tensor, outputTensor, sizeOf } from '../tensor.js';
 import { sumToShape } from './arithmetic.js';
 
 export interface MatmulOptions {
@@ -35,7 +35,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const batch = sizeOf(batchShape);
   const outShape = [...batchShape, m, n];
   const backend = backendOf('matmul', a, b);
-  const out = allocateTensor(backend, outShape);
+  const out = outputTensor(backend, outShape);
 
   // A batch of a against one shared b is a single product with the batch folded into the rows.
   const foldIntoRows = batchB.length === 0 && !transA;
@@ -50,7 +50,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     let dB: Tensor | null = null;
     if (a.requiresGrad) {
       // dA = g · op(b)ᵀ, or its transpose when a was used transposed.
-      const full = backend.allocate(batch * m * k);
+      const full = backend.allocateUninitialized(batch * m * k);
       const stride = { strideA: batch > 1 ? m * n : 0, strideB: batchB.length ? k * n : 0 };
       if (foldIntoRows) gemm(g.buffer, b.buffer, full, { m: batch * m, n: k, k: n, transA: false, transB: !transB });
       else if (!transA) gemm(g.buffer, b.buffer, full, { batch, m, n: k, k: n, transA: false, transB: !transB, ...stride });
@@ -61,7 +61,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
       // dB = op(a)ᵀ · g, or its transpose when b was used transposed; summed over a shared b's batch.
       const rowsK = foldIntoRows ? batch * m : m;
       const dBatch = foldIntoRows ? 1 : batch;
-      const full = backend.allocate(dBatch * k * n);
+      const full = backend.allocateUninitialized(dBatch * k * n);
       const stride = { strideA: batchA.length && !foldIntoRows ? m * k : 0, strideB: dBatch > 1 ? m * n : 0 };
       if (!transB) gemm(a.buffer, g.buffer, full, { batch: dBatch, m: k, n, k: rowsK, transA: !transA, transB: false, ...stride });
       else gemm(g.buffer, a.buffer, full, { batch: dBatch, m: n, n: k, k: rowsK, transA: true, transB: transA, strideA: stride.strideB, strideB: stride.strideA });

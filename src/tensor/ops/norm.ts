@@ -2,7 +2,7 @@ import type { Backend } from '../backend.js';
 import { backendOf } from '../dispatch.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { Tensor, allocateTensor } from '../tensor.js';
+import { Tensor, allocateTensor, outputTensor } from '../tensor.js';
 
 function checkAffine(op: string, x: Tensor, ...params: (Tensor | null)[]): { rows: number; cols: number } {
   const cols = x.shape[x.rank - 1] ?? 1;
@@ -21,13 +21,13 @@ const gradFor = (backend: Backend, p: Tensor | null) => (p?.requiresGrad ? alloc
 export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
   const { rows, cols } = checkAffine('layerNorm', x, weight, bias);
   const backend = backendOf('layerNorm', x, weight, bias);
-  const out = allocateTensor(backend, x.shape);
-  const mean = backend.allocate(rows);
-  const rstd = backend.allocate(rows);
+  const out = outputTensor(backend, x.shape);
+  const mean = backend.allocateUninitialized(rows);
+  const rstd = backend.allocateUninitialized(rows);
   backend.layerNorm(x.buffer, weight?.buffer ?? null, bias?.buffer ?? null, rows, cols, eps, out.buffer, mean, rstd);
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   return record('layerNorm', inputs, out, (g) => {
-    const dx = allocateTensor(backend, x.shape);
+    const dx = outputTensor(backend, x.shape);
     const dWeight = gradFor(backend, weight);
     const dBias = gradFor(backend, bias);
     backend.layerNormBackward(x.buffer, weight?.buffer ?? null, mean, rstd, g.buffer, rows, cols, dx.buffer,
@@ -40,12 +40,12 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
 export function rmsNorm(x: Tensor, weight: Tensor | null, eps = 1e-6): Tensor {
   const { rows, cols } = checkAffine('rmsNorm', x, weight);
   const backend = backendOf('rmsNorm', x, weight);
-  const out = allocateTensor(backend, x.shape);
-  const rstd = backend.allocate(rows);
+  const out = outputTensor(backend, x.shape);
+  const rstd = backend.allocateUninitialized(rows);
   backend.rmsNorm(x.buffer, weight?.buffer ?? null, rows, cols, eps, out.buffer, rstd);
   const inputs = [x, weight].filter((t): t is Tensor => t !== null);
   return record('rmsNorm', inputs, out, (g) => {
-    const dx = allocateTensor(backend, x.shape);
+    const dx = outputTensor(backend, x.shape);
     const dWeight = gradFor(backend, weight);
     backend.rmsNormBackward(x.buffer, weight?.buffer ?? null, rstd, g.buffer, rows, cols, dx.buffer, dWeight?.buffer ?? null);
     return [dx, ...(weight ? [dWeight] : [])];

@@ -28,7 +28,7 @@ export function sum(x: Tensor, axes?: number | number[], keepDims = false): Tens
   // Reduce the highest axis first so lower axes keep their positions.
   for (const axis of [...list].reverse()) {
     const { outer, size, inner } = around(shape, axis);
-    const out = backend.allocate(outer * inner);
+    const out = backend.allocateUninitialized(outer * inner);
     backend.reduce('sum', data, outer, size, inner, out);
     if (data !== x.buffer) backend.release(data);
     data = out;

@@ -1,7 +1,7 @@
 import { backendOf } from '../dispatch.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
-import { Tensor, allocateTensor } from '../tensor.js';
+import { Tensor, outputTensor } from '../tensor.js';
 
 export interface RopeOptions {
   /** Dimensions of each head that rotate (GPT-NeoX: rotary_pct · headDim); the rest pass through. */
@@ -27,7 +27,7 @@ export function rope(x: Tensor, positions: Tensor, options: RopeOptions): Tensor
   const backend = backendOf('rope', x, positions);
   const positionIds = positions.idBuffer; // the buffer, not the tensor: a scope may dispose the tensor
   const apply = (input: Tensor, inverse: boolean) => {
-    const out = allocateTensor(backend, x.shape);
+    const out = outputTensor(backend, x.shape);
     backend.rope(input.buffer, positionIds, batch, heads, t, headDim, rotaryDims, base, out.buffer, inverse);
     return out;
   };

@@ -1,16 +1,16 @@
 import { record } from '../record.js';
 import { normalizeAxis } from '../shape.js';
-import { type Tensor, allocateTensor } from '../tensor.js';
+import { type Tensor, outputTensor } from '../tensor.js';
 import { transpose } from './view.js';
 
 function softmaxLastAxis(x: Tensor, log: boolean): Tensor {
   const cols = x.shape[x.rank - 1]!;
   const rows = cols === 0 ? 0 : x.size / cols;
   const backend = x.backend;
-  const out = allocateTensor(backend, x.shape);
+  const out = outputTensor(backend, x.shape);
   backend.softmax(x.buffer, rows, cols, out.buffer, log);
   return record(log ? 'logSoftmax' : 'softmax', [x], out, (g) => {
-    const dx = allocateTensor(backend, x.shape);
+    const dx = outputTensor(backend, x.shape);
     backend.softmaxBackward(out.buffer, g.buffer, rows, cols, dx.buffer, log);
     return [dx];
   });

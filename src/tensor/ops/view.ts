@@ -3,7 +3,7 @@ import { backendOf } from '../dispatch.js';
 import { ShapeError, formatShape } from '../errors.js';
 import { record } from '../record.js';
 import { contiguousStrides, normalizeAxis } from '../shape.js';
-import { Tensor, allocateTensor, sizeOf } from '../tensor.js';
+import { Tensor, allocateTensor, outputTensor, sizeOf } from '../tensor.js';
 
 /** Same values, new shape (one dimension may be -1). Shares storage with x. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -27,7 +27,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   }
   const strides = contiguousStrides(x.shape);
   const shape = order.map((d) => x.shape[d]!);
-  const out = allocateTensor(x.backend, shape);
+  const out = outputTensor(x.backend, shape);
   x.backend.stridedCopy(x.buffer, 0, order.map((d) => strides[d]!), shape, out.buffer);
   const inverse = new Array<number>(x.rank);
   order.forEach((d, i) => (inverse[d] = i));
@@ -56,7 +56,7 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   const shape = x.shape.map((d, i) => (i === a ? to - from : d));
   const offset = from * strides[a]!;
   const backend = x.backend;
-  const out = allocateTensor(backend, shape);
+  const out = outputTensor(backend, shape);
   backend.stridedCopy(x.buffer, offset, strides, shape, out.buffer);
   return record('slice', [x], out, (g) => {
     const dx = allocateTensor(backend, x.shape);
@@ -88,7 +88,7 @@ export function concat(tensors: Tensor[], axis: number): Tensor {
   }
   return record('concat', tensors, out, (g) =>
     tensors.map((t, i) => {
-      const part = allocateTensor(backend, t.shape);
+      const part = outputTensor(backend, t.shape);
       backend.stridedCopy(g.buffer, offsets[i]!, strides, [...t.shape], part.buffer);
       return part;
     }),
@@ -122,7 +122,7 @@ export function indexSelect(x: Tensor, axis: number, ids: Tensor | readonly numb
 /** Adds the strided part of `from` at fromOffset into `to` at toOffset, through a temporary. */
 function accumulateSlice(backend: Backend, from: Storage, fromOffset: number, fromStrides: number[], shape: number[],
   to: Storage, toOffset: number, toStrides: number[]): void {
-  const part = backend.allocate(sizeOf(shape));
+  const part = backend.allocateUninitialized(sizeOf(shape));
   backend.stridedCopy(from, fromOffset, fromStrides, shape, part);
   backend.stridedAccumulate(part, to, toOffset, toStrides, shape);
   backend.release(part);

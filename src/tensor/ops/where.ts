@@ -3,7 +3,7 @@ import { asFloat32, scalar } from '../create.js';
 import { backendOf } from '../dispatch.js';
 import { needsGrad, record } from '../record.js';
 import { broadcastShapes, broadcastStrides } from '../shape.js';
-import { Tensor, allocateTensor } from '../tensor.js';
+import { Tensor, allocateTensor, outputTensor } from '../tensor.js';
 import { sumToShape } from './arithmetic.js';
 
 /** Element-wise cond ? a : b, all three broadcast together (cond is float, non-zero = true, or an int32 mask). */
@@ -15,7 +15,7 @@ export function where(cond: Tensor, aIn: Tensor | number, bIn: Tensor | number):
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a.shape), b.shape);
   const floatCond = asFloat32(cond);
   const condStrides = broadcastStrides(cond.shape, shape);
-  const out = allocateTensor(backend, shape);
+  const out = outputTensor(backend, shape);
   backend.where(floatCond.buffer, condStrides, a.buffer, broadcastStrides(a.shape, shape), b.buffer, broadcastStrides(b.shape, shape), out.buffer, shape);
   // The backward keeps its own copy of the condition (on the backend): it is not an input of the
   // graph, so a scope may release it.

@@ -13,7 +13,7 @@ import { dropoutMask } from './random.js';
 import { rope } from './rope.js';
 import { softmax, softmaxBackward } from './softmax.js';
 import { chooseTokens } from './token-choice.js';
-import { type HostArrayBackend, opaqueStorage } from './storage.js';
+import { type HostArrayBackend, opaqueStorage, poisoned } from './storage.js';
 
 /**
  * The pure TypeScript backend's kernels on typed arrays: the definition of every kernel's meaning
@@ -24,6 +24,7 @@ export const referenceKernels: HostArrayBackend = {
   name: 'reference',
   // Plain typed arrays: the garbage collector frees them.
   allocate: (n) => new Float32Array(n),
+  allocateUninitialized: (n) => poisoned(new Float32Array(n)),
   release: () => {},
   // Storage is host memory: values cross the boundary as they are.
   fromHost: (values) => values,

@@ -21,3 +21,9 @@ export type HostArrayBackend = { [K in keyof Backend]: OnHostKernel<Backend[K]> 
 
 /** A CPU backend as a Backend: at run time its buffers are the typed arrays; only the type changes. */
 export const opaqueStorage = (backend: HostArrayBackend): Backend => backend as unknown as Backend;
+
+/** IRLENS_POISON_UNINITIALIZED=1: uninitialised buffers hold NaN, so a kernel's unwritten element shows (read once). */
+const POISON = process.env.IRLENS_POISON_UNINITIALIZED === '1';
+
+/** A fresh buffer as allocateUninitialized hands it out: as it is, or NaN-filled when poisoning. */
+export const poisoned = (storage: Storage): Storage => (POISON ? storage.fill(Number.NaN) : storage);
