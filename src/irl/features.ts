@@ -8,7 +8,7 @@ import type { Linear } from '../nn/index.js';
 import * as T from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import {
-  SCORE_BATCH_SIZE, checkTokenPooling, isTokenPooling, padRows, scoreFeatures, scoreInBatches, scoreTokens, type Pooling, type RewardModel, type RowScorer, type TokenBatch,
+  SCORE_BATCH_SIZE, checkTokenPooling, isTokenPooling, lengthSortedBatches, padRows, scoreFeatures, scoreInBatches, scoreTokens, type Pooling, type RewardModel, type RowScorer, type TokenBatch,
 } from './reward-model.js';
 
 /** poolFeatures of each text under a frozen backbone: a [hidden] vector per text, or [length, hidden] for the token poolings. */
@@ -25,17 +25,17 @@ export class FeatureCache {
     const { pooling } = model;
     const size = model.classifier.config.hiddenSize;
     const perToken = isTokenPooling(pooling);
-    const features: Float32Array[] = [];
+    const features = new Array<Float32Array>(rows.length);
     const wasTraining = model.classifier.training;
     model.classifier.eval();
     try {
-      for (let start = 0; start < rows.length; start += batchSize) {
-        const chunk = rows.slice(start, start + batchSize);
+      for (const indices of lengthSortedBatches(rows, batchSize)) {
+        const chunk = indices.map((i) => rows[i]!);
         const batch = T.noGrad(() => T.tidy(() => model.features(padRows(chunk, model.padId))));
         // Token features are [rows, t, hidden]: each row keeps its real tokens' states only.
         const stride = perToken ? batch.shape[1]! * size : size;
         const values = batch.data; // one host read per batch, not one per row
-        chunk.forEach((row, r) => features.push(values.slice(r * stride, r * stride + (perToken ? row.length : 1) * size)));
+        chunk.forEach((row, r) => (features[indices[r]!] = values.slice(r * stride, r * stride + (perToken ? row.length : 1) * size)));
         batch.dispose();
       }
     } finally {
@@ -107,7 +107,7 @@ export class FrozenFeatures {
   /** model.scoreRows(rows) read from the cached features: the same batches, padded alike, so the same numbers. */
   scoreRows(model: RewardModel, rows: Rows): number[] {
     const probe = new LinearProbe(model.head, this.of(model, rows));
-    return scoreInBatches(rows.length, SCORE_BATCH_SIZE, (indices) => probe.scores(indices));
+    return scoreInBatches(rows, SCORE_BATCH_SIZE, (indices) => probe.scores(indices));
   }
 
   /** Forgets a pooling's features once no model will ask for them. */
