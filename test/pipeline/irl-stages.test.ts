@@ -51,7 +51,7 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
   assert.equal(summary.metrics['log-ratio']!.auroc!.n, 1, 'the closed form is one run');
   assert.equal(summary.metrics.paper!.minimalPairAccuracy!.n, irl.seeds);
   assert.ok(summary.groundTruth.minimalPairs !== null && summary.groundTruth.minimalPairs.sentences > 0);
-  assert.deepEqual(summary.distillation.map((d) => [d.variant, d.teacher]), [['log-ratio-distilled', 'log-ratio'], ['log-ratio-distilled-token-sum', 'log-ratio'], ['log-ratio-dense-probe-token-sum', 'log-ratio'], ['log-ratio-dense-probe-token-min', 'log-ratio']]);
+  assert.deepEqual(summary.distillation.map((d) => [d.variant, d.teacher]), [['log-ratio-distilled', 'log-ratio'], ['log-ratio-dense-probe-token-sum', 'log-ratio'], ['log-ratio-dense-probe-token-min', 'log-ratio'], ['log-ratio-dense-token-min', 'log-ratio']]);
 
   const perSeed = readFileSync(join(runDir, 'evaluate', 'per-seed.jsonl'), 'utf8').trim().split('\n');
   const runs = irl.variants.reduce((n, v) => n + v.runs.length, 0);

@@ -48,16 +48,19 @@ export const demoPreset: Preset = {
     // PPO against the ground truth, three seeds, judged on all 188 held-out prompts; the whole
     // model trains (the base is tiny). The reward judges the continuation alone: the paper's shaped
     // reward judges prompt + sample, which a toxic prompt saturates whatever follows. The PPO is
-    // gentle (batches of 64 from 256 rollouts, lr 3e-4, a fixed KL coefficient of 0.15, 64 steps):
-    // the experts drift 0.8 nats and write as long as the base model (21 tokens). The earlier
-    // setting (batch 16 from 64 rollouts, lr 1e-3, adaptive KL to 6 nats, 256 steps, the same
-    // rollouts) took toxicity lower (0.4% against 2.5%) but its experts wrote 5-token continuations,
-    // so every reward, the untrained control included (AUROC 0.60), told expert from base by length.
-    // On the 10-seed demo, the token-min log-ratio ranked the 896 held-out continuations at AUROC
-    // 0.80 with the earlier setting and 0.91 with this one, the control 0.52. Batches of 128 from
-    // 512 rollouts reached 0.95 but made the demo take 8 minutes.
+    // gentle (lr 3e-4, a fixed KL coefficient of 0.15, 48 steps) and every minibatch is fresh: one
+    // pass (ppo_epochs 1) over each round's 256 rollouts in batches of 64. The closed-form reward
+    // reads the expert's drift from the base, so drift that fits the rollouts' noise is noise in
+    // it. On one expert seed, the token-min log-ratio ranked held-out continuations at AUROC 0.91
+    // after four passes over each round's rollouts (drift 0.80 nats) and 0.97–0.98 after one (0.45
+    // nats, 48 or 64 steps; the untrained control 0.53), for the same toxicity. Bigger batches (128
+    // from 512) reached 0.95, 128 steps 0.97–0.99 at twice the time; a larger learning rate drifted
+    // further and did worse (0.89 at 6e-4 and 1e-3). The same expert seed with other rollout
+    // streams moved these figures by up to 0.04. An earlier setting (batch 16 from 64, lr 1e-3,
+    // adaptive KL to 6 nats, 256 steps) wrote 5-token continuations, so every reward, the control
+    // included (AUROC 0.60), told expert from base by length.
     rlhf: {
-      seeds: 3, reward: 'continuation', total_steps: 64, epochs: 100, batch_size: 64, num_rollouts: 256, chunk_size: 32, ppo_epochs: 4,
+      seeds: 3, reward: 'continuation', total_steps: 48, epochs: 100, batch_size: 64, num_rollouts: 256, chunk_size: 32, ppo_epochs: 1,
       num_layers_unfrozen: -1, max_prompt_tokens: 40, learning_rate: 3e-4, eta_min: 3e-4, init_kl_coef: 0.15, kl_target: null, kl_horizon: 1000,
       scale_reward: 'running', cliprange_reward: 10, max_new_tokens: 24, top_k: 0, top_p: 1, temperature: 1, eval_prompts: 188, log_samples_every: 4,
     },
