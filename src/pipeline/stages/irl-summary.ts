@@ -5,7 +5,7 @@
  */
 import type { SeedSummary } from '../../eval/index.js';
 import type { RewardInput } from '../../irl/index.js';
-import type { IrlVariant } from './irl.js';
+import type { IrlVariant } from './irl-variants.js';
 
 /** How a run's reward does on the validation texts: what the log shows and reuse chooses by. */
 export interface ValidationFigures {
