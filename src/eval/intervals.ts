@@ -80,6 +80,7 @@ export function bootstrapMeanInterval(values: Vector, rng: Rng, resamples = 1000
  * rebuilt. The estimate is the statistic with every text drawn once.
  */
 export function drawCountsBootstrapInterval(statistic: (counts: Float64Array) => number | null, n: number, options: BootstrapOptions): BootstrapInterval | null {
+  if (!(Number.isInteger(n) && n >= 1)) throw new MetricInputError(`bootstrap: the number of texts must be a positive integer, got ${n}`);
   const counts = new Float64Array(n);
   return resampledInterval(() => statistic(counts.fill(1)), (draw) => {
     counts.fill(0);
@@ -88,6 +89,7 @@ export function drawCountsBootstrapInterval(statistic: (counts: Float64Array) =>
   }, n, options);
 }
 
+/** A statistic of vectors over the same texts, each resample drawing texts with their values together. */
 function vectorsInterval(statistic: (vectors: Float64Array[]) => number | null, vectors: Vector[], options: BootstrapOptions): BootstrapInterval | null {
   const n = vectors[0]!.length;
   const drawn = vectors.map(() => new Float64Array(n));

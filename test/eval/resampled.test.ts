@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { accuracy, auroc, drawCountsBootstrapInterval, f1Score, kendallTauB, pairedBootstrapInterval, pairwiseAccuracy, pearson, ResampledAgreement, spearman } from '../../src/eval/index.js';
+import { accuracy, auroc, drawCountsBootstrapInterval, f1Score, kendallTauB, MetricInputError, pairedBootstrapInterval, pairwiseAccuracy, pearson, ResampledAgreement, spearman } from '../../src/eval/index.js';
 
 const PLAIN = {
   accuracy: (g: number[], r: number[]) => accuracy(g, r),
@@ -44,4 +44,8 @@ test('an interval from draw counts is the paired bootstrap interval of the same 
     for (const key of ['low', 'high', 'estimate'] as const) assert.ok(Math.abs(a[key] - b[key]) <= 1e-12, `${name} ${key}: ${a[key]} against ${b[key]}`);
     assert.equal(a.undefinedResamples, b.undefinedResamples);
   }
+});
+
+test('draw counts need at least one text', () => {
+  assert.throws(() => drawCountsBootstrapInterval(() => 0, 0, { seed: 1 }), MetricInputError);
 });

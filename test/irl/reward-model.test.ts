@@ -45,6 +45,14 @@ describe('reward model poolings', () => {
     });
   }
 
+  it('scores each row the same, bit for bit, whatever batch and padding it is scored in', () => {
+    for (const pooling of POOLINGS) {
+      const reward = model(pooling);
+      const rows = [...ROWS, [7, 7], [4, 19, 2, 8, 13, 6, 21], [5]];
+      assert.deepEqual(reward.scoreRows(rows, 2), rows.map((row) => reward.scoreRows([row])[0]), pooling);
+    }
+  });
+
   it("'last' is what the sequence classifier itself computes (transformers' convention)", () => {
     const reward = model('last');
     const batch = padRows(ROWS, reward.padId);
