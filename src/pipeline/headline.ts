@@ -11,7 +11,7 @@ import { readJsonFile } from '../report/files.js';
 import type { ReuseSummary } from './stages/reuse-summary.js';
 
 interface EvaluateSummary {
-  variants: { name: string; kind: string; seeds: number }[];
+  variants: { name: string; kind: string; seeds: number; spreadOver?: string | null }[];
   metrics: Record<string, Record<string, SeedSummary>>;
   continuationMetrics: Record<string, Record<string, SeedSummary>> | null;
 }
@@ -35,7 +35,7 @@ function recoveryLines(evaluate: EvaluateSummary): string[] {
     ...evaluate.variants.map((v) => {
       const m = agreement[v.name]!;
       const pairs = evaluate.metrics[v.name]?.minimalPairAccuracy;
-      const seeds = v.seeds === 1 ? '1 run' : `${v.seeds} seeds`;
+      const seeds = v.seeds === 1 ? '1 run' : v.spreadOver === 'experts' ? `${v.seeds} experts` : `${v.seeds} seeds`;
       return `  ${v.name.padEnd(width)}AUROC ${figure(m.auroc)}  Pearson ${figure(m.pearson)}${pairs?.n ? `  minimal pairs ${figure(pairs)}` : ''}  (${seeds})`;
     }),
   ];

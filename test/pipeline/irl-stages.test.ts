@@ -1,6 +1,6 @@
 /**
  * The demo-tiny pipeline through demonstrations, irl, evaluate and reuse: every default variant is
- * trained and reported (the log-ratio once, unseeded), reward folders load, evaluate's
+ * trained and reported (the log-ratio once per expert: two PPO seeds here), reward folders load, evaluate's
  * summary.json has, for each variant and each metric, {mean, sd, min, max, n, ci95}, judged with
  * the prompt and without, and reuse benchmarks every policy with the reward it was chosen for.
  */
@@ -15,7 +15,8 @@ import { runPreset } from './run-preset.js';
 import { temporaryDir } from './helpers.js';
 
 // demo-tiny's rlhf section reads 40 prompt tokens into a 32-position model; until the preset is retuned, a shorter prompt.
-const OVERRIDES = ['rlhf.max_prompt_tokens=20'];
+const OVERRIDES = ['rlhf.max_prompt_tokens=20', 'rlhf.seeds=2'];
+const EXPERTS = 2;
 
 test('demo-tiny runs through reuse and reports every variant over seeds', async () => {
   const out = temporaryDir();
@@ -26,10 +27,12 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
   const demonstrations = JSON.parse(readFileSync(join(runDir, 'demonstrations', 'summary.json'), 'utf8')) as { splits: Record<string, number> };
   assert.ok(demonstrations.splits.train! > 0 && demonstrations.splits.validation! > 0 && demonstrations.splits.test! > 0);
 
-  const irl = JSON.parse(readFileSync(join(runDir, 'irl', 'summary.json'), 'utf8')) as { seeds: number; variants: { name: string; kind: string; runs: { seed: number | null; reward: string | null }[] }[] };
+  const irl = JSON.parse(readFileSync(join(runDir, 'irl', 'summary.json'), 'utf8')) as { seeds: number; variants: { name: string; kind: string; spreadOver: string | null; runs: { seed: number | null; reward: string | null }[] }[] };
   assert.deepEqual(irl.variants.map((v) => v.name), DEFAULT_VARIANTS.map((v) => v.name));
   for (const v of irl.variants) {
-    assert.equal(v.runs.length, v.kind === 'log-ratio' ? 1 : irl.seeds, v.name);
+    assert.equal(v.runs.length, v.kind === 'log-ratio' ? EXPERTS : irl.seeds, v.name);
+    assert.equal(v.spreadOver, v.kind === 'log-ratio' ? 'experts' : 'reward-model seeds', v.name);
+    if (v.kind === 'log-ratio') assert.deepEqual(v.runs.map((r) => r.seed), [0, 1], 'run k reads PPO seed k\'s expert');
     for (const run of v.runs) if (run.reward !== null) assert.ok(existsSync(join(runDir, 'irl', run.reward, 'config.json')), run.reward);
   }
   const paper = loadRewardFunction(join(runDir, 'irl', irl.variants[0]!.runs[0]!.reward!));
@@ -46,9 +49,9 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
       const figure = summary.metrics[v.name]![metric]!;
       assert.deepEqual(Object.keys(figure), ['n', 'mean', 'sd', 'min', 'max', 'ci95'], `${v.name} ${metric}`);
     }
-    for (const metric of AGREEMENT_METRICS) assert.equal(summary.continuationMetrics[v.name]![metric]!.n, v.kind === 'log-ratio' ? 1 : irl.seeds, `${v.name} ${metric}, continuation alone`);
+    for (const metric of AGREEMENT_METRICS) assert.equal(summary.continuationMetrics[v.name]![metric]!.n, v.kind === 'log-ratio' ? EXPERTS : irl.seeds, `${v.name} ${metric}, continuation alone`);
   }
-  assert.equal(summary.metrics['log-ratio']!.auroc!.n, 1, 'the closed form is one run');
+  assert.equal(summary.metrics['log-ratio']!.auroc!.n, EXPERTS, 'the closed form: one run per expert');
   assert.equal(summary.metrics.paper!.minimalPairAccuracy!.n, irl.seeds);
   assert.ok(summary.groundTruth.minimalPairs !== null && summary.groundTruth.minimalPairs.sentences > 0);
   assert.deepEqual(summary.distillation.map((d) => [d.variant, d.teacher]), [['log-ratio-distilled', 'log-ratio'], ['log-ratio-dense-probe-token-sum', 'log-ratio'], ['log-ratio-dense-probe-token-min', 'log-ratio'], ['log-ratio-dense-token-min', 'log-ratio']]);

@@ -137,8 +137,9 @@ export const evaluateStage = defineStage({
   configKey: 'evaluate',
   configSchema: evaluateSchema,
   dependsOn: ['world', 'ground-truth', 'irl'],
-  // 2: fresh texts are also judged by the ground truth of the continuation alone.
-  version: '2',
+  // 2: fresh texts are also judged by the ground truth of the continuation alone. 3: spreadOver; the
+  // distillation teacher's figures are its first run's (the expert the students learnt from).
+  version: '3',
   description: 'the recovered rewards against the ground truth on held-out texts and minimal pairs, per seed and over seeds',
   inputs: (ctx) => [join(ctx.stageDir('irl'), IRL_SUMMARY_FILE)],
   run(ctx) {
@@ -159,11 +160,11 @@ export const evaluateStage = defineStage({
     const summary = {
       texts: { test: evaluated[0]!.figures.texts, minimalPairs: evaluated[0]!.figures.minimalPairs },
       groundTruth: groundTruthFigures(ctx, runs[0]!.lines),
-      variants: irl.variants.map((v) => ({ name: v.name, kind: v.kind, seeds: v.runs.length, seeded: v.seeded, note: v.note })),
+      variants: irl.variants.map((v) => ({ name: v.name, kind: v.kind, seeds: v.runs.length, seeded: v.seeded, spreadOver: v.spreadOver ?? null, note: v.note })),
       metrics,
       continuationMetrics,
       similarity: similarity.summary,
-      distillation: distillationFigures(irl, metrics, similarity),
+      distillation: distillationFigures(irl, evaluated, metrics, similarity),
     };
     writeFileAtomic(join(ctx.dir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);
     logSummary(ctx, summary);
@@ -196,15 +197,17 @@ function similarityOf(evaluated: readonly Evaluated[], groups: readonly string[]
 }
 
 /**
- * How much of the log-ratio's quality each distilled variant keeps: the teacher's figure, the
- * student's mean over seeds and their difference (a ratio would blow up near chance), and the
- * student's Pearson with the teacher on the test texts, per seed.
+ * How much of the log-ratio's quality each distilled variant keeps: the teacher's figure (its
+ * first run: the expert the students learnt from), the student's mean over seeds and their
+ * difference (a ratio would blow up near chance), and the student's Pearson with the teacher on
+ * the test texts, per seed.
  */
-function distillationFigures(irl: IrlSummary, metrics: Record<string, Record<(typeof EVALUATED_METRICS)[number], SeedSummary>>, similarity: ReturnType<typeof similarityOf>) {
+function distillationFigures(irl: IrlSummary, evaluated: readonly (Evaluated & { figures: Partial<Record<(typeof EVALUATED_METRICS)[number], number | null>> })[], metrics: Record<string, Record<(typeof EVALUATED_METRICS)[number], SeedSummary>>, similarity: ReturnType<typeof similarityOf>) {
   const teacher = irl.variants.find((v) => v.closedForm)?.name;
   if (teacher === undefined) return [];
+  const teacherRun = evaluated.find((e) => e.variant === teacher)!.figures;
   const compared = (student: string, metric: (typeof EVALUATED_METRICS)[number]) => {
-    const [t, s] = [metrics[teacher]![metric].mean, metrics[student]![metric].mean];
+    const [t, s] = [teacherRun[metric] ?? null, metrics[student]![metric].mean];
     return { teacher: t, student: s, difference: t === null || s === null ? null : s - t };
   };
   return irl.variants.filter((v) => v.kind === 'distilled').map((v) => ({

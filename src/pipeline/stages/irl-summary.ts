@@ -17,7 +17,7 @@ export interface ValidationFigures {
 }
 
 export interface IrlRun {
-  /** null for the unseeded log-ratio. */
+  /** The reward model's seed, or the log-ratio's expert (PPO seed); null for the log-ratio of one expert. */
   seed: number | null;
   /** The run's scores.jsonl, relative to the stage folder. */
   scores: string;
@@ -33,6 +33,8 @@ export interface IrlVariantSummary extends IrlVariant {
   /** Whether a reward model was trained (preference and distilled variants). */
   trained: boolean;
   seeded: boolean;
+  /** What a variant's runs differ by: the reward model's seed, or (the log-ratio) the expert's PPO seed; null for one run. */
+  spreadOver: 'reward-model seeds' | 'experts' | null;
   /** True for the summed log-ratio, the closed form the distilled variants learn. */
   closedForm: boolean;
   note: string | null;

@@ -7,7 +7,7 @@
  * demo world, of the held-out minimal pairs go to <variant>/seed-<k>/scores.jsonl for `evaluate`.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js';
 import { auroc, spearman, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -105,6 +105,17 @@ const unneeded: TokenLogProbsOf = () => {
   throw new Error('the expert was asked for log-probabilities that no variant needs');
 };
 
+/**
+ * The rlhf stage's experts after seed 0's (PPO seeds 1, 2, …), when it trained them; none when it
+ * points at a model from elsewhere.
+ */
+function otherExpertsOf(rlhfDir: string, runConfig: Record<string, unknown>): string[] {
+  const policy = (seed: number) => join(rlhfDir, `seed-${seed}`, 'policy');
+  if (resolve(modelFolderOf(rlhfDir)) !== resolve(policy(0))) return [];
+  const seeds = (runConfig.rlhf as { seeds?: number } | undefined)?.seeds ?? 1;
+  return Array.from({ length: seeds - 1 }, (_, k) => policy(k + 1)).filter((folder) => existsSync(folder));
+}
+
 /** The log-ratio's β: the setting, or the coefficient the expert's PPO run ended with. */
 function betaOf(settings: Settings, rlhfDir: string, runConfig: Record<string, unknown>): number {
   if (settings.beta !== null) return settings.beta;
@@ -194,6 +205,12 @@ export interface RecoveryJob {
   baseFolder: string;
   /** The expert: a causal-LM folder, or a served model (asked for log-likelihoods only when a variant needs them). */
   expert: { folder: string } | { served: ServedModel };
+  /**
+   * Further experts trained as the first was (the rlhf stage's other PPO seeds): the log-ratio
+   * variants are read from each too, so their spread is over experts. The demonstrations and the
+   * distilled variants' targets stay the first expert's.
+   */
+  otherExperts?: readonly string[];
   beta: number;
   /** The demo world's folder, for the minimal pairs; null outside it. */
   worldDir: string | null;
@@ -247,7 +264,14 @@ export async function recoverRewards(job: RecoveryJob): Promise<IrlSummary> {
       job.log(`${v.name}${seed === null ? '' : ` seed ${seed}`}: validation expert-vs-baseline AUROC ${fixed(figures.expertAuroc)}, Spearman with the ground truth ${fixed(figures.spearman)} (continuation alone ${fixed(figures.spearmanContinuation)})`);
     };
     if (v.kind === 'log-ratio') {
-      record(null, Object.fromEntries(sets.map((set) => [set.name, logRatioScores(models, set.items, logRatioAggregate(v))])), { reward: null });
+      const scoresWith = (expertModels: LogRatioModels) => Object.fromEntries(sets.map((set) => [set.name, logRatioScores(expertModels, set.items, logRatioAggregate(v))]));
+      const others = job.otherExperts ?? [];
+      record(others.length === 0 ? null : 0, scoresWith(models), { reward: null });
+      others.forEach((folder, i) => {
+        const other = loadCausalLM(folder).model;
+        record(i + 1, scoresWith({ ...models, expert: other }), { reward: null });
+        other.dispose();
+      });
     } else {
       const scoreRows = (model: RewardModel, rows: number[][]) => (keepsBaseBackbone(v) ? features.scoreRows(model, rows) : model.scoreRows(rows));
       seedModels(settings, v, base, data, features, job.rng, (run) => {
@@ -275,7 +299,8 @@ export const irlStage = defineStage({
   configSchema: irlSchema,
   dependsOn: ['world', 'base-model', 'rlhf', 'demonstrations'],
   // 3: scores.jsonl carries the continuation's own ground truth. 4: log-ratios summed in float64 per token; closedForm.
-  version: '4',
+  // 5: the log-ratio variants read from every expert (spreadOver).
+  version: '5',
   description: "recover the expert's reward from the demonstrations: every variant, per seed",
   inputs: (ctx) => [join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)],
   async run(ctx) {
@@ -284,6 +309,7 @@ export const irlStage = defineStage({
       lines: readJsonLines<DemonstrationLine>(join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)),
       baseFolder: modelFolderOf(ctx.stageDir('base-model')),
       expert: { folder: modelFolderOf(ctx.stageDir('rlhf')) },
+      otherExperts: otherExpertsOf(ctx.stageDir('rlhf'), ctx.runConfig),
       beta: betaOf(ctx.config, ctx.stageDir('rlhf'), ctx.runConfig),
       worldDir: ctx.stageDir('world'),
       rng: ctx.rng,
@@ -297,11 +323,13 @@ export const irlStage = defineStage({
   },
 });
 
-function logRatioNote(aggregate: LogRatioAggregate): string {
+function logRatioNote(aggregate: LogRatioAggregate, experts: number): string {
   const form = aggregate === 'sum'
     ? 'closed form from the two policies'
     : "the most negative per-token term of the closed form (a heuristic for a local signal such as one toxic word; not the closed form itself)";
-  return `${form}: no training and no seeds, so one run and no spread over seeds`;
+  return experts > 1
+    ? `${form}: no training; one run per expert (run k: PPO seed k's expert, on the texts of seed 0's demonstrations), so its spread is over experts, not reward-model seeds`
+    : `${form}: no training and no seeds, so one run and no spread over seeds`;
 }
 
 function describeVariant(v: IrlVariant, runs: IrlRun[], seconds: number): IrlVariantSummary {
@@ -310,9 +338,10 @@ function describeVariant(v: IrlVariant, runs: IrlRun[], seconds: number): IrlVar
     ...v,
     trained,
     seeded: v.kind !== 'log-ratio',
+    spreadOver: runs.length === 1 ? null : v.kind === 'log-ratio' ? 'experts' : 'reward-model seeds',
     // The distilled variants' teacher: their targets are the summed log-ratio.
     closedForm: v.kind === 'log-ratio' && logRatioAggregate(v) === 'sum',
-    note: v.kind === 'log-ratio' ? logRatioNote(logRatioAggregate(v)) : v.kind === 'random' ? 'untrained score head on the base backbone: the control every trained variant must beat' : null,
+    note: v.kind === 'log-ratio' ? logRatioNote(logRatioAggregate(v), runs.length) : v.kind === 'random' ? 'untrained score head on the base backbone: the control every trained variant must beat' : null,
     seconds,
     validationExpertAuroc: summariseSeeds(runs.map((r) => r.validation.expertAuroc).filter((x): x is number => x !== null)),
     runs,
