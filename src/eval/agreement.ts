@@ -78,13 +78,20 @@ export function rewardAgreement(groundTruth: Vector, recovered: Vector, options:
   };
 }
 
+/** The values each bounded figure can take, to which its interval over seeds is cut. */
+const RANGES: Record<string, readonly [number, number]> = {
+  accuracy: [0, 1], f1: [0, 1], accuracyAtThreshold: [0, 1], auroc: [0, 1], pairwiseAccuracy: [0, 1], expertAuroc: [0, 1], minimalPairAccuracy: [0, 1],
+  pearson: [-1, 1], spearman: [-1, 1], kendall: [-1, 1], cosine: [-1, 1], epic: [0, 1], starc: [0, 2], euclidean: [0, Infinity], standardisedEuclidean: [0, Infinity],
+};
+
 /**
  * Each named figure over seeds: {n, mean, sd, min, max, ci95} of the seeds where it is defined
  * (n says how many); a seed where it is null (e.g. a constant reward's correlation) is left out.
+ * A bounded figure's interval is cut to its range.
  */
 export function summariseOverSeeds<K extends string>(perSeed: readonly Partial<Record<K, number | null>>[], names: readonly K[]): Record<K, SeedSummary> {
   const out = {} as Record<K, SeedSummary>;
-  for (const name of names) out[name] = summariseSeeds(perSeed.map((seed) => seed[name]).filter((v): v is number => typeof v === 'number'));
+  for (const name of names) out[name] = summariseSeeds(perSeed.map((seed) => seed[name]).filter((v): v is number => typeof v === 'number'), RANGES[name]);
   return out;
 }
 

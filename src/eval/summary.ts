@@ -13,12 +13,16 @@ export interface SeedSummary {
   sd: number | null;
   min: number | null;
   max: number | null;
-  /** mean ± t₀.₉₇₅,ₙ₋₁ · sd/√n; null for fewer than two seeds (one seed says nothing of the spread). */
+  /** mean ± t₀.₉₇₅,ₙ₋₁ · sd/√n, cut to the figure's range when given; null for fewer than two seeds (one seed says nothing of the spread). */
   ci95: Interval | null;
 }
 
-/** Summarises one value per seed. With no values everything but n is null; with one, sd and ci95. */
-export function summariseSeeds(values: Vector): SeedSummary {
+/**
+ * Summarises one value per seed. With no values everything but n is null; with one, sd and ci95.
+ * `range` is what the figure can take (an AUROC's [0, 1]): the t-interval of a few seeds can
+ * overrun it, and is cut to it.
+ */
+export function summariseSeeds(values: Vector, range: readonly [number, number] = [-Infinity, Infinity]): SeedSummary {
   const n = values.length;
   if (n === 0) return { n, mean: null, sd: null, min: null, max: null, ci95: null };
   checkVectors('summariseSeeds', { values });
@@ -34,5 +38,5 @@ export function summariseSeeds(values: Vector): SeedSummary {
   if (n === 1) return { n, mean: m, sd: null, min, max, ci95: null };
   const sd = Math.sqrt(squares / (n - 1));
   const half = (studentTQuantile(0.975, n - 1) * sd) / Math.sqrt(n);
-  return { n, mean: m, sd, min, max, ci95: { low: m - half, high: m + half, confidence: 0.95, method: 't' } };
+  return { n, mean: m, sd, min, max, ci95: { low: Math.max(range[0], m - half), high: Math.min(range[1], m + half), confidence: 0.95, method: 't' } };
 }

@@ -139,7 +139,8 @@ export const evaluateStage = defineStage({
   dependsOn: ['world', 'ground-truth', 'irl'],
   // 2: fresh texts are also judged by the ground truth of the continuation alone. 3: spreadOver; the
   // distillation teacher's figures are its first run's (the expert the students learnt from).
-  version: '3',
+  // 4: a bounded figure's interval over seeds is cut to its range.
+  version: '4',
   description: 'the recovered rewards against the ground truth on held-out texts and minimal pairs, per seed and over seeds',
   inputs: (ctx) => [join(ctx.stageDir('irl'), IRL_SUMMARY_FILE)],
   run(ctx) {
