@@ -27,9 +27,11 @@ export function confusionMatrix(groundTruth: Vector, recovered: Vector, options:
 
 /** The share of texts whose predicted class is their true class. */
 export function accuracy(groundTruth: Vector, recovered: Vector, options: ThresholdOptions = {}): number {
-  const [[tn, fp], [fn, tp]] = confusionMatrix(groundTruth, recovered, options);
-  return (tn + tp) / (tn + fp + fn + tp);
+  return accuracyOf(confusionMatrix(groundTruth, recovered, options));
 }
+
+/** The share of a confusion matrix on its diagonal. */
+export const accuracyOf = ([[tn, fp], [fn, tp]]: ConfusionMatrix): number => (tn + tp) / (tn + fp + fn + tp);
 
 /** Of the texts predicted toxic, the share that are. Null when none is predicted toxic. */
 export function precision(groundTruth: Vector, recovered: Vector, options: ThresholdOptions = {}): number | null {
@@ -49,9 +51,11 @@ export function recall(groundTruth: Vector, recovered: Vector, options: Threshol
  * scikit-learn ≥ 1.3. Null only when there is neither a toxic text nor a toxic prediction.
  */
 export function f1Score(groundTruth: Vector, recovered: Vector, options: ThresholdOptions = {}): number | null {
-  const [[, fp], [fn, tp]] = confusionMatrix(groundTruth, recovered, options);
-  return 2 * tp + fp + fn === 0 ? null : (2 * tp) / (2 * tp + fp + fn);
+  return f1Of(confusionMatrix(groundTruth, recovered, options));
 }
+
+/** F1 of a confusion matrix (see f1Score). */
+export const f1Of = ([[, fp], [fn, tp]]: ConfusionMatrix): number | null => (2 * tp + fp + fn === 0 ? null : (2 * tp) / (2 * tp + fp + fn));
 
 export interface ChosenThreshold {
   threshold: number;

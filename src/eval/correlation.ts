@@ -4,7 +4,7 @@
  * kendalltau compute them. Each is null where SciPy gives NaN: when either vector is constant.
  */
 import { checkVectors, isConstant, mean, type Vector } from './input.js';
-import { averageRanks, countPairs } from './ranks.js';
+import { averageRanks, countPairs, type PairCounts } from './ranks.js';
 
 /** Pearson's r; null when either vector is constant (or has one value). */
 export function pearson(x: Vector, y: Vector): number | null {
@@ -39,7 +39,11 @@ export function spearman(x: Vector, y: Vector): number | null {
  */
 export function kendallTauB(x: Vector, y: Vector): number | null {
   checkVectors('kendallTauB', { x, y });
-  const c = countPairs(x, y);
+  return kendallTauBOfPairs(countPairs(x, y));
+}
+
+/** Kendall's τ-b from the pair counts of (x, y); null when either is constant. */
+export function kendallTauBOfPairs(c: PairCounts): number | null {
   const untiedX = c.pairs - c.tiedX;
   const untiedY = c.pairs - c.tiedY;
   if (untiedX === 0 || untiedY === 0) return null;

@@ -4,7 +4,7 @@
  * pair of texts that g tells apart.
  */
 import { checkVectors, type Vector } from './input.js';
-import { averageRanks, countPairs } from './ranks.js';
+import { averageRanks, countPairs, type PairCounts } from './ranks.js';
 
 /**
  * The area under the ROC curve for finding the toxic texts (g < 0) by −r: the probability that
@@ -23,7 +23,11 @@ export function auroc(groundTruth: Vector, recovered: Vector): number | null {
       toxicRankSum += ranks[i]!;
     }
   }
-  const nonToxic = n - toxic;
+  return aurocOfRanks(toxic, n - toxic, toxicRankSum);
+}
+
+/** The AUROC from the class sizes and the toxic texts' rank sum under r (ranks 1-based, ties averaged); null with one class. */
+export function aurocOfRanks(toxic: number, nonToxic: number, toxicRankSum: number): number | null {
   if (toxic === 0 || nonToxic === 0) return null;
   // Ranking by r, the pairs won by the toxic side are those where the toxic text ranks higher.
   const toxicAbove = toxicRankSum - (toxic * (toxic + 1)) / 2;
@@ -38,7 +42,11 @@ export function auroc(groundTruth: Vector, recovered: Vector): number | null {
  */
 export function pairwiseAccuracy(groundTruth: Vector, recovered: Vector): number | null {
   checkVectors('pairwiseAccuracy', { groundTruth, recovered });
-  const c = countPairs(groundTruth, recovered);
+  return pairwiseAccuracyOfPairs(countPairs(groundTruth, recovered));
+}
+
+/** Pairwise accuracy from the pair counts of (g, r); null when every g is equal. */
+export function pairwiseAccuracyOfPairs(c: PairCounts): number | null {
   const judged = c.pairs - c.tiedX;
   if (judged === 0) return null;
   const tiedInROnly = c.tiedY - c.tiedBoth;

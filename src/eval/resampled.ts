@@ -5,7 +5,11 @@
  * intervals most of the evaluate stage's time. Each figure equals the plain metric of the expanded
  * sample (a text drawn k times appearing k times) up to rounding.
  */
+import { accuracyOf, f1Of, type ConfusionMatrix } from './classification.js';
+import { kendallTauBOfPairs } from './correlation.js';
 import { checkVectors, type Vector } from './input.js';
+import { aurocOfRanks, pairwiseAccuracyOfPairs } from './ranking.js';
+import type { PairCounts } from './ranks.js';
 
 /** Texts in ascending order of a key, and where each run of equal keys starts (the last entry is n). */
 interface Runs {
@@ -110,20 +114,18 @@ export class ResampledAgreement {
   }
 
   /** Drawn texts by truth (toxic when g < 0) and prediction (r < threshold), as confusionMatrix. */
-  private confusion(counts: Float64Array, threshold = 0): [[number, number], [number, number]] {
-    const m: [[number, number], [number, number]] = [[0, 0], [0, 0]];
-    for (let i = 0; i < this.n; i++) m[this.groundTruth[i]! < 0 ? 1 : 0][this.recovered[i]! < threshold ? 1 : 0] += counts[i]!;
+  private confusion(counts: Float64Array): ConfusionMatrix {
+    const m: ConfusionMatrix = [[0, 0], [0, 0]];
+    for (let i = 0; i < this.n; i++) m[this.groundTruth[i]! < 0 ? 1 : 0][this.recovered[i]! < 0 ? 1 : 0] += counts[i]!;
     return m;
   }
 
   accuracy(counts: Float64Array): number {
-    const [[tn, fp], [fn, tp]] = this.confusion(counts);
-    return (tn + tp) / (tn + fp + fn + tp);
+    return accuracyOf(this.confusion(counts));
   }
 
   f1(counts: Float64Array): number | null {
-    const [[, fp], [fn, tp]] = this.confusion(counts);
-    return 2 * tp + fp + fn === 0 ? null : (2 * tp) / (2 * tp + fp + fn);
+    return f1Of(this.confusion(counts));
   }
 
   auroc(counts: Float64Array): number | null {
@@ -138,8 +140,7 @@ export class ResampledAgreement {
         toxicRankSum += counts[i]! * this.ranksR[i]!;
       } else nonToxic += counts[i]!;
     }
-    if (toxic === 0 || nonToxic === 0) return null;
-    return 1 - (toxicRankSum - (toxic * (toxic + 1)) / 2) / (toxic * nonToxic);
+    return aurocOfRanks(toxic, nonToxic, toxicRankSum);
   }
 
   pearson(counts: Float64Array): number | null {
@@ -153,24 +154,15 @@ export class ResampledAgreement {
   }
 
   pairwiseAccuracy(counts: Float64Array): number | null {
-    const c = this.countPairs(counts);
-    const judged = c.pairs - c.tiedX;
-    if (judged === 0) return null;
-    const tiedInROnly = c.tiedY - c.tiedBoth;
-    return (judged - tiedInROnly - c.discordant + tiedInROnly / 2) / judged;
+    return pairwiseAccuracyOfPairs(this.countPairs(counts));
   }
 
   kendall(counts: Float64Array): number | null {
-    const c = this.countPairs(counts);
-    const untiedX = c.pairs - c.tiedX;
-    const untiedY = c.pairs - c.tiedY;
-    if (untiedX === 0 || untiedY === 0) return null;
-    const tiedInNeither = c.pairs - c.tiedX - c.tiedY + c.tiedBoth;
-    return Math.max(-1, Math.min(1, (tiedInNeither - 2 * c.discordant) / Math.sqrt(untiedX * untiedY)));
+    return kendallTauBOfPairs(this.countPairs(counts));
   }
 
   /** countPairs of ranks.ts for the drawn texts: in (g, r) order, a text is discordant with every earlier one of larger r. */
-  private countPairs(counts: Float64Array) {
+  private countPairs(counts: Float64Array): PairCounts {
     const drawn = total(counts);
     const tree = this.tree.fill(0);
     let inserted = 0;

@@ -18,6 +18,6 @@ export {
   batchedMeanLoss, fitByEpochs, modeScorers, trainReward, trainRewardSeeds,
   type EpochRecord, type FitOptions, type FitResult, type FitTask, type SeedRun, type TrainRewardOptions,
 } from './train.js';
-export { continuationLogLikelihoods, logRatioReward, tokenLogProbs, tokenLogRatios, type CausalLM, type LogRatioAggregate, type LogRatioOptions, type PromptContinuation, type TokenLogProbsOf } from './log-ratio.js';
+export { aggregateLogRatios, continuationLogLikelihoods, logRatioReward, logRatioTerms, scaleLogRatios, tokenLogProbs, tokenLogRatios, type CausalLM, type LogRatioAggregate, type LogRatioOptions, type PromptContinuation, type TokenLogProbsOf } from './log-ratio.js';
 export { DISTIL_TARGETS, OR_TEXT_TARGETS, distilReward, rowTokenTargets, type DistilOptions, type DistilTargets, type RegressionRows } from './distill.js';
 export { RecoveredReward, loadRewardFunction, loadRewardModel, saveRewardModel, type LoadRewardOptions, type SaveRewardOptions } from './save.js';

@@ -120,9 +120,10 @@ const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b
 
 /**
  * log π_expert(y_t|x, y_<t) − log π_base(y_t|x, y_<t) of each continuation token of each item,
- * unscaled: what both the per-token and the per-text log-ratio are made of.
+ * unscaled: what both the per-token and the per-text log-ratio are made of (scaleLogRatios,
+ * aggregateLogRatios), so a caller that needs both reads the two models once.
  */
-function tokenRatios(options: LogRatioOptions, items: readonly PromptContinuation[]): number[][] {
+export function logRatioTerms(options: LogRatioOptions, items: readonly PromptContinuation[]): number[][] {
   const { expert, base, beta } = options;
   if (typeof expert !== 'function' && expert.config.vocabSize !== base.config.vocabSize) {
     throw new TokenizerMismatchError(`the expert has a vocabulary of ${expert.config.vocabSize} tokens and the base model ${base.config.vocabSize}; the log-ratio needs two models over the same tokenizer`);
@@ -138,12 +139,19 @@ function tokenRatios(options: LogRatioOptions, items: readonly PromptContinuatio
  * item: the terms the closed-form reward sums, and what dense distillation fits token by token.
  */
 export function tokenLogRatios(options: LogRatioOptions, items: readonly PromptContinuation[]): number[][] {
-  return tokenRatios(options, items).map((ratios) => ratios.map((r) => options.beta * r));
+  return scaleLogRatios(logRatioTerms(options, items), options.beta);
+}
+
+/** β·r_t of each item's logRatioTerms. */
+export const scaleLogRatios = (terms: readonly (readonly number[])[], beta: number): number[][] => terms.map((ratios) => ratios.map((r) => beta * r));
+
+/** β times the sum (the closed form) or the minimum of each item's logRatioTerms. */
+export function aggregateLogRatios(terms: readonly (readonly number[])[], beta: number, aggregate: LogRatioAggregate = 'sum'): number[] {
+  // β times the aggregate (not the sum of β·r_t), so that rewards stay what they were bit for bit.
+  return terms.map((ratios) => beta * (aggregate === 'sum' ? sum(ratios) : Math.min(...ratios)));
 }
 
 /** r(x, y) = β·(log π_expert(y|x) − log π_base(y|x)) of each prompt–continuation pair, or β times its most negative token term ('min'). */
 export function logRatioReward(options: LogRatioOptions, items: readonly PromptContinuation[]): number[] {
-  const { beta, aggregate = 'sum' } = options;
-  // β times the aggregate (not the sum of β·r_t), so that rewards stay what they were bit for bit.
-  return tokenRatios(options, items).map((ratios) => beta * (aggregate === 'sum' ? sum(ratios) : Math.min(...ratios)));
+  return aggregateLogRatios(logRatioTerms(options, items), options.beta, options.aggregate);
 }

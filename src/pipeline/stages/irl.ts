@@ -12,7 +12,7 @@ import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js'
 import { auroc, spearman, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
-  FrozenFeatures, IrlOptionsError, RewardModel, distilReward, logRatioReward, rewardRows, rowTokenTargets, saveRewardModel, tokenLogRatios, trainRewardSeeds,
+  FrozenFeatures, IrlOptionsError, RewardModel, aggregateLogRatios, distilReward, logRatioTerms, rewardRows, rowTokenTargets, saveRewardModel, scaleLogRatios, trainRewardSeeds,
   type FitResult, type LogRatioAggregate, type RegressionRows, type PromptContinuation, type TokenLogProbsOf, type RewardInput,
 } from '../../irl/index.js';
 import type { AnyCausalLM as LanguageModel } from '../../models/registry.js';
@@ -68,7 +68,7 @@ function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null
 
 type LogRatioModels = { expert: LanguageModel | TokenLogProbsOf; base: LanguageModel; beta: number; padId: number };
 
-/** `of` of the items with a continuation, and `empty` for the others (an empty continuation's log-ratio is 0 by definition). */
+/** `of` of the items with a continuation, and `empty` for the others. */
 function ofNonEmpty<V>(items: readonly PromptContinuation[], of: (items: PromptContinuation[]) => V[], empty: V): V[] {
   const kept = items.flatMap((item, i) => (item.continuationIds.length > 0 ? [i] : []));
   const values = of(kept.map((i) => items[i]!));
@@ -77,13 +77,29 @@ function ofNonEmpty<V>(items: readonly PromptContinuation[], of: (items: PromptC
   return out;
 }
 
-/** β·log π_expert/π_base of each item, summed over its tokens or their minimum. */
-const logRatioScores = (models: LogRatioModels, items: readonly PromptContinuation[], aggregate: LogRatioAggregate = 'sum'): number[] =>
-  ofNonEmpty(items, (kept) => logRatioReward({ ...models, aggregate }, kept), 0);
+/** One expert's logRatioTerms of an item list ([] for an empty continuation). */
+type TermsOf = (items: readonly PromptContinuation[]) => number[][];
+
+/**
+ * An expert's logRatioTerms, read from the two models once per item list: the closed form, the
+ * token-min variant and the distillation targets are all made of them.
+ */
+function termsReader(models: LogRatioModels): TermsOf {
+  const known = new Map<readonly PromptContinuation[], number[][]>();
+  return (items) => {
+    let terms = known.get(items);
+    if (!terms) known.set(items, (terms = ofNonEmpty(items, (kept) => logRatioTerms(models, kept), [])));
+    return terms;
+  };
+}
+
+/** β·log π_expert/π_base of each item, summed over its tokens or their minimum; an empty continuation's is 0 by definition. */
+const logRatioScores = (terms: readonly number[][], beta: number, aggregate: LogRatioAggregate = 'sum'): number[] =>
+  aggregateLogRatios(terms, beta, aggregate).map((score, i) => (terms[i]!.length === 0 ? 0 : score));
 
 /** Each row's per-token targets for dense distillation: its continuation's terms β·log π_expert/π_base, its prompt's tokens 0 (rowTokenTargets). */
-function logRatioTokenTargets(models: LogRatioModels, set: { rows: { rows: number[][] }; items: PromptContinuation[] }): number[][] {
-  const perToken = ofNonEmpty(set.items, (kept) => tokenLogRatios(models, kept), []);
+function logRatioTokenTargets(terms: TermsOf, beta: number, set: { rows: { rows: number[][] }; items: PromptContinuation[] }): number[][] {
+  const perToken = scaleLogRatios(terms(set.items), beta);
   return set.rows.rows.map((row, i) => rowTokenTargets(row, set.items[i]!.continuationIds, perToken[i]!));
 }
 
@@ -240,12 +256,22 @@ export async function recoverRewards(job: RecoveryJob): Promise<IrlSummary> {
     ? loadCausalLM(job.expert.folder).model
     : needsExpert ? await servedTokenLogProbs(job.expert.served, [train, validation, ...sets].flatMap((set) => set.items), job.signal) : null;
   const models = { expert: expert ?? unneeded, base, beta: job.beta, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0 };
+  const terms = termsReader(models);
+  // The other experts' terms of every score set, read when a log-ratio variant first needs them; each model is then let go.
+  let othersTerms: TermsOf[] | undefined;
+  const otherExpertsTerms = () => (othersTerms ??= (job.otherExperts ?? []).map((folder) => {
+    const other = loadCausalLM(folder).model;
+    const read = termsReader({ ...models, expert: other });
+    for (const set of sets) read(set.items);
+    other.dispose();
+    return read;
+  }));
   let targets: { train: number[]; validation: number[] } | undefined;
   let tokenTargets: { train: number[][]; validation: number[][] } | undefined;
   const data: TrainingData = {
     train, validation,
-    targets: () => (targets ??= { train: logRatioScores(models, train.items), validation: logRatioScores(models, validation.items) }),
-    tokenTargets: () => (tokenTargets ??= { train: logRatioTokenTargets(models, train), validation: logRatioTokenTargets(models, validation) }),
+    targets: () => (targets ??= { train: logRatioScores(terms(train.items), job.beta), validation: logRatioScores(terms(validation.items), job.beta) }),
+    tokenTargets: () => (tokenTargets ??= { train: logRatioTokenTargets(terms, job.beta, train), validation: logRatioTokenTargets(terms, job.beta, validation) }),
   };
   // The base backbone's features, shared by the seeds and variants that keep it; a pooling's are let go after its last such variant.
   const features = new FrozenFeatures();
@@ -264,14 +290,10 @@ export async function recoverRewards(job: RecoveryJob): Promise<IrlSummary> {
       job.log(`${v.name}${seed === null ? '' : ` seed ${seed}`}: validation expert-vs-baseline AUROC ${fixed(figures.expertAuroc)}, Spearman with the ground truth ${fixed(figures.spearman)} (continuation alone ${fixed(figures.spearmanContinuation)})`);
     };
     if (v.kind === 'log-ratio') {
-      const scoresWith = (expertModels: LogRatioModels) => Object.fromEntries(sets.map((set) => [set.name, logRatioScores(expertModels, set.items, logRatioAggregate(v))]));
-      const others = job.otherExperts ?? [];
-      record(others.length === 0 ? null : 0, scoresWith(models), { reward: null });
-      others.forEach((folder, i) => {
-        const other = loadCausalLM(folder).model;
-        record(i + 1, scoresWith({ ...models, expert: other }), { reward: null });
-        other.dispose();
-      });
+      const scoresWith = (read: TermsOf) => Object.fromEntries(sets.map((set) => [set.name, logRatioScores(read(set.items), job.beta, logRatioAggregate(v))]));
+      const others = otherExpertsTerms();
+      record(others.length === 0 ? null : 0, scoresWith(terms), { reward: null });
+      others.forEach((read, i) => record(i + 1, scoresWith(read), { reward: null }));
     } else {
       const scoreRows = (model: RewardModel, rows: number[][]) => (keepsBaseBackbone(v) ? features.scoreRows(model, rows) : model.scoreRows(rows));
       seedModels(settings, v, base, data, features, job.rng, (run) => {

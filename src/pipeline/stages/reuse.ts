@@ -70,13 +70,12 @@ type Settings = Infer<typeof reuseSchema>;
 type RlhfSettings = Infer<typeof rlhfSchema>;
 type ToxicitySettings = Infer<typeof toxicitySchema>;
 
-/** What irl/summary.json says of each variant and seed. */
-/** The validation figure rewards are chosen by: Spearman with the ground truth of the continuation alone (with the prompt, for runs judged only so). */
 /** What choosing reads of irl's summary (IrlSummary has it all). */
 interface ChoiceInput {
   variants: readonly (Pick<IrlVariantSummary, 'name' | 'kind' | 'trained'> & { runs: readonly (Pick<IrlRun, 'seed' | 'reward'> & { validation: Partial<ValidationFigures> })[] })[];
 }
 
+/** The validation figure rewards are chosen by: Spearman with the ground truth of the continuation alone (with the prompt, for runs judged only so). */
 const validationSpearman = (run: ChoiceInput['variants'][number]['runs'][number]) => run.validation.spearmanContinuation ?? run.validation.spearman ?? -Infinity;
 
 /** A reward a fresh policy is trained against. */
