@@ -80,7 +80,7 @@ export function rewardAgreement(groundTruth: Vector, recovered: Vector, options:
 
 /** The values each bounded figure can take, to which its interval over seeds is cut. */
 const RANGES: Record<string, readonly [number, number]> = {
-  accuracy: [0, 1], f1: [0, 1], accuracyAtThreshold: [0, 1], auroc: [0, 1], pairwiseAccuracy: [0, 1], expertAuroc: [0, 1], minimalPairAccuracy: [0, 1],
+  accuracy: [0, 1], f1: [0, 1], accuracyAtThreshold: [0, 1], auroc: [0, 1], pairwiseAccuracy: [0, 1], expertAuroc: [0, 1], minimalPairAccuracy: [0, 1], lookAlikePairAccuracy: [0, 1], cleanOverLookAlike: [0, 1],
   pearson: [-1, 1], spearman: [-1, 1], kendall: [-1, 1], cosine: [-1, 1], epic: [0, 1], starc: [0, 2], euclidean: [0, Infinity], standardisedEuclidean: [0, Infinity],
 };
 
@@ -98,13 +98,28 @@ export function summariseOverSeeds<K extends string>(perSeed: readonly Partial<R
 /**
  * Minimal pairs: the share of sentences whose clean form gets a higher reward than its abusive
  * form, a tie counting one half (the reward cannot tell them apart). Nothing but toxicity
- * differs within a pair, so no style can stand in for it.
+ * differs within a pair, so no style can stand in for it; but the abusive form is the longer,
+ * which a reward that falls with length also rewards (see lookAlikePairFigures).
  */
 export function minimalPairAccuracy(clean: Vector, abusive: Vector): number {
   const n = checkVectors('minimalPairAccuracy', { clean, abusive });
   let right = 0;
   for (let i = 0; i < n; i++) right += clean[i]! > abusive[i]! ? 1 : clean[i] === abusive[i] ? 0.5 : 0;
   return right / n;
+}
+
+/**
+ * The minimal pairs' control for length: each sentence also in its benign look-alike shape, the
+ * abusive word's slot filled by a harmless word ("Shit, it is…" / "Look, it is…").
+ * lookAlikePairAccuracy: the share whose look-alike gets a higher reward than the abusive form —
+ * the same length and position, so only the word itself can decide. cleanOverLookAlike: the share
+ * whose clean form gets a higher reward than the look-alike; neither is toxic, so a reward that
+ * judges toxicity has no reason to prefer either, and a share far above the ground truth's means the
+ * reward penalises the insertion itself (length, an unusual opening), which inflates minimal pairs.
+ */
+export function lookAlikePairFigures(clean: Vector, abusive: Vector, benign: Vector): { lookAlikePairAccuracy: number; cleanOverLookAlike: number } {
+  checkVectors('lookAlikePairFigures', { clean, abusive, benign });
+  return { lookAlikePairAccuracy: minimalPairAccuracy(benign, abusive), cleanOverLookAlike: minimalPairAccuracy(clean, benign) };
 }
 
 export interface RewardSimilarity {

@@ -21,6 +21,6 @@ export { proportionDifferenceInterval, twoProportionZTest, type ZTest } from './
 export { summariseSeeds, type SeedSummary } from './summary.js';
 export { distinctN, reductionFraction, type ToxicShareByPrompt } from './generations.js';
 export {
-  AGREEMENT_METRICS, BOOTSTRAPPED, meanOffDiagonal, minimalPairAccuracy, rewardAgreement, rewardSimilarity, summariseOverSeeds,
+  AGREEMENT_METRICS, BOOTSTRAPPED, lookAlikePairFigures, meanOffDiagonal, minimalPairAccuracy, rewardAgreement, rewardSimilarity, summariseOverSeeds,
   type AgreementMetric, type AgreementOptions, type RewardAgreement, type RewardSimilarity,
 } from './agreement.js';

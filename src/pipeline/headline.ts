@@ -35,8 +35,9 @@ function recoveryLines(evaluate: EvaluateSummary): string[] {
     ...evaluate.variants.map((v) => {
       const m = agreement[v.name]!;
       const pairs = evaluate.metrics[v.name]?.minimalPairAccuracy;
+      const lookAlike = evaluate.metrics[v.name]?.lookAlikePairAccuracy;
       const seeds = v.seeds === 1 ? '1 run' : v.spreadOver === 'experts' ? `${v.seeds} experts` : `${v.seeds} seeds`;
-      return `  ${v.name.padEnd(width)}AUROC ${figure(m.auroc)}  Pearson ${figure(m.pearson)}${pairs?.n ? `  minimal pairs ${figure(pairs)}` : ''}  (${seeds})`;
+      return `  ${v.name.padEnd(width)}AUROC ${figure(m.auroc)}  Pearson ${figure(m.pearson)}${pairs?.n ? `  minimal pairs ${figure(pairs)}` : ''}${lookAlike?.n ? `  look-alike pairs ${figure(lookAlike)}` : ''}  (${seeds})`;
     }),
   ];
 }

@@ -73,7 +73,8 @@ export interface EvaluateSummary {
   groundTruth: {
     definition: string;
     test: { texts: number; toxicShare: number; expertAuroc: number | null };
-    minimalPairs: { sentences: number; pairAccuracy: number; accuracyBySign: number } | null;
+    /** The look-alike figures are absent from runs evaluated before evaluate v5. */
+    minimalPairs: { sentences: number; pairAccuracy: number; accuracyBySign: number; lookAlikePairAccuracy?: number; cleanOverLookAlike?: number } | null;
   };
   variants: VariantInfo[];
   /** variant → metric → its summary over seeds. */

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { meanOffDiagonal, minimalPairAccuracy, rewardAgreement, rewardSimilarity, summariseOverSeeds } from '../../src/eval/index.js';
+import { lookAlikePairFigures, meanOffDiagonal, minimalPairAccuracy, rewardAgreement, rewardSimilarity, summariseOverSeeds } from '../../src/eval/index.js';
 import { logOddsNotToxic } from '../../src/pipeline/stages/evaluate.js';
 
 const g = [1, 2, -1, -2];
@@ -53,6 +53,18 @@ test('without prompts EPIC and STARC are null; bootstrap intervals bracket their
 
 test('minimal pairs: the share of sentences whose clean form scores higher, a tie counting one half', () => {
   assert.equal(minimalPairAccuracy([1, 0, 2, 5], [0, 0, 3, -1]), (1 + 0.5 + 0 + 1) / 4);
+});
+
+test('look-alike pairs: a reward that only falls with length gets every minimal pair and no look-alike pair right', () => {
+  // Scores −(words): the clean form has 5 words, the abusive and its benign look-alike 6 each.
+  const clean = [-5, -5, -5];
+  const abusive = [-6, -6, -6];
+  const benign = [-6, -6, -6];
+  assert.equal(minimalPairAccuracy(clean, abusive), 1);
+  assert.deepEqual(lookAlikePairFigures(clean, abusive, benign), { lookAlikePairAccuracy: 0.5, cleanOverLookAlike: 1 });
+  // A reward that judges the word alone: the look-alike scores as the clean form does.
+  assert.deepEqual(lookAlikePairFigures([0, 0, 1], [-1, -2, 0], [0, 0, 1]), { lookAlikePairAccuracy: 1, cleanOverLookAlike: 0.5 });
+  assert.throws(() => lookAlikePairFigures([0], [0, 1], [0, 1]), /length/);
 });
 
 test('similarity: a reward, twice it and its negation', () => {

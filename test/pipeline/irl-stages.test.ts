@@ -41,7 +41,7 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
   const summary = JSON.parse(readFileSync(join(runDir, 'evaluate', 'summary.json'), 'utf8')) as {
     metrics: Record<string, Record<string, { n: number; mean: number | null; sd: number | null; min: number | null; max: number | null; ci95: unknown }>>;
     continuationMetrics: Record<string, Record<string, { n: number }>>;
-    groundTruth: { test: { texts: number }; minimalPairs: { sentences: number; pairAccuracy: number } | null };
+    groundTruth: { test: { texts: number }; minimalPairs: { sentences: number; pairAccuracy: number; lookAlikePairAccuracy: number; cleanOverLookAlike: number } | null };
     distillation: { variant: string; teacher: string }[];
   };
   for (const v of DEFAULT_VARIANTS) {
@@ -53,7 +53,9 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
   }
   assert.equal(summary.metrics['log-ratio']!.auroc!.n, EXPERTS, 'the closed form: one run per expert');
   assert.equal(summary.metrics.paper!.minimalPairAccuracy!.n, irl.seeds);
+  assert.equal(summary.metrics.paper!.lookAlikePairAccuracy!.n, irl.seeds, 'every sentence scored in its benign look-alike shape too');
   assert.ok(summary.groundTruth.minimalPairs !== null && summary.groundTruth.minimalPairs.sentences > 0);
+  for (const figure of [summary.groundTruth.minimalPairs.lookAlikePairAccuracy, summary.groundTruth.minimalPairs.cleanOverLookAlike]) assert.ok(figure >= 0 && figure <= 1);
   assert.deepEqual(summary.distillation.map((d) => [d.variant, d.teacher]), [['log-ratio-distilled', 'log-ratio'], ['log-ratio-dense-probe-token-sum', 'log-ratio'], ['log-ratio-dense-probe-token-min', 'log-ratio'], ['log-ratio-dense-token-min', 'log-ratio']]);
 
   const perSeed = readFileSync(join(runDir, 'evaluate', 'per-seed.jsonl'), 'utf8').trim().split('\n');

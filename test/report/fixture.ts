@@ -61,7 +61,9 @@ function scoreLines(variant: (typeof VARIANTS)[number], seed: number | null, min
   return [
     { split: 'validation', row: 0, prompt: 'v0', fromExpert: true, groundTruth: -0.1, score: 0.3 },
     ...test.map((t, row) => ({ split: 'test', row, prompt: t.p.id, fromExpert: t.fromExpert, groundTruth: -t.toxicity, score: slope * t.toxicity + 0.3 * Math.sin(row + (seed ?? 0)) })),
-    ...(minimalPairs ? SENTENCES.flatMap((sentence, row) => [{ split: 'pairs', row: 2 * row, sentence, form: 'clean', score: 1 }, { split: 'pairs', row: 2 * row + 1, sentence, form: 'abusive', score: slope }]) : []),
+    ...(minimalPairs
+      ? SENTENCES.flatMap((sentence, row) => (['clean', 'abusive', 'benign'] as const).map((form, k) => ({ split: 'pairs', row: 3 * row + k, sentence, form, score: form === 'abusive' ? slope : 1 })))
+      : []),
   ];
 }
 
@@ -72,13 +74,14 @@ function perSeedLines(minimalPairs: boolean) {
       return {
         variant: v.name, seed, texts: 8, toxicTexts: 3, confusion: [[4, 1], [1 + (seed ?? 0), 2 - (seed ?? 0)]], threshold: 0,
         accuracy: wobble(0.7, seed), auroc: wobble(good, seed), spearman: wobble(good - 0.5, seed), expertAuroc: wobble(0.8, seed),
-        minimalPairAccuracy: minimalPairs ? wobble(good, seed) : null, minimalPairs: minimalPairs ? SENTENCES.length : 0,
+        minimalPairAccuracy: minimalPairs ? wobble(good, seed) : null, lookAlikePairAccuracy: minimalPairs ? wobble(good - 0.02, seed) : null,
+        cleanOverLookAlike: minimalPairs ? wobble(0.5, seed) : null, minimalPairs: minimalPairs ? SENTENCES.length : 0,
       };
     }),
   );
 }
 
-const METRIC_NAMES = ['accuracy', 'auroc', 'spearman', 'expertAuroc', 'minimalPairAccuracy'] as const;
+const METRIC_NAMES = ['accuracy', 'auroc', 'spearman', 'expertAuroc', 'minimalPairAccuracy', 'lookAlikePairAccuracy', 'cleanOverLookAlike'] as const;
 
 function evaluateFiles(dir: string, minimalPairs: boolean): void {
   const perSeed = perSeedLines(minimalPairs);
@@ -96,7 +99,7 @@ function evaluateFiles(dir: string, minimalPairs: boolean): void {
     groundTruth: {
       definition: 'g = log((1 − P_tox)/P_tox); toxic when g < 0',
       test: { texts: 8, toxicShare: 0.375, expertAuroc: 0.7 },
-      minimalPairs: minimalPairs ? { sentences: SENTENCES.length, pairAccuracy: 1, accuracyBySign: 1 } : null,
+      minimalPairs: minimalPairs ? { sentences: SENTENCES.length, pairAccuracy: 1, accuracyBySign: 1, lookAlikePairAccuracy: 0.99, cleanOverLookAlike: 0.4 } : null,
     },
     variants: VARIANTS.map((v) => ({ name: v.name, kind: v.kind, seeds: v.seeds.length, seeded: v.seeds[0] !== null, note: v.note })),
     metrics,

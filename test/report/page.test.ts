@@ -86,9 +86,9 @@ test('sections whose stages did not run say so; the reuse sections render when r
 
 test('the summary in words follows the numbers: the log-ratio above chance and control, the paper’s variant at chance', () => {
   const summary = sectionOf(withoutReuse.html, 'summary');
-  assert.match(summary, /<b>Recovered<\/b> — a reward that ranks the clean form[^<]*<b>log-ratio<\/b> \(0\.890, one run\)/);
-  assert.match(summary, /<b>Not recovered<\/b>: <b>paper<\/b> \(0\.550 ± 0\.014; 95% CI \[0\.423, 0\.677\]\): at chance/);
-  assert.match(summary, /The paper’s variant \(<b>paper<\/b>[^)]*\) is at chance on minimal pairs ranked right/);
+  assert.match(summary, /<b>Recovered<\/b> — a reward that ranks the benign look-alike[^<]*<b>log-ratio<\/b> \(0\.870, one run\)/);
+  assert.match(summary, /<b>Not recovered<\/b>: <b>paper<\/b> \(0\.530 ± 0\.014; 95% CI \[0\.403, 0\.657\]\): at chance/);
+  assert.match(summary, /The paper’s variant \(<b>paper<\/b>[^)]*\) is at chance on look-alike pairs ranked right/);
   assert.match(summary, /<b>RLHF<\/b> against the ground truth made the policy less toxic/);
   assert.ok(!/best seed/i.test(withoutReuse.html), 'the page presents a best seed');
 });

@@ -2,7 +2,8 @@
  * Stage `evaluate`: every IRL variant's recovered rewards against the ground truth, per seed and
  * over seeds, on two held-out test sets — fresh continuations of held-out prompts from both
  * models (demonstrations' test split), judged with their prompt and alone, and, in the demo
- * world, the minimal pairs (each held-out sentence clean vs abusive) — with the ground truth's
+ * world, the minimal pairs (each held-out sentence clean vs abusive, and its benign look-alike
+ * against both, the control for length) — with the ground truth's
  * own figures on the same texts for scale,
  * and how the recovered rewards of different seeds and variants agree with each other. Outputs
  * summary.json, per-seed.jsonl and similarity.json (documented in the README).
@@ -11,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js';
 import {
-  AGREEMENT_METRICS, auroc, chooseThreshold, meanOffDiagonal, minimalPairAccuracy, rewardAgreement, rewardSimilarity, summariseOverSeeds, summariseSeeds,
+  AGREEMENT_METRICS, auroc, chooseThreshold, lookAlikePairFigures, meanOffDiagonal, minimalPairAccuracy, rewardAgreement, rewardSimilarity, summariseOverSeeds, summariseSeeds,
   type SeedSummary,
 } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -30,8 +31,8 @@ export const evaluateSchema = s.object({
   bootstrap_resamples: s.integer({ min: 1, default: 1000, description: 'resamples of the test texts behind each per-seed bootstrap interval' }),
 });
 
-/** The per-seed figures summarised over seeds: every agreement metric, plus the two that need no ground-truth scores. */
-export const EVALUATED_METRICS = [...AGREEMENT_METRICS, 'expertAuroc', 'minimalPairAccuracy'] as const;
+/** The per-seed figures summarised over seeds: every agreement metric, plus those that need no ground-truth scores. */
+export const EVALUATED_METRICS = [...AGREEMENT_METRICS, 'expertAuroc', 'minimalPairAccuracy', 'lookAlikePairAccuracy', 'cleanOverLookAlike'] as const;
 
 /** A line of an irl scores.jsonl. */
 interface ScoreLine {
@@ -42,8 +43,10 @@ interface ScoreLine {
   groundTruth?: number | null;
   groundTruthContinuation?: number | null;
   sentence?: string;
-  form?: 'clean' | 'abusive';
+  form?: PairForm;
 }
+
+type PairForm = 'clean' | 'abusive' | 'benign';
 
 /**
  * The ground truth as the metrics' sign convention wants it: the log-odds of "not toxic",
@@ -81,13 +84,25 @@ function agreementWith(ctx: StageContext<{ bootstrap_resamples: number }>, label
   return { recovered, ...rewardAgreement(test.groundTruth, recovered, { groups: test.groups, threshold, bootstrap: { seed, resamples: ctx.config.bootstrap_resamples } }) };
 }
 
-/** Clean and abusive scores of each minimal pair, matched by sentence; null when the run scored none. */
-function pairScores(lines: readonly ScoreLine[]): { sentences: string[]; clean: number[]; abusive: number[] } | null {
-  const bySentence = new Map<string, { clean?: number; abusive?: number }>();
+/**
+ * Clean and abusive scores of each minimal pair, matched by sentence, and the look-alikes' when
+ * every sentence has one (runs before irl v6 scored none); null when the run scored no pairs.
+ */
+function pairScores(lines: readonly ScoreLine[]): { sentences: string[]; clean: number[]; abusive: number[]; benign: number[] | null } | null {
+  const bySentence = new Map<string, Partial<Record<PairForm, number>>>();
   for (const l of scoresOf(lines, 'pairs')) bySentence.set(l.sentence!, { ...bySentence.get(l.sentence!), [l.form!]: l.score });
   const complete = [...bySentence].filter(([, p]) => p.clean !== undefined && p.abusive !== undefined);
   if (complete.length === 0) return null;
-  return { sentences: complete.map(([id]) => id), clean: complete.map(([, p]) => p.clean!), abusive: complete.map(([, p]) => p.abusive!) };
+  const benign = complete.every(([, p]) => p.benign !== undefined) ? complete.map(([, p]) => p.benign!) : null;
+  return { sentences: complete.map(([id]) => id), clean: complete.map(([, p]) => p.clean!), abusive: complete.map(([, p]) => p.abusive!), benign };
+}
+
+/** Minimal pairs and their look-alike control (null where not scored). */
+function pairFigures(pairs: { clean: number[]; abusive: number[]; benign: number[] | null } | null) {
+  return {
+    minimalPairAccuracy: pairs ? minimalPairAccuracy(pairs.clean, pairs.abusive) : null,
+    ...(pairs?.benign ? lookAlikePairFigures(pairs.clean, pairs.abusive, pairs.benign) : { lookAlikePairAccuracy: null, cleanOverLookAlike: null }),
+  };
 }
 
 /** One seed's figures: the threshold chosen on validation, applied to test; minimal pairs when scored. */
@@ -99,7 +114,7 @@ function evaluateRun(ctx: StageContext<{ bootstrap_resamples: number }>, label: 
     ...agreement,
     continuationAlone: continuation && (({ recovered: _r, ...figures }) => figures)(continuation),
     expertAuroc: auroc(testTexts(lines).fromExpert, recovered),
-    minimalPairAccuracy: pairs ? minimalPairAccuracy(pairs.clean, pairs.abusive) : null,
+    ...pairFigures(pairs),
     minimalPairs: pairs?.sentences.length ?? 0,
     recovered,
   };
@@ -119,15 +134,17 @@ function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[]) {
     definition: 'g = log((1 − P_tox)/P_tox) of prompt + continuation by the ground-truth classifier; toxic when g < 0',
     test: figuresOf(test),
     testContinuationAlone: continuation.groundTruth.length === 0 ? null : { definition: 'the same of the continuation alone', ...figuresOf(continuation) },
-    minimalPairs: null as null | { sentences: number; pairAccuracy: number; accuracyBySign: number },
+    minimalPairs: null as null | { sentences: number; pairAccuracy: number; accuracyBySign: number; lookAlikePairAccuracy: number; cleanOverLookAlike: number },
   };
   if (pairs) {
     const sentences = new Map(readJsonLines<WorldSentence>(join(ctx.stageDir('world'), WORLD_FILES.sentences)).map((sentence) => [sentence.id, sentence]));
     const { reward } = groundTruthReward(ctx);
-    const score = (form: 'clean' | 'abusive') => reward.score(pairs.sentences.map((id) => sentences.get(id)![form])).scores.map(logOddsNotToxic);
-    const [clean, abusive] = [score('clean'), score('abusive')];
+    const score = (form: PairForm) => reward.score(pairs.sentences.map((id) => sentences.get(id)![form])).scores.map(logOddsNotToxic);
+    const [clean, abusive, benign] = [score('clean'), score('abusive'), score('benign')];
     const right = clean.filter((g) => g >= 0).length + abusive.filter((g) => g < 0).length;
-    figures.minimalPairs = { sentences: pairs.sentences.length, pairAccuracy: minimalPairAccuracy(clean, abusive), accuracyBySign: right / (2 * pairs.sentences.length) };
+    figures.minimalPairs = {
+      sentences: pairs.sentences.length, pairAccuracy: minimalPairAccuracy(clean, abusive), accuracyBySign: right / (2 * pairs.sentences.length), ...lookAlikePairFigures(clean, abusive, benign),
+    };
   }
   return figures;
 }
@@ -139,8 +156,8 @@ export const evaluateStage = defineStage({
   dependsOn: ['world', 'ground-truth', 'irl'],
   // 2: fresh texts are also judged by the ground truth of the continuation alone. 3: spreadOver; the
   // distillation teacher's figures are its first run's (the expert the students learnt from).
-  // 4: a bounded figure's interval over seeds is cut to its range.
-  version: '4',
+  // 4: a bounded figure's interval over seeds is cut to its range. 5: the look-alike control of the minimal pairs.
+  version: '5',
   description: 'the recovered rewards against the ground truth on held-out texts and minimal pairs, per seed and over seeds',
   inputs: (ctx) => [join(ctx.stageDir('irl'), IRL_SUMMARY_FILE)],
   run(ctx) {
@@ -214,7 +231,7 @@ function distillationFigures(irl: IrlSummary, evaluated: readonly (Evaluated & {
   return irl.variants.filter((v) => v.kind === 'distilled').map((v) => ({
     variant: v.name,
     teacher,
-    figures: Object.fromEntries((['spearman', 'pearson', 'auroc', 'pairwiseAccuracy', 'expertAuroc', 'minimalPairAccuracy'] as const).map((m) => [m, compared(v.name, m)])),
+    figures: Object.fromEntries((['spearman', 'pearson', 'auroc', 'pairwiseAccuracy', 'expertAuroc', 'minimalPairAccuracy', 'lookAlikePairAccuracy'] as const).map((m) => [m, compared(v.name, m)])),
     fidelityPearson: summariseSeeds(similarity.fidelity(v.name, teacher)),
   }));
 }
@@ -225,9 +242,13 @@ function logSummary(ctx: StageContext, summary: { metrics: Record<string, Record
     const alone = summary.continuationMetrics?.[name];
     ctx.log.info(
       `${name} (${m.spearman!.n} seeds): Spearman with the ground truth ${fixed(m.spearman!.mean)} ± ${fixed(m.spearman!.sd)}, AUROC ${fixed(m.auroc!.mean)}` +
-        `${alone ? ` (continuation alone: Spearman ${fixed(alone.spearman!.mean)}, AUROC ${fixed(alone.auroc!.mean)})` : ''}, minimal pairs right ${fixed(m.minimalPairAccuracy!.mean)}`,
+        `${alone ? ` (continuation alone: Spearman ${fixed(alone.spearman!.mean)}, AUROC ${fixed(alone.auroc!.mean)})` : ''}, minimal pairs right ${fixed(m.minimalPairAccuracy!.mean)}` +
+        ` (look-alike pairs ${fixed(m.lookAlikePairAccuracy!.mean)}; clean over look-alike ${fixed(m.cleanOverLookAlike!.mean)})`,
     );
   }
   const gt = summary.groundTruth;
-  ctx.log.info(`ground truth for scale: expert-vs-baseline AUROC ${fixed(gt.test.expertAuroc)}; minimal pairs right ${fixed(gt.minimalPairs?.pairAccuracy)}`);
+  ctx.log.info(
+    `ground truth for scale: expert-vs-baseline AUROC ${fixed(gt.test.expertAuroc)}; minimal pairs right ${fixed(gt.minimalPairs?.pairAccuracy)}` +
+      ` (look-alike pairs ${fixed(gt.minimalPairs?.lookAlikePairAccuracy)}; clean over look-alike ${fixed(gt.minimalPairs?.cleanOverLookAlike)})`,
+  );
 }

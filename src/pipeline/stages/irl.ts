@@ -56,12 +56,15 @@ function demonstrationSet(name: 'train' | 'validation' | 'test', lines: readonly
   };
 }
 
-/** The demo world's held-out sentences, each clean and abusive, as texts read from a BOS token; null outside the demo world. */
+/**
+ * The demo world's held-out sentences, each clean, abusive and in its benign look-alike shape (the
+ * abusive word's slot filled by a harmless one), as texts read from a BOS token; null outside the demo world.
+ */
 function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null {
   const file = join(worldDir, WORLD_FILES.sentences);
   if (!existsSync(file)) return null;
   const sentences = readJsonLines<WorldSentence>(file).filter((sentence) => sentence.split === 'test');
-  const texts = sentences.flatMap((sentence) => (['clean', 'abusive'] as const).map((form) => ({ sentence: sentence.id, form, ids: tokenizer.encode(sentence[form]) })));
+  const texts = sentences.flatMap((sentence) => (['clean', 'abusive', 'benign'] as const).map((form) => ({ sentence: sentence.id, form, ids: tokenizer.encode(sentence[form]) })));
   const bos = tokenizer.bosTokenId ?? tokenizer.eosTokenId ?? 0;
   return { name: 'pairs', rows: texts.map((t) => t.ids), items: texts.map((t) => ({ promptIds: [bos], continuationIds: t.ids })), meta: texts.map(({ sentence, form }) => ({ sentence, form })) };
 }
@@ -321,8 +324,8 @@ export const irlStage = defineStage({
   configSchema: irlSchema,
   dependsOn: ['world', 'base-model', 'rlhf', 'demonstrations'],
   // 3: scores.jsonl carries the continuation's own ground truth. 4: log-ratios summed in float64 per token; closedForm.
-  // 5: the log-ratio variants read from every expert (spreadOver).
-  version: '5',
+  // 5: the log-ratio variants read from every expert (spreadOver). 6: the minimal pairs' benign look-alikes scored too.
+  version: '6',
   description: "recover the expert's reward from the demonstrations: every variant, per seed",
   inputs: (ctx) => [join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)],
   async run(ctx) {

@@ -28,6 +28,12 @@ function onTheSameTexts(run: RunModel) {
       ? [
           ['minimal pairs ranked right', formatNumber(figures.minimalPairs.pairAccuracy)],
           ['minimal-pair texts right by sign', formatNumber(figures.minimalPairs.accuracyBySign)],
+          ...(figures.minimalPairs.lookAlikePairAccuracy === undefined
+            ? []
+            : [
+                ['look-alike pairs ranked right (the benign look-alike above the abusive form)', formatNumber(figures.minimalPairs.lookAlikePairAccuracy)],
+                ['clean form above its benign look-alike', formatNumber(figures.minimalPairs.cleanOverLookAlike)],
+              ]),
         ]
       : []),
   ];

@@ -14,6 +14,8 @@ import { stripSpec, type StripSeed, type StripSummary } from './strip.js';
 /** The metrics in reading order, each with its name on the page and where chance (or no relation) lies. */
 const METRICS: readonly { name: string; label: string; chance: number | null }[] = [
   { name: 'minimalPairAccuracy', label: 'minimal pairs right', chance: 0.5 },
+  { name: 'lookAlikePairAccuracy', label: 'look-alike pairs right (length-matched)', chance: 0.5 },
+  { name: 'cleanOverLookAlike', label: 'clean over look-alike (no toxicity differs)', chance: 0.5 },
   { name: 'auroc', label: 'AUROC (toxic by the ground truth)', chance: 0.5 },
   { name: 'pairwiseAccuracy', label: 'pairwise accuracy', chance: 0.5 },
   { name: 'spearman', label: 'Spearman', chance: 0 },
@@ -86,7 +88,7 @@ export const irlMetricsSection = defineSection('irl-metrics', 'Recovered rewards
   const { texts, groundTruth, variants } = evaluation.summary;
   const notes = variants.filter((v) => v.note !== null);
   return html`
-    <p>Held-out test texts: ${texts.test} continuations of prompts IRL never saw, from both models${texts.minimalPairs > 0 ? html`; and ${texts.minimalPairs} minimal pairs (one held-out sentence, clean and abusive, where no style can stand in for toxicity)` : ''}.
+    <p>Held-out test texts: ${texts.test} continuations of prompts IRL never saw, from both models${texts.minimalPairs > 0 ? html`; and ${texts.minimalPairs} minimal pairs (one held-out sentence, clean and abusive, where no style can stand in for toxicity). The abusive form is the longer, so each sentence is also scored in its benign look-alike shape, the abusive word's slot filled by a harmless word: look-alike pairs (look-alike above abusive) are the same length, and a reward that puts the clean form above its look-alike far more often than the ground truth does penalises the insertion itself, which inflates its minimal pairs` : ''}.
     The ground truth is ${groundTruth.definition}. For scale, the ground truth itself tells the expert's text from the baseline's with AUROC ${formatNumber(groundTruth.test.expertAuroc)}${groundTruth.minimalPairs ? html` and ranks ${formatNumber(groundTruth.minimalPairs.pairAccuracy)} of the minimal pairs right` : ''}; ${formatNumber(groundTruth.test.toxicShare)} of the test texts are toxic by it.</p>
     ${run.demonstrations ? demonstrationsNote(run.demonstrations) : ''}
     ${notes.length > 0 ? html`<ul>${notes.map((v) => html`<li><b>${v.name}</b>: ${v.note}</li>`)}</ul>` : ''}

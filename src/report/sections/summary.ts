@@ -29,10 +29,17 @@ function compare(a: Span, b: Span): Verdict {
   return 'overlaps';
 }
 
-/** The test that decides "recovered": minimal pairs where the run has them (no style can stand in for toxicity there), else AUROC on the test texts. */
+/**
+ * The test that decides "recovered": look-alike pairs where the run has them (no style and no
+ * length can stand in for toxicity there: a mean-pooled probe ranked 0.85 of the minimal pairs
+ * right and 0.51 of the look-alike pairs), else minimal pairs, else AUROC on the test texts.
+ */
 function criterionOf(evaluation: EvaluatePart) {
-  const hasPairs = Object.values(evaluation.summary.metrics).some((m) => (m.minimalPairAccuracy?.n ?? 0) > 0);
-  return hasPairs
+  const has = (metric: string) => Object.values(evaluation.summary.metrics).some((m) => (m[metric]?.n ?? 0) > 0);
+  if (has('lookAlikePairAccuracy')) {
+    return { metric: 'lookAlikePairAccuracy', label: 'look-alike pairs ranked right', what: 'ranks the benign look-alike of a held-out sentence above its abusive form, the same length' };
+  }
+  return has('minimalPairAccuracy')
     ? { metric: 'minimalPairAccuracy', label: 'minimal pairs ranked right', what: 'ranks the clean form of a held-out sentence above its abusive form' }
     : { metric: 'auroc', label: 'AUROC against the ground truth’s sign', what: 'tells toxic from non-toxic test texts' };
 }
