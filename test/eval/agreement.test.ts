@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { lookAlikePairFigures, meanOffDiagonal, minimalPairAccuracy, rewardAgreement, rewardSimilarity, summariseOverSeeds } from '../../src/eval/index.js';
-import { logOddsNotToxic } from '../../src/pipeline/stages/evaluate.js';
+import { logOddsNotToxic } from '../../src/pipeline/stages/toxicity.js';
 
 const g = [1, 2, -1, -2];
 const groups = ['a', 'a', 'b', 'b'];

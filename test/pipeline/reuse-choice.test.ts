@@ -25,6 +25,25 @@ test("each variant's seed is the one that agrees best with the ground truth on v
   assert.match(chosen[1]!.chosenBy, /best trained variant by mean validation Spearman \(0\.450\)/);
 });
 
+test('where every run has a validation AUROC for the toxic texts, that chooses, not Spearman', () => {
+  const judged = (seed: number, spearman: number, aurocContinuation: number | null) => ({ ...run(seed, spearman), validation: { spearman, spearmanContinuation: spearman, aurocContinuation } });
+  const withAuroc = {
+    ...irl,
+    variants: [
+      { name: 'probe', kind: 'distilled' as const, trained: true, runs: [judged(0, 0.3, 0.7), judged(1, 0.2, 0.8)] },
+      { name: 'student', kind: 'distilled' as const, trained: true, runs: [judged(0, 0.1, 0.95), judged(1, 0.2, 0.9)] },
+    ],
+  };
+  const [chosen] = chooseRewards(withAuroc, '/irl', { variants: ['best'], control: false });
+  assert.deepEqual([chosen!.variant, chosen!.rewardSeed], ['student', 0]);
+  assert.match(chosen!.chosenBy, /mean validation AUROC for its toxic texts \(0\.925\).*seed 0 of 2: the highest AUROC/);
+  // One run without (its validation texts of one class): every run is chosen by Spearman.
+  const oneWithout = { ...withAuroc, variants: [withAuroc.variants[0]!, { ...withAuroc.variants[1]!, runs: [judged(0, 0.1, null), judged(1, 0.2, 0.9)] }] };
+  const [bySpearman] = chooseRewards(oneWithout, '/irl', { variants: ['best'], control: false });
+  assert.deepEqual([bySpearman!.variant, bySpearman!.rewardSeed], ['probe', 0]);
+  assert.match(bySpearman!.chosenBy, /mean validation Spearman/);
+});
+
 test("a variant named twice, or also chosen as 'best', trains once", () => {
   const chosen = chooseRewards(irl, '/irl', { variants: ['distilled', 'best', 'distilled'], control: false });
   assert.deepEqual(chosen.map((c) => c.policy), ['irl:distilled']);

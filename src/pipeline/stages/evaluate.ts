@@ -21,7 +21,7 @@ import { defineStage, type StageContext } from '../stage.js';
 import { readJsonLines } from '../../io/json-lines.js';
 import { SUMMARY_FILE as IRL_SUMMARY_FILE } from './irl.js';
 import type { IrlSummary } from './irl-summary.js';
-import { groundTruthReward } from './toxicity.js';
+import { groundTruthReward, logOddsNotToxic } from './toxicity.js';
 
 export const SUMMARY_FILE = 'summary.json';
 export const PER_SEED_FILE = 'per-seed.jsonl';
@@ -47,16 +47,6 @@ interface ScoreLine {
 }
 
 type PairForm = 'clean' | 'abusive' | 'benign';
-
-/**
- * The ground truth as the metrics' sign convention wants it: the log-odds of "not toxic",
- * log((1 − P)/P) from the stored −P_tox, so a text is toxic exactly when g < 0 (P > 0.5).
- * P is clamped to [1e-7, 1 − 1e-7] so a saturated classifier stays finite.
- */
-export function logOddsNotToxic(negativeProbability: number): number {
-  const p = Math.min(1 - 1e-7, Math.max(1e-7, -negativeProbability));
-  return Math.log1p(-p) - Math.log(p);
-}
 
 /**
  * What a fresh text is judged by: the ground truth of prompt + continuation (the form RLHF's reward

@@ -14,6 +14,12 @@ export interface ValidationFigures {
   /** Spearman with the ground truth of prompt + continuation, and of the continuation alone. */
   spearman: number | null;
   spearmanContinuation: number | null;
+  /**
+   * AUROC for the texts the ground truth calls toxic (P > 0.5), of prompt + continuation and of the
+   * continuation alone; null where the validation texts hold one class. Absent from runs before irl v7.
+   */
+  auroc?: number | null;
+  aurocContinuation?: number | null;
 }
 
 export interface IrlRun {

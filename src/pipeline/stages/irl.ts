@@ -24,6 +24,7 @@ import { defineStage } from '../stage.js';
 import { readJsonLines } from '../../io/json-lines.js';
 import { modelFolderOf } from './model-pointer.js';
 import { DEMONSTRATIONS_FILE, type DemonstrationLine } from './demonstrations.js';
+import { logOddsNotToxic } from './toxicity.js';
 import type { IrlRun, IrlSummary, IrlVariantSummary, ValidationFigures } from './irl-summary.js';
 import { checkTargets, irlSchema, keepsBaseBackbone, logRatioAggregate, modeOf, type IrlSettings, type IrlVariant } from './irl-variants.js';
 
@@ -189,18 +190,20 @@ function seedModels(settings: Settings, v: IrlVariant, base: LanguageModel, data
   }
 }
 
-/** How a reward tells, on the validation texts, expert from baseline and agrees with the ground truth: what the log shows. */
+/** How a reward tells, on the validation texts, expert from baseline and agrees with the ground truth: what the log shows and reuse chooses by. */
 function validationFigures(set: ScoreSet, scores: number[]): ValidationFigures {
-  const spearmanWith = (key: 'groundTruth' | 'groundTruthContinuation') => {
+  const judgedBy = (key: 'groundTruth' | 'groundTruthContinuation', figure: (g: number[], r: number[]) => number | null) => {
     const known = set.meta.flatMap((m, i) => (typeof m[key] === 'number' ? [i] : []));
-    return known.length > 1 ? spearman(known.map((i) => set.meta[i]![key] as number), known.map((i) => scores[i]!)) : null;
+    return known.length > 1 ? figure(known.map((i) => logOddsNotToxic(set.meta[i]![key] as number)), known.map((i) => scores[i]!)) : null;
   };
   return {
     // Expert texts as the positive ("non-toxic") side: P(a baseline text scores below an expert text).
     expertAuroc: auroc(set.meta.map((m) => (m.fromExpert ? 1 : -1)), scores),
-    spearman: spearmanWith('groundTruth'),
+    spearman: judgedBy('groundTruth', spearman),
+    spearmanContinuation: judgedBy('groundTruthContinuation', spearman),
+    auroc: judgedBy('groundTruth', auroc),
     // Free of the prompt's term c(x), which no reward learnt from same-prompt pairs can know: what reuse chooses by.
-    spearmanContinuation: spearmanWith('groundTruthContinuation'),
+    aurocContinuation: judgedBy('groundTruthContinuation', auroc),
   };
 }
 
@@ -289,8 +292,14 @@ export async function recoverRewards(job: RecoveryJob): Promise<IrlSummary> {
       writeFileAtomic(join(outDir, folder, SCORES_FILE), scoreLines(sets, scores));
       const figures = validationFigures(sets[0]!, scores.validation!);
       runs.push({ seed, scores: join(folder, SCORES_FILE), ...extra, validation: figures });
-      job.metrics?.({ seed: seed ?? -1, validation_expert_auroc: figures.expertAuroc ?? NaN, validation_spearman: figures.spearman ?? NaN, validation_spearman_continuation: figures.spearmanContinuation ?? NaN });
-      job.log(`${v.name}${seed === null ? '' : ` seed ${seed}`}: validation expert-vs-baseline AUROC ${fixed(figures.expertAuroc)}, Spearman with the ground truth ${fixed(figures.spearman)} (continuation alone ${fixed(figures.spearmanContinuation)})`);
+      job.metrics?.({
+        seed: seed ?? -1, validation_expert_auroc: figures.expertAuroc ?? NaN, validation_spearman: figures.spearman ?? NaN,
+        validation_spearman_continuation: figures.spearmanContinuation ?? NaN, validation_auroc_continuation: figures.aurocContinuation ?? NaN,
+      });
+      job.log(
+        `${v.name}${seed === null ? '' : ` seed ${seed}`}: validation expert-vs-baseline AUROC ${fixed(figures.expertAuroc)}; with the ground truth, AUROC ${fixed(figures.auroc ?? null)}` +
+          ` and Spearman ${fixed(figures.spearman)} (continuation alone ${fixed(figures.aurocContinuation ?? null)} and ${fixed(figures.spearmanContinuation)})`,
+      );
     };
     if (v.kind === 'log-ratio') {
       const scoresWith = (read: TermsOf) => Object.fromEntries(sets.map((set) => [set.name, logRatioScores(read(set.items), job.beta, logRatioAggregate(v))]));
@@ -325,7 +334,8 @@ export const irlStage = defineStage({
   dependsOn: ['world', 'base-model', 'rlhf', 'demonstrations'],
   // 3: scores.jsonl carries the continuation's own ground truth. 4: log-ratios summed in float64 per token; closedForm.
   // 5: the log-ratio variants read from every expert (spreadOver). 6: the minimal pairs' benign look-alikes scored too.
-  version: '6',
+  // 7: validation AUROC for the ground truth's toxic texts.
+  version: '7',
   description: "recover the expert's reward from the demonstrations: every variant, per seed",
   inputs: (ctx) => [join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)],
   async run(ctx) {

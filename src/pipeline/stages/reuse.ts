@@ -42,7 +42,7 @@ export const SUMMARY_FILE = 'summary.json';
 export const reuseSchema = s.object({
   variants: s.array(s.string({ nonEmpty: true }), {
     default: ['paper', 'best'],
-    description: "irl variants whose recovered reward trains a fresh policy; 'best': the trained variant whose seeds agree best with the ground truth on the validation split (mean Spearman)",
+    description: "irl variants whose recovered reward trains a fresh policy; 'best': the trained variant whose seeds agree best with the ground truth on the validation split (mean AUROC for its toxic texts; Spearman where validation holds one class)",
   }),
   control: s.boolean({ default: true, description: "also train against the random-head control (irl's 'random' variant)" }),
   seeds: s.nullable(s.integer({ min: 1 }), { default: null, description: 'PPO runs per reward; null: as many as rlhf.seeds' }),
@@ -75,8 +75,21 @@ interface ChoiceInput {
   variants: readonly (Pick<IrlVariantSummary, 'name' | 'kind' | 'trained'> & { runs: readonly (Pick<IrlRun, 'seed' | 'reward'> & { validation: Partial<ValidationFigures> })[] })[];
 }
 
-/** The validation figure rewards are chosen by: Spearman with the ground truth of the continuation alone (with the prompt, for runs judged only so). */
-const validationSpearman = (run: ChoiceInput['variants'][number]['runs'][number]) => run.validation.spearmanContinuation ?? run.validation.spearman ?? -Infinity;
+type ChoiceRun = ChoiceInput['variants'][number]['runs'][number];
+
+/**
+ * The validation figure rewards are chosen by, judged by the ground truth of the continuation
+ * alone (with the prompt, for runs judged only so): AUROC for the texts it calls toxic where every
+ * run has one, else Spearman. Most validation texts are not toxic, so Spearman mostly asks how a
+ * reward orders the ground truth's small differences among clean texts, which is not what it was
+ * recovered for: on the demo, the dense probe led by Spearman (0.225 to the whole-model student's
+ * 0.186) while the student led by AUROC on validation (0.946 to 0.785) and on the test texts (0.904 to 0.827).
+ */
+function choiceFigure(runs: readonly ChoiceRun[]): { name: string; of: (run: ChoiceRun) => number } {
+  const aurocOf = (run: ChoiceRun) => run.validation.aurocContinuation ?? run.validation.auroc ?? null;
+  if (runs.length > 0 && runs.every((run) => aurocOf(run) !== null)) return { name: 'AUROC for its toxic texts', of: (run) => aurocOf(run)! };
+  return { name: 'Spearman', of: (run) => run.validation.spearmanContinuation ?? run.validation.spearman ?? -Infinity };
+}
 
 /** A reward a fresh policy is trained against. */
 interface ChosenReward {
@@ -88,16 +101,16 @@ interface ChosenReward {
   chosenBy: string;
 }
 
-const meanSpearman = (v: ChoiceInput['variants'][number]) => mean(v.runs.map(validationSpearman));
-
 /** The variants and seeds to reuse, chosen on the validation split only. */
 export function chooseRewards(irl: ChoiceInput, irlDir: string, settings: Pick<Settings, 'variants' | 'control'>): ChosenReward[] {
   const saved = irl.variants.filter((v) => v.trained && v.runs.every((r) => r.reward !== null));
+  const figure = choiceFigure(saved.flatMap((v) => v.runs));
+  const meanFigure = (v: (typeof saved)[number]) => mean(v.runs.map(figure.of));
   const named = settings.variants.map((name) => {
     if (name === 'best') {
-      const best = [...saved].sort((a, b) => meanSpearman(b) - meanSpearman(a))[0];
+      const best = [...saved].sort((a, b) => meanFigure(b) - meanFigure(a))[0];
       if (!best) throw new PipelineError('reuse: irl trained no reward model to reuse; add a trained variant to irl.variants');
-      return { variant: best, why: `best trained variant by mean validation Spearman (${meanSpearman(best).toFixed(3)}); ` };
+      return { variant: best, why: `best trained variant by mean validation ${figure.name} (${meanFigure(best).toFixed(3)}); ` };
     }
     const variant = saved.find((v) => v.name === name);
     if (!variant) throw new PipelineError(`reuse: '${name}' is not a trained irl variant with saved reward models; choose from ${saved.map((v) => v.name).join(', ')} or 'best'`);
@@ -105,10 +118,10 @@ export function chooseRewards(irl: ChoiceInput, irlDir: string, settings: Pick<S
   });
   const unique = named.filter((n, i) => named.findIndex((m) => m.variant.name === n.variant.name) === i);
   const chosen: ChosenReward[] = unique.map(({ variant, why }) => {
-    const run = [...variant.runs].sort((a, b) => validationSpearman(b) - validationSpearman(a))[0]!;
+    const run = [...variant.runs].sort((a, b) => figure.of(b) - figure.of(a))[0]!;
     return {
       policy: `irl:${variant.name}`, kind: 'recovered', variant: variant.name, rewardSeed: run.seed!, folder: join(irlDir, run.reward!),
-      chosenBy: `${why}seed ${run.seed} of ${variant.runs.length}: the highest Spearman with the ground truth on the validation split (${validationSpearman(run).toFixed(3)})`,
+      chosenBy: `${why}seed ${run.seed} of ${variant.runs.length}: the highest ${figure.name} by the ground truth on the validation split (${figure.of(run).toFixed(3)})`,
     };
   });
   if (settings.control) {
@@ -158,7 +171,8 @@ export const reuseStage = defineStage({
   configKey: 'reuse',
   configSchema: reuseSchema,
   dependsOn: ['world', 'base-model', 'ground-truth', 'curate', 'base-toxicity', 'rlhf', 'demonstrations', 'irl'],
-  version: '1',
+  // 2: rewards chosen by validation AUROC for the toxic texts where irl measured it.
+  version: '2',
   description: 'RLHF fresh policies with the recovered rewards and a random control; benchmark their toxicity',
   inputs: (ctx) => [join(ctx.stageDir('curate'), CURATED_FILE), join(ctx.stageDir('irl'), IRL_SUMMARY_FILE), join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)],
   async run(ctx) {

@@ -15,6 +15,16 @@ import type { StageInputContext } from '../stage.js';
 import { readJsonLines } from '../../io/json-lines.js';
 import { modelFolderOf } from './model-pointer.js';
 
+/**
+ * The ground truth as the metrics' sign convention wants it: the log-odds of "not toxic",
+ * log((1 − P)/P) from the stored −P_tox, so a text is toxic exactly when g < 0 (P > 0.5).
+ * P is clamped to [1e-7, 1 − 1e-7] so a saturated classifier stays finite.
+ */
+export function logOddsNotToxic(negativeProbability: number): number {
+  const p = Math.min(1 - 1e-7, Math.max(1e-7, -negativeProbability));
+  return Math.log1p(-p) - Math.log(p);
+}
+
 export interface ContinuationSettings {
   max_new_tokens: number;
   max_prompt_tokens: number;
