@@ -74,11 +74,16 @@ export interface EvaluateSummary {
     definition: string;
     test: { texts: number; toxicShare: number; expertAuroc: number | null };
     /** The look-alike figures are absent from runs evaluated before evaluate v5. */
-    minimalPairs: { sentences: number; pairAccuracy: number; accuracyBySign: number; lookAlikePairAccuracy?: number; cleanOverLookAlike?: number } | null;
+    minimalPairs: {
+      sentences: number; pairAccuracy: number; accuracyBySign: number; lookAlikePairAccuracy?: number; cleanOverLookAlike?: number;
+      byTemplate?: Record<string, { sentences: number; minimalPairAccuracy: number | null; lookAlikePairAccuracy: number | null }>;
+    } | null;
   };
   variants: VariantInfo[];
   /** variant → metric → its summary over seeds. */
   metrics: Record<string, Record<string, SeedSummary>>;
+  /** variant → template of the held-out sentence → pair figures over seeds; absent before evaluate v5, null without minimal pairs. */
+  pairsByTemplate?: Record<string, Record<string, { sentences: number; minimalPairAccuracy: SeedSummary; lookAlikePairAccuracy: SeedSummary }>> | null;
   similarity: {
     /** Mean Pearson and EPIC distance between a variant's seeds: how much the seed decides. */
     withinVariant: Record<string, { meanPearson: number | null; meanEpic: number | null }>;

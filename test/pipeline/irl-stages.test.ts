@@ -42,6 +42,7 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
     metrics: Record<string, Record<string, { n: number; mean: number | null; sd: number | null; min: number | null; max: number | null; ci95: unknown }>>;
     continuationMetrics: Record<string, Record<string, { n: number }>>;
     groundTruth: { test: { texts: number }; minimalPairs: { sentences: number; pairAccuracy: number; lookAlikePairAccuracy: number; cleanOverLookAlike: number } | null };
+    pairsByTemplate: Record<string, Record<string, { sentences: number; lookAlikePairAccuracy: { n: number } }>>;
     distillation: { variant: string; teacher: string }[];
   };
   for (const v of DEFAULT_VARIANTS) {
@@ -56,6 +57,10 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
   assert.equal(summary.metrics.paper!.lookAlikePairAccuracy!.n, irl.seeds, 'every sentence scored in its benign look-alike shape too');
   assert.ok(summary.groundTruth.minimalPairs !== null && summary.groundTruth.minimalPairs.sentences > 0);
   for (const figure of [summary.groundTruth.minimalPairs.lookAlikePairAccuracy, summary.groundTruth.minimalPairs.cleanOverLookAlike]) assert.ok(figure >= 0 && figure <= 1);
+  // Per template: every held-out sentence counted once, the paper's figures over its seeds.
+  const byTemplate = summary.pairsByTemplate.paper!;
+  assert.equal(Object.values(byTemplate).reduce((n, t) => n + t.sentences, 0), summary.groundTruth.minimalPairs.sentences);
+  for (const t of Object.values(byTemplate)) assert.equal(t.lookAlikePairAccuracy.n, irl.seeds);
   assert.deepEqual(summary.distillation.map((d) => [d.variant, d.teacher]), [['log-ratio-distilled', 'log-ratio'], ['log-ratio-dense-probe-token-sum', 'log-ratio'], ['log-ratio-dense-probe-token-min', 'log-ratio'], ['log-ratio-dense-token-min', 'log-ratio']]);
 
   const perSeed = readFileSync(join(runDir, 'evaluate', 'per-seed.jsonl'), 'utf8').trim().split('\n');

@@ -99,10 +99,21 @@ function evaluateFiles(dir: string, minimalPairs: boolean): void {
     groundTruth: {
       definition: 'g = log((1 − P_tox)/P_tox); toxic when g < 0',
       test: { texts: 8, toxicShare: 0.375, expertAuroc: 0.7 },
-      minimalPairs: minimalPairs ? { sentences: SENTENCES.length, pairAccuracy: 1, accuracyBySign: 1, lookAlikePairAccuracy: 0.99, cleanOverLookAlike: 0.4 } : null,
+      minimalPairs: minimalPairs
+        ? {
+            sentences: SENTENCES.length, pairAccuracy: 1, accuracyBySign: 1, lookAlikePairAccuracy: 0.99, cleanOverLookAlike: 0.4,
+            byTemplate: { interjection: { sentences: 1, minimalPairAccuracy: 1, lookAlikePairAccuracy: 1 }, vocative: { sentences: 2, minimalPairAccuracy: 1, lookAlikePairAccuracy: 0.98 } },
+          }
+        : null,
     },
     variants: VARIANTS.map((v) => ({ name: v.name, kind: v.kind, seeds: v.seeds.length, seeded: v.seeds[0] !== null, note: v.note })),
     metrics,
+    pairsByTemplate: minimalPairs
+      ? Object.fromEntries(VARIANTS.map((v) => [v.name, {
+          interjection: { sentences: 1, minimalPairAccuracy: summariseSeeds([0.6, 0.62]), lookAlikePairAccuracy: summariseSeeds([0.55, 0.57]) },
+          vocative: { sentences: 2, minimalPairAccuracy: summariseSeeds([1]), lookAlikePairAccuracy: summariseSeeds([0.97]) },
+        }]))
+      : null,
     similarity: {
       file: 'similarity.json',
       withinVariant: Object.fromEntries(names.map((name) => [name, { meanPearson: 0.9, meanEpic: 0.1 }])),

@@ -57,6 +57,12 @@ test('the RLHF and IRL sections say how long each model writes, and that a much 
   assert.match(irl, /The expert writes 4× shorter/);
 });
 
+test('the IRL section breaks the minimal and look-alike pairs down by where the abusive word sits', () => {
+  const irl = sectionOf(withReuse.html, 'irl-metrics');
+  assert.match(irl, /by where the abusive word sits/);
+  assert.match(irl, /interjection<br><span class="ci">1 sentences<\/span><\/td><td[^>]*>1 \/ 1<\/td><td[^>]*>0\.610 \/ 0\.560<\/td>/);
+});
+
 test('text from the run is escaped wherever it appears: prompts, variant names, notes, config', () => {
   const html = withReuse.html;
   assert.ok(!html.includes(HOSTILE_TEXT) && !html.includes(HOSTILE_VARIANT), 'raw hostile text in the page');
@@ -104,5 +110,5 @@ test('a run with only its first stage, and one like the Pythia presets’ (no mi
   const pythia = await renderReport(writeFixtureRun(temporaryDir(), { minimalPairs: false, groundTruthEvaluation: false }));
   assert.match(sectionOf(pythia.html, 'summary'), /a reward that tells toxic from non-toxic test texts/);
   assert.match(sectionOf(pythia.html, 'ground-truth'), /a classifier the config names \(ground_truth\.source: s-nlp\/roberta_toxicity_classifier\)/);
-  assert.doesNotMatch(sectionOf(pythia.html, 'irl-metrics'), /minimal pairs right/);
+  assert.doesNotMatch(sectionOf(pythia.html, 'irl-metrics'), /minimal pairs right|where the abusive word sits/);
 });

@@ -8,7 +8,7 @@
  * and how the recovered rewards of different seeds and variants agree with each other. Outputs
  * summary.json, per-seed.jsonl and similarity.json (documented in the README).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js';
 import {
@@ -87,16 +87,43 @@ function pairScores(lines: readonly ScoreLine[]): { sentences: string[]; clean: 
   return { sentences: complete.map(([id]) => id), clean: complete.map(([, p]) => p.clean!), abusive: complete.map(([, p]) => p.abusive!), benign };
 }
 
+type PairScores = NonNullable<ReturnType<typeof pairScores>>;
+
 /** Minimal pairs and their look-alike control (null where not scored). */
-function pairFigures(pairs: { clean: number[]; abusive: number[]; benign: number[] | null } | null) {
+function pairFigures(pairs: Pick<PairScores, 'clean' | 'abusive' | 'benign'> | null) {
   return {
     minimalPairAccuracy: pairs ? minimalPairAccuracy(pairs.clean, pairs.abusive) : null,
     ...(pairs?.benign ? lookAlikePairFigures(pairs.clean, pairs.abusive, pairs.benign) : { lookAlikePairAccuracy: null, cleanOverLookAlike: null }),
   };
 }
 
-/** One seed's figures: the threshold chosen on validation, applied to test; minimal pairs when scored. */
-function evaluateRun(ctx: StageContext<{ bootstrap_resamples: number }>, label: string, lines: readonly ScoreLine[]) {
+/** Each held-out sentence's template: where its abusive word sits (first word, vocative, adjective, …). */
+type TemplateOf = ReadonlyMap<string, string>;
+
+/** The pair figures within each template: which shapes of abuse a reward misses. */
+function pairFiguresByTemplate(pairs: PairScores, templateOf: TemplateOf) {
+  const templates = [...new Set(pairs.sentences.map((id) => templateOf.get(id) ?? 'unknown'))].sort();
+  return Object.fromEntries(templates.map((template) => {
+    const rows = pairs.sentences.flatMap((id, i) => ((templateOf.get(id) ?? 'unknown') === template ? [i] : []));
+    const pick = (values: readonly number[]) => rows.map((i) => values[i]!);
+    return [template, { sentences: rows.length, ...pairFigures({ clean: pick(pairs.clean), abusive: pick(pairs.abusive), benign: pairs.benign && pick(pairs.benign) }) }];
+  }));
+}
+
+const PAIR_METRICS = ['minimalPairAccuracy', 'lookAlikePairAccuracy', 'cleanOverLookAlike'] as const;
+
+/** Each variant's pair figures per template, summarised over its seeds; null without minimal pairs. */
+function pairsByTemplate(evaluated: readonly { variant: string; figures: { pairsByTemplate: ReturnType<typeof pairFiguresByTemplate> | null } }[]) {
+  if (evaluated.some((e) => e.figures.pairsByTemplate === null)) return null;
+  const variants = [...new Set(evaluated.map((e) => e.variant))];
+  return Object.fromEntries(variants.map((variant) => {
+    const runs = evaluated.filter((e) => e.variant === variant).map((e) => e.figures.pairsByTemplate!);
+    return [variant, Object.fromEntries(Object.entries(runs[0]!).map(([template, { sentences }]) => [template, { sentences, ...summariseOverSeeds(runs.map((r) => r[template]!), PAIR_METRICS) }]))];
+  }));
+}
+
+/** One seed's figures: the threshold chosen on validation, applied to test; minimal pairs when scored, also per template. */
+function evaluateRun(ctx: StageContext<{ bootstrap_resamples: number }>, label: string, lines: readonly ScoreLine[], templateOf: TemplateOf) {
   const { recovered, ...agreement } = agreementWith(ctx, label, lines, 'groundTruth')!;
   const continuation = agreementWith(ctx, label, lines, 'groundTruthContinuation');
   const pairs = pairScores(lines);
@@ -106,6 +133,7 @@ function evaluateRun(ctx: StageContext<{ bootstrap_resamples: number }>, label: 
     expertAuroc: auroc(testTexts(lines).fromExpert, recovered),
     ...pairFigures(pairs),
     minimalPairs: pairs?.sentences.length ?? 0,
+    pairsByTemplate: pairs && pairFiguresByTemplate(pairs, templateOf),
     recovered,
   };
 }
@@ -116,7 +144,7 @@ const figuresOf = ({ groundTruth, fromExpert }: ReturnType<typeof testTexts>) =>
 });
 
 /** The ground truth's own figures on the same texts: how well it tells expert from baseline, and the minimal pairs' labels. */
-function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[]) {
+function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[], sentences: ReadonlyMap<string, WorldSentence>) {
   const test = testTexts(lines);
   const continuation = testTexts(lines, 'groundTruthContinuation');
   const pairs = pairScores(lines);
@@ -124,16 +152,18 @@ function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[]) {
     definition: 'g = log((1 − P_tox)/P_tox) of prompt + continuation by the ground-truth classifier; toxic when g < 0',
     test: figuresOf(test),
     testContinuationAlone: continuation.groundTruth.length === 0 ? null : { definition: 'the same of the continuation alone', ...figuresOf(continuation) },
-    minimalPairs: null as null | { sentences: number; pairAccuracy: number; accuracyBySign: number; lookAlikePairAccuracy: number; cleanOverLookAlike: number },
+    minimalPairs: null as null | {
+      sentences: number; pairAccuracy: number; accuracyBySign: number; lookAlikePairAccuracy: number; cleanOverLookAlike: number; byTemplate: ReturnType<typeof pairFiguresByTemplate>;
+    },
   };
   if (pairs) {
-    const sentences = new Map(readJsonLines<WorldSentence>(join(ctx.stageDir('world'), WORLD_FILES.sentences)).map((sentence) => [sentence.id, sentence]));
     const { reward } = groundTruthReward(ctx);
     const score = (form: PairForm) => reward.score(pairs.sentences.map((id) => sentences.get(id)![form])).scores.map(logOddsNotToxic);
     const [clean, abusive, benign] = [score('clean'), score('abusive'), score('benign')];
     const right = clean.filter((g) => g >= 0).length + abusive.filter((g) => g < 0).length;
     figures.minimalPairs = {
       sentences: pairs.sentences.length, pairAccuracy: minimalPairAccuracy(clean, abusive), accuracyBySign: right / (2 * pairs.sentences.length), ...lookAlikePairFigures(clean, abusive, benign),
+      byTemplate: pairFiguresByTemplate({ ...pairs, clean, abusive, benign }, new Map([...sentences].map(([id, s]) => [id, s.template]))),
     };
   }
   return figures;
@@ -146,7 +176,7 @@ export const evaluateStage = defineStage({
   dependsOn: ['world', 'ground-truth', 'irl'],
   // 2: fresh texts are also judged by the ground truth of the continuation alone. 3: spreadOver; the
   // distillation teacher's figures are its first run's (the expert the students learnt from).
-  // 4: a bounded figure's interval over seeds is cut to its range. 5: the look-alike control of the minimal pairs.
+  // 4: a bounded figure's interval over seeds is cut to its range. 5: the look-alike control of the minimal pairs, and pair figures per template.
   version: '5',
   description: 'the recovered rewards against the ground truth on held-out texts and minimal pairs, per seed and over seeds',
   inputs: (ctx) => [join(ctx.stageDir('irl'), IRL_SUMMARY_FILE)],
@@ -154,7 +184,10 @@ export const evaluateStage = defineStage({
     const irlDir = ctx.stageDir('irl');
     const irl = JSON.parse(readFileSync(join(irlDir, IRL_SUMMARY_FILE), 'utf8')) as IrlSummary;
     const runs = irl.variants.flatMap((v) => v.runs.map((run) => ({ variant: v.name, seed: run.seed, lines: readJsonLines<ScoreLine>(join(irlDir, run.scores)) })));
-    const evaluated = runs.map((run) => ({ ...run, figures: evaluateRun(ctx, `${run.variant} seed ${run.seed}`, run.lines) }));
+    const sentencesFile = join(ctx.stageDir('world'), WORLD_FILES.sentences);
+    const sentences = new Map(existsSync(sentencesFile) ? readJsonLines<WorldSentence>(sentencesFile).map((sentence) => [sentence.id, sentence]) : []);
+    const templateOf = new Map([...sentences].map(([id, sentence]) => [id, sentence.template]));
+    const evaluated = runs.map((run) => ({ ...run, figures: evaluateRun(ctx, `${run.variant} seed ${run.seed}`, run.lines, templateOf) }));
     writeFileAtomic(join(ctx.dir, PER_SEED_FILE), evaluated.map(({ variant, seed, figures: { recovered: _r, ...figures } }) => `${JSON.stringify({ variant, seed, ...figures })}\n`).join(''));
 
     const ofVariant = (name: string) => evaluated.filter((e) => e.variant === name).map((e) => e.figures);
@@ -167,9 +200,10 @@ export const evaluateStage = defineStage({
     writeFileAtomic(join(ctx.dir, SIMILARITY_FILE), `${JSON.stringify(similarity.matrices)}\n`);
     const summary = {
       texts: { test: evaluated[0]!.figures.texts, minimalPairs: evaluated[0]!.figures.minimalPairs },
-      groundTruth: groundTruthFigures(ctx, runs[0]!.lines),
+      groundTruth: groundTruthFigures(ctx, runs[0]!.lines, sentences),
       variants: irl.variants.map((v) => ({ name: v.name, kind: v.kind, seeds: v.runs.length, seeded: v.seeded, spreadOver: v.spreadOver ?? null, note: v.note })),
       metrics,
+      pairsByTemplate: pairsByTemplate(evaluated),
       continuationMetrics,
       similarity: similarity.summary,
       distillation: distillationFigures(irl, evaluated, metrics, similarity),

@@ -94,5 +94,28 @@ export const irlMetricsSection = defineSection('irl-metrics', 'Recovered rewards
     ${notes.length > 0 ? html`<ul>${notes.map((v) => html`<li><b>${v.name}</b>: ${v.note}</li>`)}</ul>` : ''}
     ${await chart(distributionChart(evaluation), 'Each dot is one seed; the black bar is the mean over seeds and the black line its 95% t-interval; the dashed line is chance (0.5) or no correlation (0). Grey: the untrained random-head control. Every seed is shown; none is picked.')}
     <h3>Mean ± sd over seeds, with the 95% interval of the mean</h3>
-    ${metricsTable(evaluation)}`;
+    ${metricsTable(evaluation)}
+    ${pairsByTemplateTable(evaluation)}`;
 });
+
+/** Minimal and look-alike pairs by where the abusive word sits: the shapes of abuse a reward misses. */
+function pairsByTemplateTable(evaluation: EvaluatePart) {
+  const { pairsByTemplate, variants, groundTruth } = evaluation.summary;
+  if (!pairsByTemplate) return '';
+  const templates = Object.entries(Object.values(pairsByTemplate)[0] ?? {}).map(([name, { sentences }]) => ({ name, sentences }));
+  const both = (minimal: number | null | undefined, lookAlike: number | null | undefined) => `${formatNumber(minimal)} / ${formatNumber(lookAlike)}`;
+  const rows = templates.map(({ name, sentences }) => {
+    const truth = groundTruth.minimalPairs?.byTemplate?.[name];
+    return [
+      html`${name}<br><span class="ci">${sentences} sentences</span>`,
+      truth ? both(truth.minimalPairAccuracy, truth.lookAlikePairAccuracy) : '',
+      ...variants.map((v) => {
+        const figures = pairsByTemplate[v.name]?.[name];
+        return figures ? both(figures.minimalPairAccuracy.mean, figures.lookAlikePairAccuracy.mean) : '';
+      }),
+    ];
+  });
+  return html`<h3>Minimal / look-alike pairs right, by where the abusive word sits (mean over seeds)</h3>
+    <p>An interjection opens the sentence ("Shit, it is…"), so a reward read from the start of a text, as the log-ratio is, judges it in a place where the expert never wrote: RLHF only ever continued prompts.</p>
+    ${table(['template', 'ground truth', ...variants.map((v) => v.name)], rows, [1, ...variants.map((_, i) => i + 2)])}`;
+}
