@@ -79,6 +79,8 @@ export interface LogRatioOptions {
   /** The expert: a local LM, or its token log-probabilities from elsewhere (over the base model's tokenizer). */
   expert: CausalLM | TokenLogProbsOf;
   base: CausalLM;
+  /** The base model's token log-probabilities when known already (several experts read against one base). */
+  baseTokens?: TokenLogProbsOf;
   /** The KL coefficient of the RLHF run (its rewards' scale); the ranking does not depend on it. */
   beta: number;
   /** Default 'sum', the closed form. */
@@ -130,7 +132,7 @@ export function logRatioTerms(options: LogRatioOptions, items: readonly PromptCo
   }
   if (!(beta > 0 && beta < Infinity)) throw new IrlOptionsError(`beta must be a finite number > 0, got ${beta}`);
   const expertTokens = typeof expert === 'function' ? expert(items) : tokenLogProbs(expert, items, options);
-  const baseTokens = tokenLogProbs(base, items, options);
+  const baseTokens = options.baseTokens ? options.baseTokens(items) : tokenLogProbs(base, items, options);
   return expertTokens.map((e, i) => e.map((lp, t) => lp - baseTokens[i]![t]!));
 }
 

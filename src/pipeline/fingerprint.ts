@@ -40,6 +40,17 @@ export function stageFingerprint(stage: Stage, section: unknown, inputs: readonl
 }
 
 /**
+ * An input outside the run folder as the fingerprint names it: a file of an npm package by the
+ * package (so a run folder copied to another checkout or machine with the same packages is up to
+ * date there), any other by its path.
+ */
+export function externalInputName(input: string): string {
+  const parts = input.split(sep);
+  const at = parts.lastIndexOf('node_modules');
+  return at >= 0 && at < parts.length - 1 ? `npm:${parts.slice(at + 1).join('/')}` : input;
+}
+
+/**
  * Input → content hash. An input inside the run folder must be an output of a stage this one
  * depends on, and is hashed from that stage's marker; one outside is hashed from disk.
  */
@@ -58,7 +69,7 @@ function inputHashes(stage: Stage, inputs: readonly string[], context: Fingerpri
       hashes[inside.split(sep).join('/')] = outputDigest(outputs);
     } else {
       if (!existsSync(input)) throw new PipelineError(`stage ${stage.name}: its input ${input} does not exist; check the path in the config`);
-      hashes[input] = hashPath(input);
+      hashes[externalInputName(input)] = hashPath(input);
     }
   }
   return hashes;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pearson } from '../../src/eval/index.js';
-import { DemonstrationsError, RewardModel, TokenizerMismatchError, distilReward, logRatioReward, rowTokenTargets, tokenLogRatios, type CausalLM } from '../../src/irl/index.js';
+import { DemonstrationsError, RewardModel, TokenizerMismatchError, distilReward, logRatioReward, logRatioTerms, rowTokenTargets, tokenLogProbs, tokenLogRatios, type CausalLM } from '../../src/irl/index.js';
 import type { CausalLMInputs, CausalLMOutputs } from '../../src/models/causal-lm.js';
 import { GPTNeoXForCausalLM } from '../../src/models/gpt-neox.js';
 import { Module, Rng } from '../../src/nn/index.js';
@@ -100,6 +100,18 @@ describe('the closed-form log-ratio reward', () => {
     assert.throws(() => rowTokenTargets([8, 9, 5], [8, 9], [0.5, -1]), DemonstrationsError, 'the continuation is not at the end');
     assert.throws(() => rowTokenTargets([9], [8, 9], [0.5, -1]), DemonstrationsError, 'a row shorter than its continuation');
     assert.throws(() => rowTokenTargets([8, 9], [8, 9], [0.5]), DemonstrationsError, 'one target per continuation token');
+  });
+
+  it("reads the base model's token log-probabilities from baseTokens when given, so several experts share one read", () => {
+    const base = seededModel(config, 8);
+    const items = [{ promptIds: [4], continuationIds: [MARKER, 3, 12] }, { promptIds: [6, 6], continuationIds: [2] }];
+    const asked: number[] = [];
+    const baseTokens = (list: readonly { promptIds: readonly number[]; continuationIds: readonly number[] }[]) => (asked.push(list.length), tokenLogProbs(base, list));
+    for (const bias of [BIAS, -BIAS]) {
+      const expert = new BiasedLM(base, MARKER, bias);
+      assert.deepEqual(logRatioTerms({ expert, base, baseTokens, beta: BETA }, items), logRatioTerms({ expert, base, beta: BETA }, items));
+    }
+    assert.deepEqual(asked, [2, 2], 'the base is read through baseTokens, not again');
   });
 
   it('refuses two models over different vocabularies', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -94,6 +94,22 @@ describe('runPipeline', () => {
     assert.deepEqual(Object.fromEntries(runs), { curate: 2, 'ground-truth': 2, sft: 2, irl: 2 });
     assert.match(readFileSync(join(runDir, 'irl', 'irl.txt'), 'utf8'), /prompts-v2/);
     assert.match(lastRunLog(runDir).join('\n'), /stage curate: running \(input .*prompts\.txt changed\)/);
+  });
+
+  test('a run folder copied to another checkout, with the same npm package inputs at other paths, is up to date there', async () => {
+    const dir = temporaryDir();
+    const packageFile = (checkout: string) => {
+      const file = join(dir, checkout, 'node_modules', 'corpus', 'package.json');
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, '{"version": "1.0.0"}');
+      return file;
+    };
+    const first = dummyStages(packageFile('a'));
+    await runPipeline(first.stages, first.config(), join(dir, 'a', 'runs', 'x'));
+    cpSync(join(dir, 'a', 'runs'), join(dir, 'b', 'runs'), { recursive: true });
+    const copied = dummyStages(packageFile('b'));
+    await runPipeline(copied.stages, copied.config(), join(dir, 'b', 'runs', 'x'));
+    assert.equal(copied.runs.size, 0, `stages ran again: ${[...copied.runs.keys()].join(', ')}`);
   });
 
   test('a stage whose output was deleted runs again', async () => {

@@ -12,7 +12,7 @@ import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js'
 import { auroc, spearman, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
-  FrozenFeatures, IrlOptionsError, RewardModel, aggregateLogRatios, distilReward, logRatioTerms, rewardRows, rowTokenTargets, saveRewardModel, scaleLogRatios, trainRewardSeeds,
+  FrozenFeatures, IrlOptionsError, RewardModel, aggregateLogRatios, distilReward, logRatioTerms, rewardRows, rowTokenTargets, saveRewardModel, scaleLogRatios, tokenLogProbs, trainRewardSeeds,
   type FitResult, type LogRatioAggregate, type RegressionRows, type PromptContinuation, type TokenLogProbsOf, type RewardInput,
 } from '../../irl/index.js';
 import type { AnyCausalLM as LanguageModel } from '../../models/registry.js';
@@ -70,7 +70,17 @@ function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null
   return { name: 'pairs', rows: texts.map((t) => t.ids), items: texts.map((t) => ({ promptIds: [bos], continuationIds: t.ids })), meta: texts.map(({ sentence, form }) => ({ sentence, form })) };
 }
 
-type LogRatioModels = { expert: LanguageModel | TokenLogProbsOf; base: LanguageModel; beta: number; padId: number };
+type LogRatioModels = { expert: LanguageModel | TokenLogProbsOf; base: LanguageModel; baseTokens: TokenLogProbsOf; beta: number; padId: number };
+
+/** The base model's token log-probabilities of each item, read once and shared by every expert's log-ratio. */
+function sharedBaseTokens(base: LanguageModel, padId: number): TokenLogProbsOf {
+  const known = new Map<PromptContinuation, number[]>();
+  return (items) => {
+    const missing = items.filter((item) => !known.has(item));
+    if (missing.length > 0) tokenLogProbs(base, missing, { padId }).forEach((values, i) => known.set(missing[i]!, values));
+    return items.map((item) => known.get(item)!);
+  };
+}
 
 /** `of` of the items with a continuation, and `empty` for the others. */
 function ofNonEmpty<V>(items: readonly PromptContinuation[], of: (items: PromptContinuation[]) => V[], empty: V): V[] {
@@ -261,7 +271,8 @@ export async function recoverRewards(job: RecoveryJob): Promise<IrlSummary> {
   const expert = 'folder' in job.expert
     ? loadCausalLM(job.expert.folder).model
     : needsExpert ? await servedTokenLogProbs(job.expert.served, [train, validation, ...sets].flatMap((set) => set.items), job.signal) : null;
-  const models = { expert: expert ?? unneeded, base, beta: job.beta, padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0 };
+  const padId = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
+  const models = { expert: expert ?? unneeded, base, baseTokens: sharedBaseTokens(base, padId), beta: job.beta, padId };
   const terms = termsReader(models);
   // The other experts' terms of every score set, read when a log-ratio variant first needs them; each model is then let go.
   let othersTerms: TermsOf[] | undefined;
