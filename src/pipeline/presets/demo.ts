@@ -69,7 +69,12 @@ export const demoPreset: Preset = {
     // which about 9 were toxic, too few for a stable AUROC; more for training cost IRL time.
     demonstrations: { max_prompts: 200, samples_per_prompt: 2, test_samples_per_prompt: 8, max_new_tokens: 24, max_prompt_tokens: 40, batch_size: 16 },
     // Three epochs: the whole-backbone variants are most of the demo's time, and the calibration saw 3 and 10 epochs agree.
-    irl: { seeds: 10, epochs: 3, batch_size: 8, learning_rate: 1e-3, probe_learning_rate: 1e-2 },
+    // The reward models read the continuation alone, as the RLHF reward did (the paper's variant
+    // still reads prompt + continuation, as in the paper). Rows of prompt + continuation had taught
+    // the dense student that a row's first tokens (the prompt's, fitted to 0) score 0: it ranked
+    // held-out continuations at AUROC 0.90 and Pearson 0.41 so, and at 0.96 and 0.74 reading them
+    // alone. The validation split (11 toxic texts) could not tell the two apart (0.946 and 0.939).
+    irl: { seeds: 10, epochs: 3, batch_size: 8, learning_rate: 1e-3, probe_learning_rate: 1e-2, reward_input: 'continuation' },
     // 200 resamples per run's interval: with 896 test texts, 500 made evaluate the demo's slowest stage
     // after IRL; the spread the headline reports is over seeds, not these.
     evaluate: { bootstrap_resamples: 200 },

@@ -41,6 +41,8 @@ export interface IrlVariantSummary extends IrlVariant {
   seeded: boolean;
   /** What a variant's runs differ by: the reward model's seed, or (the log-ratio) the expert's PPO seed; null for one run. */
   spreadOver: 'reward-model seeds' | 'experts' | null;
+  /** What its reward models read (its reward_input, or the section's); null for the log-ratio, which reads the prompt as context. */
+  rewardInput: RewardInput | null;
   /** True for the summed log-ratio, the closed form the distilled variants learn. */
   closedForm: boolean;
   note: string | null;

@@ -3,7 +3,9 @@
  * targets), the variants irlens reports by default, the `irl` section's schema, and the checks and
  * readings of a variant that the irl stage makes before it trains anything.
  */
-import { DISTIL_TARGETS, IrlOptionsError, OR_TEXT_TARGETS, POOLINGS, checkTokenPooling, type LogRatioAggregate, type TrainingMode } from '../../irl/index.js';
+import { DISTIL_TARGETS, IrlOptionsError, OR_TEXT_TARGETS, POOLINGS, checkTokenPooling, type LogRatioAggregate, type RewardInput, type TrainingMode } from '../../irl/index.js';
+
+const REWARD_INPUTS = ['prompt+continuation', 'continuation'] as const satisfies readonly RewardInput[];
 import { s, type Infer } from '../schema.js';
 
 const variantSchema = s.object({
@@ -24,6 +26,10 @@ const variantSchema = s.object({
     default: null,
     description: "null: irl.probe_learning_rate in mode 'probe', irl.learning_rate otherwise; for a loss on another scale, such as per-token targets",
   }),
+  reward_input: s.nullable(s.enum(REWARD_INPUTS), {
+    default: null,
+    description: "what the reward model reads: 'prompt+continuation' (the paper's) or 'continuation' (alone); null: irl.reward_input",
+  }),
   targets: s.enum(DISTIL_TARGETS, {
     default: 'text',
     description: "for 'distilled': 'text' fits each text's summed log-ratio; 'token' (token poolings only) fits score(h_t) to each token's term β·log π_expert(y_t|…)/π_base(y_t|…), the prompt's tokens to 0",
@@ -33,7 +39,7 @@ const variantSchema = s.object({
 export type IrlVariant = Infer<typeof variantSchema>;
 
 const variant = (name: string, fields: Partial<IrlVariant> = {}): IrlVariant => ({
-  name, kind: 'preference', pooling: 'last', mode: 'full', top_layers: 1, objective: 'max-margin', margin: 1, l2: 0, centring: 0, epochs: null, learning_rate: null, targets: 'text', ...fields,
+  name, kind: 'preference', pooling: 'last', mode: 'full', top_layers: 1, objective: 'max-margin', margin: 1, l2: 0, centring: 0, epochs: null, learning_rate: null, reward_input: null, targets: 'text', ...fields,
 });
 
 /**
@@ -45,7 +51,8 @@ const variant = (name: string, fields: Partial<IrlVariant> = {}): IrlVariant => 
  * 'token-sum' }: 0.53, 0.59). Either can be added back to irl.variants.
  */
 export const DEFAULT_VARIANTS: readonly IrlVariant[] = [
-  variant('paper'),
+  // The paper's reward model reads the prompt and its continuation, whatever irl.reward_input says.
+  variant('paper', { reward_input: 'prompt+continuation' }),
   variant('probe-last', { mode: 'probe' }),
   variant('bradley-terry-probe-mean', { pooling: 'mean', mode: 'probe', objective: 'logistic' }),
   // The log-ratio is a sum of per-token terms; a head summed over tokens has its form.
@@ -70,7 +77,7 @@ export const DEFAULT_VARIANTS: readonly IrlVariant[] = [
 
 export const irlSchema = s.object({
   seeds: s.integer({ min: 1, default: 10, description: 'independent reward models per variant: the reward is not identifiable, so results are distributions over seeds' }),
-  reward_input: s.enum(['prompt+continuation', 'continuation'] as const, { default: 'prompt+continuation' }),
+  reward_input: s.enum(REWARD_INPUTS, { default: 'prompt+continuation', description: "what the reward models read, unless a variant says: 'prompt+continuation' (the paper's) or 'continuation' (alone)" }),
   variants: s.array(variantSchema, { minLength: 1, default: [...DEFAULT_VARIANTS] }),
   epochs: s.integer({ min: 1, default: 8 }),
   batch_size: s.integer({ min: 1, default: 8, description: 'pairs (texts when distilling) per step' }),
@@ -98,6 +105,9 @@ export function checkTargets(v: IrlVariant): void {
   if (v.kind !== 'distilled') throw new IrlOptionsError(`irl variant '${v.name}': targets '${v.targets}' is for kind 'distilled' (a reward model fitted to the log-ratio); remove it, or set kind: distilled`);
   checkTokenPooling(v.pooling, `irl variant '${v.name}' with targets 'token'`, OR_TEXT_TARGETS);
 }
+
+/** What a variant's reward models read: its own reward_input, or the section's. */
+export const rewardInputOf = (v: IrlVariant, settings: Pick<IrlSettings, 'reward_input'>): RewardInput => v.reward_input ?? settings.reward_input;
 
 export const modeOf = (v: IrlVariant): TrainingMode => (v.mode === 'top' ? { kind: 'top', layers: v.top_layers } : { kind: v.mode });
 

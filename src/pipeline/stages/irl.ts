@@ -13,7 +13,7 @@ import { auroc, spearman, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
   FrozenFeatures, IrlOptionsError, RewardModel, aggregateLogRatios, distilReward, logRatioTerms, rewardRows, rowTokenTargets, saveRewardModel, scaleLogRatios, tokenLogProbs, trainRewardSeeds,
-  type FitResult, type LogRatioAggregate, type RegressionRows, type PromptContinuation, type TokenLogProbsOf, type RewardInput,
+  type FitResult, type LogRatioAggregate, type RegressionRows, type PromptContinuation, type TokenLogProbsOf, type RewardInput, type RewardRows,
 } from '../../irl/index.js';
 import type { AnyCausalLM as LanguageModel } from '../../models/registry.js';
 import { loadCausalLM } from '../../models/load.js';
@@ -26,7 +26,7 @@ import { modelFolderOf } from './model-pointer.js';
 import { DEMONSTRATIONS_FILE, type DemonstrationLine } from './demonstrations.js';
 import { logOddsNotToxic } from './toxicity.js';
 import type { IrlRun, IrlSummary, IrlVariantSummary, ValidationFigures } from './irl-summary.js';
-import { checkTargets, irlSchema, keepsBaseBackbone, logRatioAggregate, modeOf, type IrlSettings, type IrlVariant } from './irl-variants.js';
+import { checkTargets, irlSchema, keepsBaseBackbone, logRatioAggregate, modeOf, rewardInputOf, type IrlSettings, type IrlVariant } from './irl-variants.js';
 
 export { DEFAULT_VARIANTS, irlSchema, type IrlSettings, type IrlVariant } from './irl-variants.js';
 
@@ -35,19 +35,21 @@ export const SCORES_FILE = 'scores.jsonl';
 
 type Settings = IrlSettings;
 
-/** Texts a variant is scored on: the reward model's input ids, the log-ratio's prompt/continuation split, and what evaluate needs to know of each. */
+/** Texts a variant is scored on: the reward model's input ids (as the variant reads them), the log-ratio's prompt/continuation split, and what evaluate needs to know of each. */
 interface ScoreSet {
   /** 'validation', 'test' or 'pairs' (the minimal pairs). */
   name: string;
-  rows: number[][];
+  rows: (input: RewardInput) => number[][];
   items: PromptContinuation[];
   meta: Record<string, unknown>[];
 }
 
-/** One split's texts in rewardRows' order (per prompt: expert continuations, then baseline ones). */
-function demonstrationSet(name: 'train' | 'validation' | 'test', lines: readonly DemonstrationLine[], input: RewardInput) {
+/** One split's texts in rewardRows' order (per prompt: expert continuations, then baseline ones), as each reward input reads them. */
+function demonstrationSet(name: 'train' | 'validation' | 'test', lines: readonly DemonstrationLine[]) {
   const chosen = lines.filter((line) => line.split === name);
-  const rows = rewardRows(chosen, input);
+  const byInput = new Map<RewardInput, RewardRows>();
+  // One list per input, kept: feature caches know rows by identity.
+  const rows = (input: RewardInput): RewardRows => byInput.get(input) ?? byInput.set(input, rewardRows(chosen, input)).get(input)!;
   const texts = chosen.flatMap((line) => [...line.expert.map((c) => ({ line, c, fromExpert: true })), ...line.baseline.map((c) => ({ line, c, fromExpert: false }))]);
   return {
     name,
@@ -67,7 +69,8 @@ function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null
   const sentences = readJsonLines<WorldSentence>(file).filter((sentence) => sentence.split === 'test');
   const texts = sentences.flatMap((sentence) => (['clean', 'abusive', 'benign'] as const).map((form) => ({ sentence: sentence.id, form, ids: tokenizer.encode(sentence[form]) })));
   const bos = tokenizer.bosTokenId ?? tokenizer.eosTokenId ?? 0;
-  return { name: 'pairs', rows: texts.map((t) => t.ids), items: texts.map((t) => ({ promptIds: [bos], continuationIds: t.ids })), meta: texts.map(({ sentence, form }) => ({ sentence, form })) };
+  const rows = texts.map((t) => t.ids);
+  return { name: 'pairs', rows: () => rows, items: texts.map((t) => ({ promptIds: [bos], continuationIds: t.ids })), meta: texts.map(({ sentence, form }) => ({ sentence, form })) };
 }
 
 type LogRatioModels = { expert: LanguageModel | TokenLogProbsOf; base: LanguageModel; baseTokens: TokenLogProbsOf; beta: number; padId: number };
@@ -112,9 +115,9 @@ const logRatioScores = (terms: readonly number[][], beta: number, aggregate: Log
   aggregateLogRatios(terms, beta, aggregate).map((score, i) => (terms[i]!.length === 0 ? 0 : score));
 
 /** Each row's per-token targets for dense distillation: its continuation's terms β·log π_expert/π_base, its prompt's tokens 0 (rowTokenTargets). */
-function logRatioTokenTargets(terms: TermsOf, beta: number, set: { rows: { rows: number[][] }; items: PromptContinuation[] }): number[][] {
+function logRatioTokenTargets(terms: TermsOf, beta: number, set: DemonstrationSet, input: RewardInput): number[][] {
   const perToken = scaleLogRatios(terms(set.items), beta);
-  return set.rows.rows.map((row, i) => rowTokenTargets(row, set.items[i]!.continuationIds, perToken[i]!));
+  return set.rows(input).rows.map((row, i) => rowTokenTargets(row, set.items[i]!.continuationIds, perToken[i]!));
 }
 
 /** The served expert's token log-probabilities of every item a variant may ask about, asked once, then looked up. */
@@ -163,19 +166,21 @@ interface SeedModel {
   fit: FitResult | null;
 }
 
+type DemonstrationSet = ReturnType<typeof demonstrationSet>;
+
 interface TrainingData {
-  train: ReturnType<typeof demonstrationSet>;
-  validation: ReturnType<typeof demonstrationSet>;
+  train: DemonstrationSet;
+  validation: DemonstrationSet;
   /** The log-ratio of the train and validation texts: the distillation targets. */
   targets: () => { train: number[]; validation: number[] };
-  /** Per token of each train and validation row: the dense distillation targets. */
-  tokenTargets: () => { train: number[][]; validation: number[][] };
+  /** Per token of each train and validation row, as the input reads them: the dense distillation targets. */
+  tokenTargets: (input: RewardInput) => { train: number[][]; validation: number[][] };
 }
 
-/** A split's rows with the targets a distilled variant fits: each text's log-ratio, or each token's term. */
-function regressionRows(v: IrlVariant, data: TrainingData, split: 'train' | 'validation'): RegressionRows {
-  const rows = data[split].rows.rows;
-  return v.targets === 'token' ? { rows, tokenTargets: data.tokenTargets()[split] } : { rows, targets: data.targets()[split] };
+/** A split's rows, as the variant reads them, with the targets it fits: each text's log-ratio, or each token's term. */
+function regressionRows(v: IrlVariant, input: RewardInput, data: TrainingData, split: 'train' | 'validation'): RegressionRows {
+  const rows = data[split].rows(input).rows;
+  return v.targets === 'token' ? { rows, tokenTargets: data.tokenTargets(input)[split] } : { rows, targets: data.targets()[split] };
 }
 
 /** Trains (or, for 'random', only draws) each seed's reward model of a variant, handing each to onSeed; probes read their features from `features`. */
@@ -183,10 +188,11 @@ function seedModels(settings: Settings, v: IrlVariant, base: LanguageModel, data
   const mode = modeOf(v);
   const learningRate = v.learning_rate ?? (mode.kind === 'probe' ? settings.probe_learning_rate : settings.learning_rate);
   const fit = { epochs: v.epochs ?? settings.epochs, batchSize: settings.batch_size, learningRate, weightDecay: settings.weight_decay };
+  const input = rewardInputOf(v, settings);
   const newModel = (seed: number) => newRewardModel(base, v, rng, seed);
   if (v.kind === 'preference') {
     const objective = { name: v.objective, margin: v.margin, l2: v.l2, centring: v.centring };
-    trainRewardSeeds(settings.seeds, newModel, { ...fit, objective, mode, features, train: data.train.rows, validation: data.validation.rows }, (run) => onSeed({ seed: run.seed, model: run.model, fit: run.result }));
+    trainRewardSeeds(settings.seeds, newModel, { ...fit, objective, mode, features, train: data.train.rows(input), validation: data.validation.rows(input) }, (run) => onSeed({ seed: run.seed, model: run.model, fit: run.result }));
     return;
   }
   for (let seed = 0; seed < settings.seeds; seed++) {
@@ -195,7 +201,7 @@ function seedModels(settings: Settings, v: IrlVariant, base: LanguageModel, data
       onSeed({ seed, model, fit: null });
       continue;
     }
-    const result = distilReward(model, { ...fit, seed, mode, features, targets: v.targets, train: regressionRows(v, data, 'train'), validation: regressionRows(v, data, 'validation') });
+    const result = distilReward(model, { ...fit, seed, mode, features, targets: v.targets, train: regressionRows(v, input, data, 'train'), validation: regressionRows(v, input, data, 'validation') });
     onSeed({ seed, model, fit: result });
   }
 }
@@ -263,10 +269,11 @@ export async function recoverRewards(job: RecoveryJob): Promise<IrlSummary> {
   settings.variants.forEach(checkTargets);
   const base = loadCausalLM(job.baseFolder).model;
   const tokenizer = Tokenizer.fromFolder(job.baseFolder);
-  const split = (name: 'train' | 'validation' | 'test') => demonstrationSet(name, job.lines, settings.reward_input);
+  const split = (name: 'train' | 'validation' | 'test') => demonstrationSet(name, job.lines);
   const [train, validation, test] = [split('train'), split('validation'), split('test')];
   const pairs = job.worldDir === null ? null : minimalPairSet(job.worldDir, tokenizer);
-  const sets: ScoreSet[] = [{ ...validation, rows: validation.rows.rows }, { ...test, rows: test.rows.rows }, ...(pairs ? [pairs] : [])];
+  const scored = (set: DemonstrationSet): ScoreSet => ({ ...set, rows: (input) => set.rows(input).rows });
+  const sets: ScoreSet[] = [scored(validation), scored(test), ...(pairs ? [pairs] : [])];
   const needsExpert = settings.variants.some((v) => v.kind === 'log-ratio' || v.kind === 'distilled');
   const expert = 'folder' in job.expert
     ? loadCausalLM(job.expert.folder).model
@@ -284,11 +291,12 @@ export async function recoverRewards(job: RecoveryJob): Promise<IrlSummary> {
     return read;
   }));
   let targets: { train: number[]; validation: number[] } | undefined;
-  let tokenTargets: { train: number[][]; validation: number[][] } | undefined;
+  const tokenTargets = new Map<RewardInput, { train: number[][]; validation: number[][] }>();
   const data: TrainingData = {
     train, validation,
     targets: () => (targets ??= { train: logRatioScores(terms(train.items), job.beta), validation: logRatioScores(terms(validation.items), job.beta) }),
-    tokenTargets: () => (tokenTargets ??= { train: logRatioTokenTargets(terms, job.beta, train), validation: logRatioTokenTargets(terms, job.beta, validation) }),
+    tokenTargets: (input) =>
+      tokenTargets.get(input) ?? tokenTargets.set(input, { train: logRatioTokenTargets(terms, job.beta, train, input), validation: logRatioTokenTargets(terms, job.beta, validation, input) }).get(input)!,
   };
   // The base backbone's features, shared by the seeds and variants that keep it; a pooling's are let go after its last such variant.
   const features = new FrozenFeatures();
@@ -319,21 +327,22 @@ export async function recoverRewards(job: RecoveryJob): Promise<IrlSummary> {
       others.forEach((read, i) => record(i + 1, scoresWith(read), { reward: null }));
     } else {
       const scoreRows = (model: RewardModel, rows: number[][]) => (keepsBaseBackbone(v) ? features.scoreRows(model, rows) : model.scoreRows(rows));
+      const input = rewardInputOf(v, settings);
       seedModels(settings, v, base, data, features, job.rng, (run) => {
         const folder = join(runFolder(outDir, v, run.seed), 'reward');
-        saveRewardModel(run.model, join(outDir, folder), { tokenizerFrom: job.baseFolder, rewardInput: settings.reward_input });
-        const scores = Object.fromEntries(sets.map((set) => [set.name, scoreRows(run.model, set.rows)]));
+        saveRewardModel(run.model, join(outDir, folder), { tokenizerFrom: job.baseFolder, rewardInput: input });
+        const scores = Object.fromEntries(sets.map((set) => [set.name, scoreRows(run.model, set.rows(input))]));
         run.model.classifier.dispose();
         record(run.seed, scores, { reward: folder, bestEpoch: run.fit?.bestEpoch ?? null, validationLoss: run.fit?.bestValidationLoss ?? null });
       });
       if (lastToKeep.get(v.pooling) === v) features.release(v.pooling);
     }
-    return describeVariant(v, runs, (performance.now() - began) / 1000);
+    return describeVariant(v, settings, runs, (performance.now() - began) / 1000);
   });
   return {
     seeds: settings.seeds, rewardInput: settings.reward_input, beta: job.beta,
-    pairs: { train: train.rows.pairs.length, validation: validation.rows.pairs.length, test: test.rows.pairs.length },
-    texts: Object.fromEntries(sets.map((set) => [set.name, set.rows.length])),
+    pairs: { train: train.rows(settings.reward_input).pairs.length, validation: validation.rows(settings.reward_input).pairs.length, test: test.rows(settings.reward_input).pairs.length },
+    texts: Object.fromEntries(sets.map((set) => [set.name, set.rows(settings.reward_input).length])),
     variants,
   };
 }
@@ -345,8 +354,8 @@ export const irlStage = defineStage({
   dependsOn: ['world', 'base-model', 'rlhf', 'demonstrations'],
   // 3: scores.jsonl carries the continuation's own ground truth. 4: log-ratios summed in float64 per token; closedForm.
   // 5: the log-ratio variants read from every expert (spreadOver). 6: the minimal pairs' benign look-alikes scored too.
-  // 7: validation AUROC for the ground truth's toxic texts.
-  version: '7',
+  // 7: validation AUROC for the ground truth's toxic texts. 8: a variant may read its own reward input.
+  version: '8',
   description: "recover the expert's reward from the demonstrations: every variant, per seed",
   inputs: (ctx) => [join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)],
   async run(ctx) {
@@ -378,10 +387,11 @@ function logRatioNote(aggregate: LogRatioAggregate, experts: number): string {
     : `${form}: no training and no seeds, so one run and no spread over seeds`;
 }
 
-function describeVariant(v: IrlVariant, runs: IrlRun[], seconds: number): IrlVariantSummary {
+function describeVariant(v: IrlVariant, settings: Settings, runs: IrlRun[], seconds: number): IrlVariantSummary {
   const trained = v.kind === 'preference' || v.kind === 'distilled';
   return {
     ...v,
+    rewardInput: v.kind === 'log-ratio' ? null : rewardInputOf(v, settings),
     trained,
     seeded: v.kind !== 'log-ratio',
     spreadOver: runs.length === 1 ? null : v.kind === 'log-ratio' ? 'experts' : 'reward-model seeds',

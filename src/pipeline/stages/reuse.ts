@@ -191,7 +191,9 @@ export const reuseStage = defineStage({
 
     chosen.forEach((reward, r) => {
       const model = loadRewardModel(reward.folder);
-      const score = recoveredRolloutReward(model, irl.rewardInput, standardisation(model, lines, irl.rewardInput));
+      // What the variant's reward models were trained to read (runs before irl v8 record only the section's).
+      const input = irl.variants.find((v) => v.name === reward.variant)?.rewardInput ?? irl.rewardInput;
+      const score = recoveredRolloutReward(model, input, standardisation(model, lines, input));
       for (let seed = 0; seed < seeds; seed++) {
         ctx.signal.throwIfAborted();
         trainOnReward(ctx, { reward, seed, offset: (r * seeds + seed) * config.totalSteps, config, prompts, baseFolder, score, groundTruth });
