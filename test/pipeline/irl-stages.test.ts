@@ -27,7 +27,17 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
   const demonstrations = JSON.parse(readFileSync(join(runDir, 'demonstrations', 'summary.json'), 'utf8')) as { splits: Record<string, number> };
   assert.ok(demonstrations.splits.train! > 0 && demonstrations.splits.validation! > 0 && demonstrations.splits.test! > 0);
 
-  const irl = JSON.parse(readFileSync(join(runDir, 'irl', 'summary.json'), 'utf8')) as { seeds: number; variants: { name: string; kind: string; spreadOver: string | null; runs: { seed: number | null; reward: string | null }[] }[] };
+  const irl = JSON.parse(readFileSync(join(runDir, 'irl', 'summary.json'), 'utf8')) as {
+    seeds: number; rewardInput: string; variants: { name: string; kind: string; rewardInput: string | null; spreadOver: string | null; runs: { seed: number | null; reward: string | null }[] }[];
+  };
+  // The demo's reward models read the continuation alone, as its RLHF reward did; the paper's reads prompt + continuation, as in the paper.
+  assert.equal(irl.rewardInput, 'continuation');
+  const inputOf = (name: string) => irl.variants.find((v) => v.name === name)!;
+  assert.deepEqual(['paper', 'log-ratio-dense-token-min', 'log-ratio'].map((name) => inputOf(name).rewardInput), ['prompt+continuation', 'continuation', null]);
+  for (const name of ['paper', 'log-ratio-dense-token-min']) {
+    const config = JSON.parse(readFileSync(join(runDir, 'irl', inputOf(name).runs[0]!.reward!, 'config.json'), 'utf8')) as { irlens_reward_input: string };
+    assert.equal(config.irlens_reward_input, inputOf(name).rewardInput, `${name} saves what it reads`);
+  }
   assert.deepEqual(irl.variants.map((v) => v.name), DEFAULT_VARIANTS.map((v) => v.name));
   for (const v of irl.variants) {
     assert.equal(v.runs.length, v.kind === 'log-ratio' ? EXPERTS : irl.seeds, v.name);

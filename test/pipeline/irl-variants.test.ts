@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { IrlOptionsError } from '../../src/irl/index.js';
 import { Rng } from '../../src/nn/index.js';
 import { validateAgainst, type ConfigIssue } from '../../src/pipeline/index.js';
-import { DEFAULT_VARIANTS, irlSchema, recoverRewards, type IrlSettings } from '../../src/pipeline/stages/index.js';
+import { DEFAULT_VARIANTS, irlSchema, recoverRewards, rewardInputOf, type IrlSettings } from '../../src/pipeline/stages/index.js';
 import { temporaryDir } from './helpers.js';
 
 function settingsOf(variants: Record<string, unknown>[]): { settings: IrlSettings; issues: ConfigIssue[] } {
@@ -40,5 +40,16 @@ describe("irl variants' targets", () => {
     await assert.rejects(recover(last), (error: Error) => error instanceof IrlOptionsError && /dense-last/.test(error.message) && /token-sum/.test(error.message));
     const preference = settingsOf([{ name: 'dense-preference', pooling: 'token-sum', targets: 'token' }]).settings;
     await assert.rejects(recover(preference), (error: Error) => error instanceof IrlOptionsError && /kind 'distilled'/.test(error.message));
+  });
+});
+
+describe("irl variants' reward input", () => {
+  it("defaults to the section's, may be a variant's own, and is one of the two inputs", () => {
+    const { settings, issues } = settingsOf([{ name: 'a' }, { name: 'b', reward_input: 'continuation' }]);
+    assert.deepEqual(issues, []);
+    assert.deepEqual(settings.variants.map((v) => rewardInputOf(v, settings)), ['prompt+continuation', 'continuation']);
+    assert.equal(rewardInputOf(settings.variants[0]!, { reward_input: 'continuation' }), 'continuation');
+    assert.equal(DEFAULT_VARIANTS[0]!.reward_input, 'prompt+continuation', "the paper's variant reads what the paper's did");
+    assert.match(settingsOf([{ name: 'a', reward_input: 'prompt' }]).issues[0]!.message, /'prompt\+continuation'/);
   });
 });

@@ -28,6 +28,7 @@ export { evaluateStage, evaluateSchema, EVALUATED_METRICS } from './evaluate.js'
 export { logOddsNotToxic } from './toxicity.js';
 export { groundTruthStage, groundTruthSchema, evaluateWithinRegister, CLASSIFIER_DIR, CLASSIFIER_LABELS, EVALUATION_FILE, type GroundTruthEvaluation } from './ground-truth.js';
 export { irlStage, irlSchema, recoverRewards, DEFAULT_VARIANTS, SCORES_FILE, type IrlSettings, type IrlVariant } from './irl.js';
+export { rewardInputOf } from './irl-variants.js';
 export { reportStage, REPORTED_STAGES } from './report.js';
 export { reuseStage, reuseSchema, chooseRewards } from './reuse.js';
 export { BENCHMARK_METRICS, type ReuseSummary, type BenchmarkedPolicy, type PolicyFigures } from './reuse-summary.js';
