@@ -61,13 +61,17 @@ function demonstrationSet(name: 'train' | 'validation' | 'test', lines: readonly
 
 /**
  * The demo world's held-out sentences, each clean, abusive and in its benign look-alike shape (the
- * abusive word's slot filled by a harmless one), as texts read from a BOS token; null outside the demo world.
+ * abusive word's slot filled by a harmless one), as continuations read from a BOS token; null
+ * outside the demo world. A sentence is encoded as it reads in running text and in every
+ * continuation these rewards judge, after a space: the tokenizer gives a text's first word another
+ * token ("Shit") than it gives the word after a space (" Shit"), and the first kind never starts a
+ * continuation, so an interjection opening the sentence was judged by a token no reward had seen.
  */
 function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null {
   const file = join(worldDir, WORLD_FILES.sentences);
   if (!existsSync(file)) return null;
   const sentences = readJsonLines<WorldSentence>(file).filter((sentence) => sentence.split === 'test');
-  const texts = sentences.flatMap((sentence) => (['clean', 'abusive', 'benign'] as const).map((form) => ({ sentence: sentence.id, form, ids: tokenizer.encode(sentence[form]) })));
+  const texts = sentences.flatMap((sentence) => (['clean', 'abusive', 'benign'] as const).map((form) => ({ sentence: sentence.id, form, ids: tokenizer.encode(` ${sentence[form]}`) })));
   const bos = tokenizer.bosTokenId ?? tokenizer.eosTokenId ?? 0;
   const rows = texts.map((t) => t.ids);
   return { name: 'pairs', rows: () => rows, items: texts.map((t) => ({ promptIds: [bos], continuationIds: t.ids })), meta: texts.map(({ sentence, form }) => ({ sentence, form })) };
@@ -355,7 +359,8 @@ export const irlStage = defineStage({
   // 3: scores.jsonl carries the continuation's own ground truth. 4: log-ratios summed in float64 per token; closedForm.
   // 5: the log-ratio variants read from every expert (spreadOver). 6: the minimal pairs' benign look-alikes scored too.
   // 7: validation AUROC for the ground truth's toxic texts. 8: a variant may read its own reward input.
-  version: '8',
+  // 9: the minimal pairs read as continuations, after a space.
+  version: '9',
   description: "recover the expert's reward from the demonstrations: every variant, per seed",
   inputs: (ctx) => [join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)],
   async run(ctx) {
