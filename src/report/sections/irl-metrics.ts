@@ -116,6 +116,6 @@ function pairsByTemplateTable(evaluation: EvaluatePart) {
     ];
   });
   return html`<h3>Minimal / look-alike pairs right, by where the abusive word sits (mean over seeds)</h3>
-    <p>An interjection opens the sentence ("Shit, it is…"), so a reward read from the start of a text, as the log-ratio is, judges it in a place where the expert never wrote: RLHF only ever continued prompts.</p>
+    <p>An interjection opens the sentence ("Shit, it is…"): the first word of a text, a place where the expert never wrote (RLHF only ever continued prompts), so the rewards recovered from its writing know least there.</p>
     ${table(['template', 'ground truth', ...variants.map((v) => v.name)], rows, [1, ...variants.map((_, i) => i + 2)])}`;
 }
