@@ -144,7 +144,7 @@ const figuresOf = ({ groundTruth, fromExpert }: ReturnType<typeof testTexts>) =>
 });
 
 /** The ground truth's own figures on the same texts: how well it tells expert from baseline, and the minimal pairs' labels. */
-function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[], sentences: ReadonlyMap<string, WorldSentence>) {
+function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[], sentences: ReadonlyMap<string, WorldSentence>, templateOf: TemplateOf) {
   const test = testTexts(lines);
   const continuation = testTexts(lines, 'groundTruthContinuation');
   const pairs = pairScores(lines);
@@ -163,7 +163,7 @@ function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[], sent
     const right = clean.filter((g) => g >= 0).length + abusive.filter((g) => g < 0).length;
     figures.minimalPairs = {
       sentences: pairs.sentences.length, pairAccuracy: minimalPairAccuracy(clean, abusive), accuracyBySign: right / (2 * pairs.sentences.length), ...lookAlikePairFigures(clean, abusive, benign),
-      byTemplate: pairFiguresByTemplate({ ...pairs, clean, abusive, benign }, new Map([...sentences].map(([id, s]) => [id, s.template]))),
+      byTemplate: pairFiguresByTemplate({ ...pairs, clean, abusive, benign }, templateOf),
     };
   }
   return figures;
@@ -200,7 +200,7 @@ export const evaluateStage = defineStage({
     writeFileAtomic(join(ctx.dir, SIMILARITY_FILE), `${JSON.stringify(similarity.matrices)}\n`);
     const summary = {
       texts: { test: evaluated[0]!.figures.texts, minimalPairs: evaluated[0]!.figures.minimalPairs },
-      groundTruth: groundTruthFigures(ctx, runs[0]!.lines, sentences),
+      groundTruth: groundTruthFigures(ctx, runs[0]!.lines, sentences, templateOf),
       variants: irl.variants.map((v) => ({ name: v.name, kind: v.kind, seeds: v.runs.length, seeded: v.seeded, spreadOver: v.spreadOver ?? null, note: v.note })),
       metrics,
       pairsByTemplate: pairsByTemplate(evaluated),

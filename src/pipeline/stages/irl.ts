@@ -65,7 +65,8 @@ function demonstrationSet(name: 'train' | 'validation' | 'test', lines: readonly
  * outside the demo world. A sentence is encoded as it reads in running text and in every
  * continuation these rewards judge, after a space: the tokenizer gives a text's first word another
  * token ("Shit") than it gives the word after a space (" Shit"), and the first kind never starts a
- * continuation, so an interjection opening the sentence was judged by a token no reward had seen.
+ * continuation, so read without the space an interjection opening the sentence would be judged by
+ * a token no reward has been trained or tested on.
  */
 function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null {
   const file = join(worldDir, WORLD_FILES.sentences);
