@@ -82,8 +82,9 @@ type ChoiceRun = ChoiceInput['variants'][number]['runs'][number];
  * alone (with the prompt, for runs judged only so): AUROC for the texts it calls toxic where every
  * run has one, else Spearman. Most validation texts are not toxic, so Spearman mostly asks how a
  * reward orders the ground truth's small differences among clean texts, which is not what it was
- * recovered for: on the demo, the dense probe led by Spearman (0.225 to the whole-model student's
- * 0.186) while the student led by AUROC on validation (0.946 to 0.785) and on the test texts (0.904 to 0.827).
+ * recovered for: on one demo run, the dense probe led by Spearman (0.225 to the whole-model
+ * student's 0.186) while the student led by AUROC on validation (0.946 to 0.785) and on the test
+ * texts (0.904 to 0.827).
  */
 function choiceFigure(runs: readonly ChoiceRun[]): { name: string; of: (run: ChoiceRun) => number } {
   const aurocOf = (run: ChoiceRun) => run.validation.aurocContinuation ?? run.validation.auroc ?? null;

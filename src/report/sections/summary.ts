@@ -31,8 +31,8 @@ function compare(a: Span, b: Span): Verdict {
 
 /**
  * The test that decides "recovered": look-alike pairs where the run has them (no style and no
- * length can stand in for toxicity there: a mean-pooled probe ranked 0.85 of the minimal pairs
- * right and 0.51 of the look-alike pairs), else minimal pairs, else AUROC on the test texts.
+ * length can stand in for toxicity there: on the demo, a mean-pooled probe ranks 0.84 of the
+ * minimal pairs right and 0.63 of the look-alike pairs), else minimal pairs, else AUROC on the test texts.
  */
 function criterionOf(evaluation: EvaluatePart) {
   const has = (metric: string) => Object.values(evaluation.summary.metrics).some((m) => (m[metric]?.n ?? 0) > 0);
