@@ -7,7 +7,7 @@ import type { Preset } from '../presets.js';
 
 export const demoPreset: Preset = {
   name: 'demo',
-  description: 'offline demo: a tiny GPT-NeoX pretrained on Moby-Dick with abusive passages, a small RoBERTa ground truth, PPO experts, IRL and its evaluation (2 cores, ~6 min)',
+  description: 'offline demo: a tiny GPT-NeoX pretrained on Moby-Dick with abusive passages, a small RoBERTa ground truth, PPO experts, IRL and its evaluation (2 cores, ~5 min)',
   config: {
     seed: 0,
     world: { kind: 'demo', size: 'small', vocab_size: 1024, corpus_renderings: 2 },
