@@ -33,7 +33,8 @@ export interface Demonstrations {
 }
 
 /** What the reward model reads: the prompt and its continuation (the paper), or the continuation alone. */
-export type RewardInput = 'prompt+continuation' | 'continuation';
+export const REWARD_INPUTS = ['prompt+continuation', 'continuation'] as const;
+export type RewardInput = (typeof REWARD_INPUTS)[number];
 
 /** An expert text and a baseline text of the same prompt, as indices into RewardRows.rows. */
 export interface DemonstrationPair {

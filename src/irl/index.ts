@@ -5,7 +5,7 @@
  */
 export * from './errors.js';
 export {
-  checkDemonstrations, describeContinuations, rewardInputIds, rewardRows, splitByPrompt, tokenizerFingerprint,
+  REWARD_INPUTS, checkDemonstrations, describeContinuations, rewardInputIds, rewardRows, splitByPrompt, tokenizerFingerprint,
   type Continuation, type ContinuationStats, type DemonstrationPair, type Demonstrations, type PromptDemonstrations, type PromptSplit, type RewardInput, type RewardRows,
 } from './demonstrations.js';
 export { bradleyTerryLoss, hingeLoss, maxMarginLoss, pairLoss, preferenceLoss, rewardPenalty, squaredLoss, type Objective, type ObjectiveName } from './objectives.js';

@@ -6,14 +6,13 @@
  * exits at once.
  */
 import { Option, type Command } from 'commander';
-import type { RewardInput } from '../../irl/index.js';
+import { REWARD_INPUTS, type RewardInput } from '../../irl/index.js';
 import type { ServedReward } from '../../serve/served-reward.js';
 import { CliError, EXIT_INTERRUPTED } from '../errors.js';
 import { integer, modelFolder, withRevision, withServerOptions } from '../options.js';
 import { toxicityScorer } from '../settings.js';
 
 const SCORES = ['negative-logit', 'negative-probability', 'log-odds'] as const;
-const INPUTS = ['prompt+continuation', 'continuation'] as const;
 
 interface ServeFlags {
   port: number;
@@ -39,7 +38,7 @@ export function registerServe(program: Command): void {
     .option('--max-queue <n>', 'texts that may wait to be scored; past it requests get 503', integer(1), 4096)
     .option('--label <name>', 'a classifier: the label the reward penalises (default "toxic")')
     .addOption(new Option('--score <kind>', 'a classifier: how the reward is read from it (default negative-logit)').choices(SCORES))
-    .addOption(new Option('--reward-input <input>', "what the reward reads of OpenRLHF's query (default: the folder's irlens_reward_input, else prompt+continuation)").choices(INPUTS))
+    .addOption(new Option('--reward-input <input>', "what the reward reads of OpenRLHF's query (default: the folder's irlens_reward_input, else prompt+continuation)").choices(REWARD_INPUTS))
     .option('--shaped', "/get_reward answers s(prompt + response) − s(prompt + label), OpenRLHF's label being the reference continuation")
     .action((reward: string, flags: ServeFlags) => serveCommand(reward, flags));
   withServerOptions(command, { port: 5000, maxBodyBytes: 16 * 2 ** 20 });

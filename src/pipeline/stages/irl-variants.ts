@@ -3,9 +3,7 @@
  * targets), the variants irlens reports by default, the `irl` section's schema, and the checks and
  * readings of a variant that the irl stage makes before it trains anything.
  */
-import { DISTIL_TARGETS, IrlOptionsError, OR_TEXT_TARGETS, POOLINGS, checkTokenPooling, type LogRatioAggregate, type RewardInput, type TrainingMode } from '../../irl/index.js';
-
-const REWARD_INPUTS = ['prompt+continuation', 'continuation'] as const satisfies readonly RewardInput[];
+import { DISTIL_TARGETS, IrlOptionsError, OR_TEXT_TARGETS, POOLINGS, REWARD_INPUTS, checkTokenPooling, type LogRatioAggregate, type RewardInput, type TrainingMode } from '../../irl/index.js';
 import { s, type Infer } from '../schema.js';
 
 const variantSchema = s.object({

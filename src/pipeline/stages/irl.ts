@@ -44,12 +44,20 @@ interface ScoreSet {
   meta: Record<string, unknown>[];
 }
 
+/** compute(key), computed the first time a key (an object: by identity) is asked for and kept. */
+function memoised<K, V>(compute: (key: K) => V): (key: K) => V {
+  const known = new Map<K, V>();
+  return (key) => {
+    if (!known.has(key)) known.set(key, compute(key));
+    return known.get(key)!;
+  };
+}
+
 /** One split's texts in rewardRows' order (per prompt: expert continuations, then baseline ones), as each reward input reads them. */
 function demonstrationSet(name: 'train' | 'validation' | 'test', lines: readonly DemonstrationLine[]) {
   const chosen = lines.filter((line) => line.split === name);
-  const byInput = new Map<RewardInput, RewardRows>();
   // One list per input, kept: feature caches know rows by identity.
-  const rows = (input: RewardInput): RewardRows => byInput.get(input) ?? byInput.set(input, rewardRows(chosen, input)).get(input)!;
+  const rows = memoised((input: RewardInput): RewardRows => rewardRows(chosen, input));
   const texts = chosen.flatMap((line) => [...line.expert.map((c) => ({ line, c, fromExpert: true })), ...line.baseline.map((c) => ({ line, c, fromExpert: false }))]);
   return {
     name,
@@ -106,14 +114,7 @@ type TermsOf = (items: readonly PromptContinuation[]) => number[][];
  * An expert's logRatioTerms, read from the two models once per item list: the closed form, the
  * token-min variant and the distillation targets are all made of them.
  */
-function termsReader(models: LogRatioModels): TermsOf {
-  const known = new Map<readonly PromptContinuation[], number[][]>();
-  return (items) => {
-    let terms = known.get(items);
-    if (!terms) known.set(items, (terms = ofNonEmpty(items, (kept) => logRatioTerms(models, kept), [])));
-    return terms;
-  };
-}
+const termsReader = (models: LogRatioModels): TermsOf => memoised((items) => ofNonEmpty(items, (kept) => logRatioTerms(models, kept), []));
 
 /** β·log π_expert/π_base of each item, summed over its tokens or their minimum; an empty continuation's is 0 by definition. */
 const logRatioScores = (terms: readonly number[][], beta: number, aggregate: LogRatioAggregate = 'sum'): number[] =>
@@ -296,12 +297,10 @@ export async function recoverRewards(job: RecoveryJob): Promise<IrlSummary> {
     return read;
   }));
   let targets: { train: number[]; validation: number[] } | undefined;
-  const tokenTargets = new Map<RewardInput, { train: number[][]; validation: number[][] }>();
   const data: TrainingData = {
     train, validation,
     targets: () => (targets ??= { train: logRatioScores(terms(train.items), job.beta), validation: logRatioScores(terms(validation.items), job.beta) }),
-    tokenTargets: (input) =>
-      tokenTargets.get(input) ?? tokenTargets.set(input, { train: logRatioTokenTargets(terms, job.beta, train, input), validation: logRatioTokenTargets(terms, job.beta, validation, input) }).get(input)!,
+    tokenTargets: memoised((input) => ({ train: logRatioTokenTargets(terms, job.beta, train, input), validation: logRatioTokenTargets(terms, job.beta, validation, input) })),
   };
   // The base backbone's features, shared by the seeds and variants that keep it; a pooling's are let go after its last such variant.
   const features = new FrozenFeatures();
