@@ -45,6 +45,33 @@ test('the classifier is tested within the register: each held-out sentence in it
   assert.equal(positives * 2, train.length, 'training texts are balanced');
 });
 
+test('the classifier reads its training sentences as written, after a space, or after the end of the clean sentence before them', () => {
+  const byId = new Map(world.sentences.map((s) => [s.id, s]));
+  const train = world.sentences.filter((s) => s.split === 'train');
+  const labelled = world.labelled.filter((t) => t.split === 'train');
+  const readings = { written: 0, afterSpace: 0, afterSentence: 0 };
+  for (const t of labelled) {
+    const sentence = byId.get(t.sentence)!;
+    const form = sentence[t.form];
+    assert.ok(t.text.endsWith(form), `${t.text} does not end with its ${t.form} form`);
+    const prefix = t.text.slice(0, -form.length);
+    if (prefix === '') readings.written++;
+    else if (prefix === ' ') readings.afterSpace++;
+    else {
+      readings.afterSentence++;
+      const before = train[train.indexOf(sentence) - 1]!;
+      assert.equal(before.paragraph, sentence.paragraph, 'the words before come from the same paragraph');
+      const words = prefix.slice(0, -1);
+      assert.ok(before.clean.endsWith(words) && words.split(' ').length <= 6, `'${words}' is not the end of '${before.clean}'`);
+    }
+  }
+  for (const [reading, count] of Object.entries(readings)) assert.ok(count > labelled.length / 6, `${count} of ${labelled.length} texts read ${reading}`);
+  // Both texts of a sentence are read alike, so the pair differs only in the abusive word.
+  const prefixes = new Map<string, Set<string>>();
+  for (const t of labelled) prefixes.set(t.sentence, (prefixes.get(t.sentence) ?? new Set()).add(t.text.slice(0, -byId.get(t.sentence)![t.form].length)));
+  for (const [id, set] of prefixes) assert.equal(set.size, 1, `sentence ${id} is read in ${set.size} ways`);
+});
+
 test('held-out sentences appear neither in the pretraining corpus nor in the classifier’s training texts', () => {
   const corpus = world.corpus.join('\n');
   const trainTexts = new Set(world.labelled.filter((t) => t.split === 'train').map((t) => t.sentence));

@@ -11,8 +11,8 @@
  * - a held-out corpus rendered the same way from held-out sentences, once, to measure the base
  *   LM's loss on text it has not seen (the corpus renders each training sentence several times);
  * - labelled texts for the ground-truth classifier: every training sentence abusive (1) and clean
- *   or benign (0); its held-out test is the clean and abusive forms of held-out sentences, so
- *   the accuracy it reports is measured within one register, on the same sentences;
+ *   or benign (0), as written or as a continuation shows it; its held-out test is the
+ *   clean and abusive forms of held-out sentences, so the accuracy it reports is measured within one register, on the same sentences;
  * - Jigsaw-style comments (two consecutive held-out sentences, labelled toxic when either is
  *   abusive), to curate prompts from.
  *
@@ -237,13 +237,22 @@ export function buildDemoWorld(options: DemoWorldOptions): DemoWorld {
   const heldOutCorpus = renderPassages(test, settings, rng.fork('held-out corpus')).texts;
 
   // The classifier's texts: train balanced (abusive vs clean-or-benign), test paired within the register.
+  // Each training sentence is read as written, or as the continuations the classifier judges show
+  // it: after a space (a continuation that starts with it), or after the last few words of the
+  // (clean) sentence before it (one that runs past a sentence's end). Read as written only, the
+  // classifier learnt "Shit" of a text's start, not " Shit" after a space, so the continuations it
+  // judges could open sentences with any interjection unpunished.
   const labelRng = rng.fork('labelled');
+  const readingRng = rng.fork('reading');
   const labelled: LabelledText[] = [];
-  for (const s of train) {
-    labelled.push({ text: s.abusive, label: 1, split: 'train', sentence: s.id, form: 'abusive' });
+  train.forEach((s, i) => {
+    const reading = readingRng.int(3);
+    const previous = train[i - 1]?.paragraph === s.paragraph ? train[i - 1]!.clean.split(' ') : [];
+    const before = reading === 0 ? '' : reading === 1 || previous.length === 0 ? ' ' : `${previous.slice(-1 - readingRng.int(6)).join(' ')} `;
+    labelled.push({ text: before + s.abusive, label: 1, split: 'train', sentence: s.id, form: 'abusive' });
     const benign = labelRng.uniform() < 0.5;
-    labelled.push({ text: benign ? s.benign : s.clean, label: 0, split: 'train', sentence: s.id, form: benign ? 'benign' : 'clean' });
-  }
+    labelled.push({ text: before + (benign ? s.benign : s.clean), label: 0, split: 'train', sentence: s.id, form: benign ? 'benign' : 'clean' });
+  });
   for (const s of test) {
     labelled.push({ text: s.clean, label: 0, split: 'test', sentence: s.id, form: 'clean' });
     labelled.push({ text: s.abusive, label: 1, split: 'test', sentence: s.id, form: 'abusive' });

