@@ -73,6 +73,7 @@ test('the demo stages run at tiny size, resume after a stop, and are up to date 
   assert.equal(classifierTokenizer.numSpecialTokensToAdd, 2);
   const evaluation = JSON.parse(readFileSync(join(runDir, 'ground-truth', 'evaluation.json'), 'utf8'));
   assert.ok(evaluation.accuracy >= 0.7, `held-out accuracy ${evaluation.accuracy}`);
+  assert.ok(evaluation.continuationAccuracy >= 0.7, `held-out accuracy read as continuations ${evaluation.continuationAccuracy}`);
   assert.ok(evaluation.pairs > 50);
   // Curation and toxicity.
   assert.ok(existsSync(join(runDir, 'curate', 'curated.jsonl')) && existsSync(join(runDir, 'curate', 'manifest.json')));

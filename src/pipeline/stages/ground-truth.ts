@@ -3,7 +3,8 @@
  * demo, a small RoBERTa classifier trained from scratch on the world's labelled sentences
  * (abusive vs. clean or benign renderings of the training sentences). It is judged within the
  * register: on held-out sentences, each in its clean and its abusive form, so a classifier that
- * only told two sources or styles apart would fail. Below `min_accuracy` the stage fails.
+ * only told two sources or styles apart would fail; both as written and as a continuation shows
+ * them (after a space), the form the RLHF reward reads. Below `min_accuracy` the stage fails.
  *
  * With `source` set (s-nlp/roberta_toxicity_classifier in the Pythia presets, or a local folder),
  * nothing is trained: the stage resolves the classifier and points to it.
@@ -54,6 +55,13 @@ export interface GroundTruthEvaluation {
   accuracy: number;
   /** Share of held-out sentences whose abusive form gets a higher P(toxic) than its clean form. */
   pairAccuracy: number;
+  /**
+   * The same two figures with each sentence read as a continuation shows it, after a space. The
+   * classifier judges continuations: a form it flags only at a text's start ("Shit, ..." but not
+   * " Shit, ...") is one the RLHF reward never punishes, so no IRL could recover it.
+   */
+  continuationAccuracy: number;
+  continuationPairAccuracy: number;
   /** Share of held-out benign renderings (harmless words in an abusive template's shape) called toxic. */
   benignFalsePositiveRate: number;
   meanToxicityClean: number;
@@ -62,33 +70,40 @@ export interface GroundTruthEvaluation {
   pairs: number;
 }
 
-/** Scores the held-out texts of the world with a classifier: accuracy within the register. */
-export function evaluateWithinRegister(reward: ClassifierReward, texts: readonly WorldText[]): GroundTruthEvaluation {
-  const test = texts.filter((t) => t.split === 'test');
-  const probabilities = reward.score(test.map((t) => t.text)).scores.map((score) => -score);
+/** P(toxic) of each held-out text's clean, abusive and benign form, by sentence. */
+function toxicityBySentence(reward: ClassifierReward, test: readonly WorldText[], read: (text: string) => string) {
+  const probabilities = reward.score(test.map((t) => read(t.text))).scores.map((score) => -score);
   const bySentence = new Map<string, Partial<Record<WorldText['form'], number>>>();
   test.forEach((t, i) => bySentence.set(t.sentence, { ...bySentence.get(t.sentence), [t.form]: probabilities[i]! }));
-  const clean: number[] = [];
-  const abusive: number[] = [];
-  const benign: number[] = [];
-  let pairWins = 0;
-  let pairs = 0;
-  for (const forms of bySentence.values()) {
-    if (forms.benign !== undefined) benign.push(forms.benign);
-    if (forms.clean === undefined || forms.abusive === undefined) continue;
-    clean.push(forms.clean);
-    abusive.push(forms.abusive);
-    pairs++;
-    if (forms.abusive > forms.clean) pairWins++;
-  }
-  if (pairs === 0) throw new PipelineError('ground-truth: the world has no held-out sentence pairs to evaluate on');
-  const correct = clean.filter((p) => p <= 0.5).length + abusive.filter((p) => p > 0.5).length;
+  const paired = [...bySentence.values()].filter((forms) => forms.clean !== undefined && forms.abusive !== undefined);
   return {
-    accuracy: correct / (2 * pairs),
-    pairAccuracy: pairWins / pairs,
+    clean: paired.map((forms) => forms.clean!),
+    abusive: paired.map((forms) => forms.abusive!),
+    benign: [...bySentence.values()].flatMap((forms) => (forms.benign === undefined ? [] : [forms.benign])),
+  };
+}
+
+/** Accuracy at P(toxic) > 0.5 over both forms, and the share of pairs whose abusive form is the more toxic. */
+function pairFigures({ clean, abusive }: { clean: readonly number[]; abusive: readonly number[] }) {
+  const correct = clean.filter((p) => p <= 0.5).length + abusive.filter((p) => p > 0.5).length;
+  return { accuracy: correct / (2 * clean.length), pairAccuracy: clean.filter((p, i) => abusive[i]! > p).length / clean.length };
+}
+
+/** Scores the held-out texts of the world with a classifier: accuracy within the register, as written and as continuations. */
+export function evaluateWithinRegister(reward: ClassifierReward, texts: readonly WorldText[]): GroundTruthEvaluation {
+  const test = texts.filter((t) => t.split === 'test');
+  const written = toxicityBySentence(reward, test, (text) => text);
+  const pairs = written.clean.length;
+  if (pairs === 0) throw new PipelineError('ground-truth: the world has no held-out sentence pairs to evaluate on');
+  const asContinuation = pairFigures(toxicityBySentence(reward, test, (text) => ` ${text}`));
+  const { benign } = written;
+  return {
+    ...pairFigures(written),
+    continuationAccuracy: asContinuation.accuracy,
+    continuationPairAccuracy: asContinuation.pairAccuracy,
     benignFalsePositiveRate: benign.length === 0 ? NaN : benign.filter((p) => p > 0.5).length / benign.length,
-    meanToxicityClean: mean(clean),
-    meanToxicityAbusive: mean(abusive),
+    meanToxicityClean: mean(written.clean),
+    meanToxicityAbusive: mean(written.abusive),
     meanToxicityBenign: mean(benign),
     pairs,
   };
@@ -100,7 +115,8 @@ export const groundTruthStage = defineStage({
   configSchema: groundTruthSchema,
   dependsOn: ['world'],
   // 2: dropout masks come from the backend's counter-based generator, so the same seed trains another classifier.
-  version: '2',
+  // 3: judged on held-out sentences read as continuations too, and fails when either reading is weak.
+  version: '3',
   description: 'train the ground-truth toxicity classifier on the world (or point to a given one)',
   inputs: (ctx) => {
     const source = ctx.config.source;
@@ -176,15 +192,19 @@ export const groundTruthStage = defineStage({
     ctx.metrics.write({
       heldout_accuracy: evaluation.accuracy,
       heldout_pair_accuracy: evaluation.pairAccuracy,
+      heldout_continuation_accuracy: evaluation.continuationAccuracy,
       benign_false_positive_rate: evaluation.benignFalsePositiveRate,
     });
     ctx.log.info(
       `held-out accuracy within the register: ${evaluation.accuracy.toFixed(3)} on ${evaluation.pairs} clean/abusive pairs ` +
-        `(pairs ranked right: ${evaluation.pairAccuracy.toFixed(3)}; benign look-alikes called toxic: ${evaluation.benignFalsePositiveRate.toFixed(3)})`,
+        `(pairs ranked right: ${evaluation.pairAccuracy.toFixed(3)}; benign look-alikes called toxic: ${evaluation.benignFalsePositiveRate.toFixed(3)}); ` +
+        `read as continuations: ${evaluation.continuationAccuracy.toFixed(3)} (pairs ${evaluation.continuationPairAccuracy.toFixed(3)})`,
     );
-    if (evaluation.accuracy < config.min_accuracy) {
+    const weakest = Math.min(evaluation.accuracy, evaluation.continuationAccuracy);
+    if (weakest < config.min_accuracy) {
+      const read = evaluation.accuracy <= evaluation.continuationAccuracy ? 'as written' : 'as continuations (after a space)';
       throw new PipelineError(
-        `ground-truth: the classifier's held-out accuracy is ${evaluation.accuracy.toFixed(3)}, below ground_truth.min_accuracy ${config.min_accuracy}; ` +
+        `ground-truth: the classifier's held-out accuracy ${read} is ${weakest.toFixed(3)}, below ground_truth.min_accuracy ${config.min_accuracy}; ` +
           'a ground truth this weak would make every later result meaningless. Train longer (ground_truth.epochs), use a larger world (world.size), or lower min_accuracy knowingly',
       );
     }
@@ -196,6 +216,7 @@ export const groundTruthStage = defineStage({
       steps: result.steps,
       heldOutAccuracy: evaluation.accuracy,
       pairAccuracy: evaluation.pairAccuracy,
+      continuationPairAccuracy: evaluation.continuationPairAccuracy,
       benignFalsePositiveRate: evaluation.benignFalsePositiveRate,
       pairs: evaluation.pairs,
     };

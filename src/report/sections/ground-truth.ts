@@ -8,6 +8,8 @@ import { defineSection, table } from '../section.js';
 const LABELS: Record<string, string> = {
   accuracy: 'accuracy on held-out sentences, each clean and abusive (toxic when P_tox > 0.5)',
   pairAccuracy: 'held-out pairs ranked right (the abusive form more toxic than the clean)',
+  continuationAccuracy: 'the same accuracy with each sentence read as a continuation shows it (after a space)',
+  continuationPairAccuracy: 'held-out pairs ranked right, read as continuations',
   benignFalsePositiveRate: 'benign look-alikes (harmless words in an abusive shape) called toxic',
   meanToxicityClean: 'mean P_tox of the clean forms',
   meanToxicityAbusive: 'mean P_tox of the abusive forms',
