@@ -158,7 +158,8 @@ function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[], sent
   };
   if (pairs) {
     const { reward } = groundTruthReward(ctx);
-    const score = (form: PairForm) => reward.score(pairs.sentences.map((id) => sentences.get(id)![form])).scores.map(logOddsNotToxic);
+    // Read as the recovered rewards read them (irl's minimal-pair set): as a continuation, after a space.
+    const score = (form: PairForm) => reward.score(pairs.sentences.map((id) => ` ${sentences.get(id)![form]}`)).scores.map(logOddsNotToxic);
     const [clean, abusive, benign] = [score('clean'), score('abusive'), score('benign')];
     const right = clean.filter((g) => g >= 0).length + abusive.filter((g) => g < 0).length;
     figures.minimalPairs = {
@@ -177,7 +178,8 @@ export const evaluateStage = defineStage({
   // 2: fresh texts are also judged by the ground truth of the continuation alone. 3: spreadOver; the
   // distillation teacher's figures are its first run's (the expert the students learnt from).
   // 4: a bounded figure's interval over seeds is cut to its range. 5: the look-alike control of the minimal pairs, and pair figures per template.
-  version: '5',
+  // 6: the ground truth reads the minimal pairs as the rewards do, after a space.
+  version: '6',
   description: 'the recovered rewards against the ground truth on held-out texts and minimal pairs, per seed and over seeds',
   inputs: (ctx) => [join(ctx.stageDir('irl'), IRL_SUMMARY_FILE)],
   run(ctx) {
