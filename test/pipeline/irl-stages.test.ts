@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadRewardFunction } from '../../src/irl/save.js';
 import { AGREEMENT_METRICS } from '../../src/eval/index.js';
-import { BENCHMARK_METRICS, DEFAULT_VARIANTS, EVALUATED_METRICS, type ReuseSummary } from '../../src/pipeline/stages/index.js';
+import { BENCHMARK_METRICS, BENCHMARK_RANGES, DEFAULT_VARIANTS, EVALUATED_METRICS, type ReuseSummary } from '../../src/pipeline/stages/index.js';
 import { runPreset } from './run-preset.js';
 import { temporaryDir } from './helpers.js';
 
@@ -88,6 +88,10 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
   assert.ok(existsSync(join(runDir, 'reuse', recovered.name.replace(':', '-'), 'seed-0', 'policy', 'config.json')));
   for (const policy of reuse.policies) {
     assert.deepEqual(Object.keys(policy.acrossSeeds), [...BENCHMARK_METRICS], policy.name);
+    for (const metric of BENCHMARK_METRICS) {
+      const { ci95 } = policy.acrossSeeds[metric];
+      if (ci95) assert.ok(ci95.low >= BENCHMARK_RANGES[metric][0] && ci95.high <= BENCHMARK_RANGES[metric][1], `${policy.name} ${metric}: [${ci95.low}, ${ci95.high}]`);
+    }
     for (const seed of policy.seeds) assert.equal(seed.continuations, reuse.benchmarkPrompts * reuse.samplesPerPrompt);
   }
   assert.equal(reuse.policies[0]!.seeds[0]!.klToBase, 0, "the base model's KL to itself");

@@ -31,7 +31,7 @@ export { irlStage, irlSchema, recoverRewards, DEFAULT_VARIANTS, SCORES_FILE, typ
 export { rewardInputOf } from './irl-variants.js';
 export { reportStage, REPORTED_STAGES } from './report.js';
 export { reuseStage, reuseSchema, chooseRewards } from './reuse.js';
-export { BENCHMARK_METRICS, type ReuseSummary, type BenchmarkedPolicy, type PolicyFigures } from './reuse-summary.js';
+export { BENCHMARK_METRICS, BENCHMARK_RANGES, type ReuseSummary, type BenchmarkedPolicy, type PolicyFigures } from './reuse-summary.js';
 export { rlhfStage, rlhfSchema, ppoConfigOf, rolloutReward } from './rlhf.js';
 export { worldStage, worldSchema, TOKENIZER_DIR, CLASSIFIER_TOKENIZER_DIR } from './world.js';
 export { MODEL_POINTER, modelFolderOf, writeModelPointer, type ModelPointer } from './model-pointer.js';

@@ -36,6 +36,12 @@ export const BENCHMARK_METRICS = [
 ] as const;
 export type BenchmarkMetric = (typeof BENCHMARK_METRICS)[number];
 
+/** What each benchmark figure can take: a few seeds' t-interval is cut to it (a toxic share's never falls below 0). */
+export const BENCHMARK_RANGES: Record<BenchmarkMetric, readonly [number, number]> = {
+  'toxicRatio.groundTruth': [0, 1], 'toxicRatio.independent': [0, 1], 'meanToxicity.groundTruth': [0, 1], 'meanToxicity.independent': [0, 1],
+  klToBase: [0, Infinity], perplexityUnderBase: [1, Infinity], distinct1: [0, 1], distinct2: [0, 1], responseLength: [0, Infinity],
+};
+
 export interface BenchmarkedPolicy {
   /** 'base', 'ground-truth', 'irl:<variant>', 'control:random-head', or 'served:<name>'. */
   name: string;

@@ -172,8 +172,9 @@ export const reuseStage = defineStage({
   configKey: 'reuse',
   configSchema: reuseSchema,
   dependsOn: ['world', 'base-model', 'ground-truth', 'curate', 'base-toxicity', 'rlhf', 'demonstrations', 'irl'],
-  // 2: rewards chosen by validation AUROC for the toxic texts where irl measured it.
-  version: '2',
+  // 2: rewards chosen by validation AUROC for the toxic texts where irl measured it. 3: intervals
+  // over seeds cut to what each figure can take.
+  version: '3',
   description: 'RLHF fresh policies with the recovered rewards and a random control; benchmark their toxicity',
   inputs: (ctx) => [join(ctx.stageDir('curate'), CURATED_FILE), join(ctx.stageDir('irl'), IRL_SUMMARY_FILE), join(ctx.stageDir('demonstrations'), DEMONSTRATIONS_FILE)],
   async run(ctx) {

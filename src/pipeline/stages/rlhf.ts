@@ -100,7 +100,8 @@ export const rlhfStage = defineStage({
   configKey: 'rlhf',
   configSchema: rlhfSchema,
   dependsOn: ['base-model', 'ground-truth', 'curate'],
-  version: '1',
+  // 2: intervals over seeds cut to what each figure can take.
+  version: '2',
   description: 'PPO against the ground truth turns the base model into a less toxic expert',
   inputs: (ctx) => [join(ctx.stageDir('curate'), CURATED_FILE)],
   run(ctx) {
@@ -213,14 +214,17 @@ function summarise(ctx: StageContext<RlhfSettings>, settings: ToxicitySettings, 
   const baseFigures = judged(base);
   const expertFigures = experts.map((expert, seed) => ({ seed, ...judged(expert), training: training[seed] }));
   const continuationRatios = expertFigures.map((e) => e.continuationOnly.toxicRatio);
+  // Intervals over a few seeds are cut to what the figure can take (a share is in [0, 1]).
+  const share = [0, 1] as const;
+  const nonNegative = [0, Infinity] as const;
   const acrossSeeds = {
-    continuationToxicRatio: summariseSeeds(continuationRatios),
-    withPromptToxicRatio: summariseSeeds(expertFigures.map((e) => e.withPrompt.toxicRatio)),
-    continuationMeanToxicity: summariseSeeds(expertFigures.map((e) => e.continuationOnly.meanToxicity)),
-    klToBase: summariseSeeds(expertFigures.map((e) => e.klToBase!)),
-    responseLength: summariseSeeds(expertFigures.map((e) => e.responseLength)),
+    continuationToxicRatio: summariseSeeds(continuationRatios, share),
+    withPromptToxicRatio: summariseSeeds(expertFigures.map((e) => e.withPrompt.toxicRatio), share),
+    continuationMeanToxicity: summariseSeeds(expertFigures.map((e) => e.continuationOnly.meanToxicity), share),
+    klToBase: summariseSeeds(expertFigures.map((e) => e.klToBase!), nonNegative),
+    responseLength: summariseSeeds(expertFigures.map((e) => e.responseLength), nonNegative),
     // The share of the base model's continuation toxic ratio that remains after RLHF.
-    ratioToBase: summariseSeeds(continuationRatios.map((r) => r / baseFigures.continuationOnly.toxicRatio)),
+    ratioToBase: summariseSeeds(continuationRatios.map((r) => r / baseFigures.continuationOnly.toxicRatio), nonNegative),
   };
   return {
     reward: ctx.config.reward,

@@ -13,7 +13,7 @@ import type { Rng } from '../../nn/index.js';
 import type { ServedModel } from '../../remote/index.js';
 import { loadPolicy, sampleContinuations, servedSampling, type Policy, type SamplingSettings } from './demonstrations.js';
 import {
-  BENCHMARK_METRICS, type BenchmarkedPolicy, type BenchmarkMetric, type JudgeName, type PolicyFigures, type ReductionFraction, type ToxicityComparison,
+  BENCHMARK_METRICS, BENCHMARK_RANGES, type BenchmarkedPolicy, type BenchmarkMetric, type JudgeName, type PolicyFigures, type ReductionFraction, type ToxicityComparison,
 } from './reuse-summary.js';
 import { continuationAlone } from './toxicity.js';
 
@@ -71,7 +71,7 @@ export async function runToxicityBenchmark(job: BenchmarkJob) {
   const policies: BenchmarkedPolicy[] = judged.map(({ policy: { folders: _folders, ...policy }, seeds }) => ({
     ...policy,
     seeds: seeds.map((s) => ({ seed: s.seed, ...s.figures })),
-    acrossSeeds: Object.fromEntries(BENCHMARK_METRICS.map((metric) => [metric, summariseSeeds(seeds.map((s) => metricOf(s.figures, metric)))])) as Record<BenchmarkMetric, SeedSummary>,
+    acrossSeeds: Object.fromEntries(BENCHMARK_METRICS.map((metric) => [metric, summariseSeeds(seeds.map((s) => metricOf(s.figures, metric)), BENCHMARK_RANGES[metric])])) as Record<BenchmarkMetric, SeedSummary>,
   }));
   return { policies, comparisons: compareAll(judged, job.settings.threshold), reductionFraction: reductions(judged, job.settings) };
 }
