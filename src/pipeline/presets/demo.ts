@@ -31,8 +31,10 @@ export const demoPreset: Preset = {
       weight_decay: 0.1,
       checkpoint_every: 500,
     },
-    // Two epochs: after one, the classifier still passes over most interjections read mid-text
-    // ("… in this. Shit, it is …"), where the continuations it judges put them.
+    // Two epochs: after one, the classifier still passed over most interjections read mid-text
+    // ("… in this. Shit, it is …", where the continuations it judges put them). Three or four
+    // (at 3e-3 or 1e-3) called more of the base model's garbled words toxic: of 2,136 of its
+    // continuations, 45–57 with no abusive word in them (two epochs: 30), for 6 more of the 213 with one.
     ground_truth: {
       source: null,
       hidden_size: 64,
