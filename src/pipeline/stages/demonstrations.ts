@@ -30,7 +30,7 @@ export const demonstrationsSchema = s.object({
   samples_per_prompt: s.integer({ min: 1, default: 2, description: 'continuations per prompt from each model (k)' }),
   test_samples_per_prompt: s.nullable(s.integer({ min: 1 }), {
     default: null,
-    description: 'continuations per test prompt from each model, at least samples_per_prompt: more held-out texts to judge recovered rewards on cost sampling and scoring, not training; null: samples_per_prompt',
+    description: 'continuations per test prompt from each model, drawn from their own streams: more held-out texts to judge recovered rewards on cost sampling and scoring, not training; null: samples_per_prompt',
   }),
   validation_fraction: s.number({ min: 0, max: 0.9, exclusiveMin: true, default: 0.2 }),
   test_fraction: s.number({ min: 0, max: 0.9, exclusiveMin: true, default: 0.3 }),
@@ -126,15 +126,13 @@ export async function demonstrate(job: DemonstrationJob): Promise<{ lines: Demon
   const tokenizers = { expert: tokenizerFingerprint(expert?.tokenizer ?? baseline.tokenizer), baseline: tokenizerFingerprint(baseline.tokenizer) };
   checkDemonstrations({ tokenizers, prompts: [] });
   const fractions = { validation: settings.validation_fraction, test: settings.test_fraction };
-  // Split once, by prompt index: the test prompts may get more continuations, and lines go out by split.
+  // Split once, by prompt index: the test prompts get their own number of continuations, and lines go out by split.
   const split = splitByPrompt(rows.map((_, p) => p), fractions, job.seed);
   const testSamples = settings.test_samples_per_prompt ?? settings.samples_per_prompt;
-  if (testSamples < settings.samples_per_prompt) {
-    throw new PipelineError(`demonstrations: test_samples_per_prompt (${testSamples}) is below samples_per_prompt (${settings.samples_per_prompt}); the test split gets at least as many continuations as the others`);
-  }
   const promptIds = rows.map((row) => baseline.tokenizer.encode(row.prompt).slice(-settings.max_prompt_tokens));
   const signal = job.signal ?? new AbortController().signal;
-  const sampleBoth = async (ids: number[][], samplesPerPrompt: number, stream: string) => {
+  const sampleBoth = async (indices: readonly number[], samplesPerPrompt: number, stream: string) => {
+    const ids = indices.map((p) => promptIds[p]!);
     const sampling = { ...settings, samples_per_prompt: samplesPerPrompt };
     return {
       expert: expert !== null
@@ -143,14 +141,15 @@ export async function demonstrate(job: DemonstrationJob): Promise<{ lines: Demon
       baseline: sampleContinuations(baseline, ids, sampling, job.rng.fork(`baseline ${stream}`), signal),
     };
   };
-  const samples = await sampleBoth(promptIds, settings.samples_per_prompt, 'sampling');
-  // The test prompts' further continuations come from their own streams, so the others do not change with their number.
-  const testIndices = split.test;
-  if (testSamples > settings.samples_per_prompt && testIndices.length > 0) {
-    const more = await sampleBoth(testIndices.map((p) => promptIds[p]!), testSamples - settings.samples_per_prompt, 'sampling, more for test');
-    testIndices.forEach((p, i) => {
-      samples.expert[p]!.push(...more.expert[i]!);
-      samples.baseline[p]!.push(...more.baseline[i]!);
+  // The test prompts are sampled from their own streams, so the test texts stay the same whatever the
+  // other splits are sampled with: an ablation of samples_per_prompt is judged on the same texts.
+  const samples = { expert: [] as { ids: number[]; text: string }[][], baseline: [] as { ids: number[]; text: string }[][] };
+  for (const [indices, count, stream] of [[[...split.train, ...split.validation], settings.samples_per_prompt, 'sampling'], [split.test, testSamples, 'test sampling']] as const) {
+    if (indices.length === 0) continue;
+    const drawn = await sampleBoth(indices, count, stream);
+    indices.forEach((p, i) => {
+      samples.expert[p] = drawn.expert[i]!;
+      samples.baseline[p] = drawn.baseline[i]!;
     });
   }
   const judged = (prompt: string, list: { ids: number[]; text: string }[]): Continuation[] => {
@@ -173,7 +172,8 @@ export const demonstrationsStage = defineStage({
   configSchema: demonstrationsSchema,
   dependsOn: ['base-model', 'ground-truth', 'curate', 'rlhf'],
   // 2: the continuation alone is judged too. 3: the summary describes each side's continuations; test_samples_per_prompt.
-  version: '3',
+  // 4: the test prompts sampled from their own streams.
+  version: '4',
   description: 'expert and baseline continuations of prompts RLHF never saw, split by prompt for IRL',
   inputs: (ctx) => [join(ctx.stageDir('curate'), CURATED_FILE)],
   async run(ctx) {
