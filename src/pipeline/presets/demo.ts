@@ -70,8 +70,10 @@ export const demoPreset: Preset = {
     },
     // IRL on prompts RLHF never saw: every variant over 10 seeds, evaluated on held-out prompts and minimal pairs.
     // Eight continuations per test prompt: with two, the 56 test prompts gave 224 held-out texts of
-    // which about 9 were toxic, too few for a stable AUROC; more for training cost IRL time.
-    demonstrations: { max_prompts: 200, samples_per_prompt: 2, test_samples_per_prompt: 8, max_new_tokens: 24, max_prompt_tokens: 40, batch_size: 16 },
+    // which about 9 were toxic, too few for a stable AUROC. Four per training prompt, not two: the
+    // dense student's validation AUROC rose from 0.955 to 0.972 over 10 seeds (on the same test
+    // texts, 0.905 to 0.955), for 55 s more of IRL.
+    demonstrations: { max_prompts: 200, samples_per_prompt: 4, test_samples_per_prompt: 8, max_new_tokens: 24, max_prompt_tokens: 40, batch_size: 16 },
     // Three epochs: the whole-backbone variants are most of the demo's time, and the calibration saw 3 and 10 epochs agree.
     // The reward models read the continuation alone, as the RLHF reward did (the paper's variant
     // still reads prompt + continuation, as in the paper). Rows of prompt + continuation had taught
