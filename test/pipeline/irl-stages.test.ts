@@ -62,7 +62,8 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
     }
     for (const metric of AGREEMENT_METRICS) assert.equal(summary.continuationMetrics[v.name]![metric]!.n, v.kind === 'log-ratio' ? EXPERTS : irl.seeds, `${v.name} ${metric}, continuation alone`);
   }
-  assert.equal(summary.metrics['log-ratio']!.auroc!.n, EXPERTS, 'the closed form: one run per expert');
+  // Pearson, not AUROC: the tiny world's few test prompts may all be judged toxic with their prompt, and AUROC is then undefined (n counts the runs where a figure is).
+  assert.equal(summary.metrics['log-ratio']!.pearson!.n, EXPERTS, 'the closed form: one run per expert');
   assert.equal(summary.metrics.paper!.minimalPairAccuracy!.n, irl.seeds);
   assert.equal(summary.metrics.paper!.lookAlikePairAccuracy!.n, irl.seeds, 'every sentence scored in its benign look-alike shape too');
   assert.ok(summary.groundTruth.minimalPairs !== null && summary.groundTruth.minimalPairs.sentences > 0);
@@ -86,14 +87,19 @@ test('demo-tiny runs through reuse and reports every variant over seeds', async 
   const recovered = reuse.policies[2]!;
   assert.match(recovered.chosenBy!, /validation/);
   assert.ok(existsSync(join(runDir, 'reuse', recovered.name.replace(':', '-'), 'seed-0', 'policy', 'config.json')));
+  // Two seeds' t-intervals are wide (t = 12.7): they reach past what a share can take unless cut to it.
+  let intervals = 0;
   for (const policy of reuse.policies) {
     assert.deepEqual(Object.keys(policy.acrossSeeds), [...BENCHMARK_METRICS], policy.name);
     for (const metric of BENCHMARK_METRICS) {
       const { ci95 } = policy.acrossSeeds[metric];
-      if (ci95) assert.ok(ci95.low >= BENCHMARK_RANGES[metric][0] && ci95.high <= BENCHMARK_RANGES[metric][1], `${policy.name} ${metric}: [${ci95.low}, ${ci95.high}]`);
+      if (ci95 === null) continue;
+      intervals++;
+      assert.ok(ci95.low >= BENCHMARK_RANGES[metric][0] && ci95.high <= BENCHMARK_RANGES[metric][1], `${policy.name} ${metric}: [${ci95.low}, ${ci95.high}]`);
     }
     for (const seed of policy.seeds) assert.equal(seed.continuations, reuse.benchmarkPrompts * reuse.samplesPerPrompt);
   }
+  assert.ok(intervals > 0, 'no policy had an interval over seeds to check');
   assert.equal(reuse.policies[0]!.seeds[0]!.klToBase, 0, "the base model's KL to itself");
   assert.equal(reuse.comparisons.length, 2 * ((4 * 3) / 2), 'every pair of policies, by both judges');
   assert.deepEqual(reuse.reductionFraction.map((r) => r.policy), [recovered.name, 'control:random-head']);

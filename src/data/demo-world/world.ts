@@ -11,8 +11,9 @@
  * - a held-out corpus rendered the same way from held-out sentences, once, to measure the base
  *   LM's loss on text it has not seen (the corpus renders each training sentence several times);
  * - labelled texts for the ground-truth classifier: every training sentence abusive (1) and clean
- *   or benign (0), as written or as a continuation shows it; its held-out test is the
- *   clean and abusive forms of held-out sentences, so the accuracy it reports is measured within one register, on the same sentences;
+ *   or benign (0), as written or as a continuation shows it; its held-out test is the clean and
+ *   abusive forms of held-out sentences, so the accuracy it reports is measured within one
+ *   register, on the same sentences;
  * - Jigsaw-style comments (two consecutive held-out sentences, labelled toxic when either is
  *   abusive), to curate prompts from.
  *
