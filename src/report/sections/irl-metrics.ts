@@ -116,6 +116,6 @@ function pairsByTemplateTable(evaluation: EvaluatePart) {
     ];
   });
   return html`<h3>Minimal / look-alike pairs right, by where the abusive word sits (mean over seeds)</h3>
-    <p>An interjection opens the sentence ("Shit, it is…"): the first word of a text, a place where the expert never wrote (RLHF only ever continued prompts), so the rewards recovered from its writing know least there.</p>
+    <p>An interjection opens the sentence ("Shit, it is…"). The pairs are read as continuations, after a space, by the rewards and the ground truth alike. A recovered reward can only know what the RLHF reward punished, so where the ground truth itself is weak (its column), no reward can be expected to order the pairs.</p>
     ${table(['template', 'ground truth', ...variants.map((v) => v.name)], rows, [1, ...variants.map((_, i) => i + 2)])}`;
 }
