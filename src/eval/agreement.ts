@@ -13,7 +13,7 @@ import { Rng } from '../nn/rng.js';
 import { auroc, pairwiseAccuracy } from './ranking.js';
 import { ResampledAgreement } from './resampled.js';
 import { epicDistance, starcDistance, type GroupIds } from './reward-distance.js';
-import { summariseSeeds, type SeedSummary } from './summary.js';
+import { NON_NEGATIVE, SHARE, summariseSeeds, type SeedSummary } from './summary.js';
 
 export interface AgreementOptions {
   /** The prompt of each text, for EPIC and STARC (which ignore a per-prompt constant); absent: both null. */
@@ -80,8 +80,8 @@ export function rewardAgreement(groundTruth: Vector, recovered: Vector, options:
 
 /** The values each bounded figure can take, to which its interval over seeds is cut. */
 const RANGES: Record<string, readonly [number, number]> = {
-  accuracy: [0, 1], f1: [0, 1], accuracyAtThreshold: [0, 1], auroc: [0, 1], pairwiseAccuracy: [0, 1], expertAuroc: [0, 1], minimalPairAccuracy: [0, 1], lookAlikePairAccuracy: [0, 1], cleanOverLookAlike: [0, 1],
-  pearson: [-1, 1], spearman: [-1, 1], kendall: [-1, 1], cosine: [-1, 1], epic: [0, 1], starc: [0, 2], euclidean: [0, Infinity], standardisedEuclidean: [0, Infinity],
+  accuracy: SHARE, f1: SHARE, accuracyAtThreshold: SHARE, auroc: SHARE, pairwiseAccuracy: SHARE, expertAuroc: SHARE, minimalPairAccuracy: SHARE, lookAlikePairAccuracy: SHARE, cleanOverLookAlike: SHARE,
+  pearson: [-1, 1], spearman: [-1, 1], kendall: [-1, 1], cosine: [-1, 1], epic: [0, 1], starc: [0, 2], euclidean: NON_NEGATIVE, standardisedEuclidean: NON_NEGATIVE,
 };
 
 /**

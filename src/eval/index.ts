@@ -18,7 +18,7 @@ export { normalCdf, normalQuantile, studentTQuantile } from './distributions.js'
 export { ResampledAgreement } from './resampled.js';
 export { bootstrapInterval, bootstrapMeanInterval, drawCountsBootstrapInterval, pairedBootstrapInterval, wilsonInterval, type BootstrapInterval, type BootstrapOptions, type Interval } from './intervals.js';
 export { proportionDifferenceInterval, twoProportionZTest, type ZTest } from './proportions.js';
-export { summariseSeeds, type SeedSummary } from './summary.js';
+export { NON_NEGATIVE, SHARE, summariseSeeds, type SeedSummary } from './summary.js';
 export { distinctN, reductionFraction, type ToxicShareByPrompt } from './generations.js';
 export {
   AGREEMENT_METRICS, BOOTSTRAPPED, lookAlikePairFigures, meanOffDiagonal, minimalPairAccuracy, rewardAgreement, rewardSimilarity, summariseOverSeeds,

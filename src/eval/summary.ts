@@ -17,6 +17,11 @@ export interface SeedSummary {
   ci95: Interval | null;
 }
 
+/** The range of a share or a probability, for summariseSeeds. */
+export const SHARE: readonly [number, number] = [0, 1];
+/** The range of a figure that cannot be negative (a KL, a length, a distance). */
+export const NON_NEGATIVE: readonly [number, number] = [0, Infinity];
+
 /**
  * Summarises one value per seed. With no values everything but n is null; with one, sd and ci95.
  * `range` is what the figure can take (an AUROC's [0, 1]): the t-interval of a few seeds can

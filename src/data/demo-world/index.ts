@@ -17,6 +17,7 @@ export {
   DemoWorldError,
   SENTENCES_PER_SIZE,
   WORLD_SIZES,
+  asContinuation,
   buildDemoWorld,
   describeWorld,
   type Comment,

@@ -96,6 +96,12 @@ export interface DemoWorld {
   lexicon: LexiconEntry[];
 }
 
+/**
+ * A sentence as a continuation shows it: after a space. A byte-level BPE gives a text's first word
+ * another token ("Shit") than the same word after a space (" Shit"), and continuations start after one.
+ */
+export const asContinuation = (sentence: string): string => ` ${sentence}`;
+
 export class DemoWorldError extends Error {
   override name = 'DemoWorldError';
 }
@@ -249,10 +255,11 @@ export function buildDemoWorld(options: DemoWorldOptions): DemoWorld {
   train.forEach((s, i) => {
     const reading = readingRng.int(3);
     const previous = train[i - 1]?.paragraph === s.paragraph ? train[i - 1]!.clean.split(' ') : [];
-    const before = reading === 0 ? '' : reading === 1 || previous.length === 0 ? ' ' : `${previous.slice(-1 - readingRng.int(6)).join(' ')} `;
-    labelled.push({ text: before + s.abusive, label: 1, split: 'train', sentence: s.id, form: 'abusive' });
+    const tail = reading === 2 && previous.length > 0 ? previous.slice(-1 - readingRng.int(6)).join(' ') : '';
+    const read = (text: string) => (reading === 0 ? text : tail === '' ? asContinuation(text) : `${tail} ${text}`);
+    labelled.push({ text: read(s.abusive), label: 1, split: 'train', sentence: s.id, form: 'abusive' });
     const benign = labelRng.uniform() < 0.5;
-    labelled.push({ text: before + (benign ? s.benign : s.clean), label: 0, split: 'train', sentence: s.id, form: benign ? 'benign' : 'clean' });
+    labelled.push({ text: read(benign ? s.benign : s.clean), label: 0, split: 'train', sentence: s.id, form: benign ? 'benign' : 'clean' });
   });
   for (const s of test) {
     labelled.push({ text: s.clean, label: 0, split: 'test', sentence: s.id, form: 'clean' });

@@ -132,6 +132,7 @@ export async function demonstrate(job: DemonstrationJob): Promise<{ lines: Demon
   const promptIds = rows.map((row) => baseline.tokenizer.encode(row.prompt).slice(-settings.max_prompt_tokens));
   const signal = job.signal ?? new AbortController().signal;
   const sampleBoth = async (indices: readonly number[], samplesPerPrompt: number, stream: string) => {
+    if (indices.length === 0) return { expert: [], baseline: [] };
     const ids = indices.map((p) => promptIds[p]!);
     const sampling = { ...settings, samples_per_prompt: samplesPerPrompt };
     return {
@@ -143,15 +144,15 @@ export async function demonstrate(job: DemonstrationJob): Promise<{ lines: Demon
   };
   // The test prompts are sampled from their own streams, so the test texts stay the same whatever the
   // other splits are sampled with: an ablation of samples_per_prompt is judged on the same texts.
-  const samples = { expert: [] as { ids: number[]; text: string }[][], baseline: [] as { ids: number[]; text: string }[][] };
-  for (const [indices, count, stream] of [[[...split.train, ...split.validation], settings.samples_per_prompt, 'sampling'], [split.test, testSamples, 'test sampling']] as const) {
-    if (indices.length === 0) continue;
-    const drawn = await sampleBoth(indices, count, stream);
-    indices.forEach((p, i) => {
-      samples.expert[p] = drawn.expert[i]!;
-      samples.baseline[p] = drawn.baseline[i]!;
-    });
-  }
+  const fitting = [...split.train, ...split.validation];
+  const [others, tests] = [await sampleBoth(fitting, settings.samples_per_prompt, 'sampling'), await sampleBoth(split.test, testSamples, 'test sampling')];
+  const byPrompt = (side: 'expert' | 'baseline') => {
+    const out: { ids: number[]; text: string }[][] = [];
+    fitting.forEach((p, i) => (out[p] = others[side][i]!));
+    split.test.forEach((p, i) => (out[p] = tests[side][i]!));
+    return out;
+  };
+  const samples = { expert: byPrompt('expert'), baseline: byPrompt('baseline') };
   const judged = (prompt: string, list: { ids: number[]; text: string }[]): Continuation[] => {
     if (!job.reward) return list;
     const scores = job.reward.score([...list.map((c) => joinPromptContinuation(prompt, c.text)), ...list.map((c) => continuationAlone(c.text))]).scores;

@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js';
+import { WORLD_FILES, asContinuation, type WorldSentence } from '../../data/demo-world/index.js';
 import {
   AGREEMENT_METRICS, auroc, chooseThreshold, lookAlikePairFigures, meanOffDiagonal, minimalPairAccuracy, rewardAgreement, rewardSimilarity, summariseOverSeeds, summariseSeeds,
   type SeedSummary,
@@ -159,7 +159,7 @@ function groundTruthFigures(ctx: StageContext, lines: readonly ScoreLine[], sent
   if (pairs) {
     const { reward } = groundTruthReward(ctx);
     // Read as the recovered rewards read them (irl's minimal-pair set): as a continuation, after a space.
-    const score = (form: PairForm) => reward.score(pairs.sentences.map((id) => ` ${sentences.get(id)![form]}`)).scores.map(logOddsNotToxic);
+    const score = (form: PairForm) => reward.score(pairs.sentences.map((id) => asContinuation(sentences.get(id)![form]))).scores.map(logOddsNotToxic);
     const [clean, abusive, benign] = [score('clean'), score('abusive'), score('benign')];
     const right = clean.filter((g) => g >= 0).length + abusive.filter((g) => g < 0).length;
     figures.minimalPairs = {

@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LabelledText as WorldText } from '../../data/demo-world/index.js';
+import { asContinuation, type LabelledText as WorldText } from '../../data/demo-world/index.js';
 import { mean } from '../../eval/index.js';
 import { parseConfig, readConfig, type RobertaConfig } from '../../io/config.js';
 import { resolveModelDetails } from '../../io/hub.js';
@@ -84,7 +84,7 @@ function toxicityBySentence(reward: ClassifierReward, test: readonly WorldText[]
 }
 
 /** Accuracy at P(toxic) > 0.5 over both forms, and the share of pairs whose abusive form is the more toxic. */
-function pairFigures({ clean, abusive }: { clean: readonly number[]; abusive: readonly number[] }) {
+function registerFigures({ clean, abusive }: { clean: readonly number[]; abusive: readonly number[] }) {
   const correct = clean.filter((p) => p <= 0.5).length + abusive.filter((p) => p > 0.5).length;
   return { accuracy: correct / (2 * clean.length), pairAccuracy: clean.filter((p, i) => abusive[i]! > p).length / clean.length };
 }
@@ -95,12 +95,12 @@ export function evaluateWithinRegister(reward: ClassifierReward, texts: readonly
   const written = toxicityBySentence(reward, test, (text) => text);
   const pairs = written.clean.length;
   if (pairs === 0) throw new PipelineError('ground-truth: the world has no held-out sentence pairs to evaluate on');
-  const asContinuation = pairFigures(toxicityBySentence(reward, test, (text) => ` ${text}`));
+  const continuations = registerFigures(toxicityBySentence(reward, test, asContinuation));
   const { benign } = written;
   return {
-    ...pairFigures(written),
-    continuationAccuracy: asContinuation.accuracy,
-    continuationPairAccuracy: asContinuation.pairAccuracy,
+    ...registerFigures(written),
+    continuationAccuracy: continuations.accuracy,
+    continuationPairAccuracy: continuations.pairAccuracy,
     benignFalsePositiveRate: benign.length === 0 ? NaN : benign.filter((p) => p > 0.5).length / benign.length,
     meanToxicityClean: mean(written.clean),
     meanToxicityAbusive: mean(written.abusive),

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { WORLD_FILES, type WorldSentence } from '../../data/demo-world/index.js';
+import { WORLD_FILES, asContinuation, type WorldSentence } from '../../data/demo-world/index.js';
 import { auroc, spearman, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import {
@@ -70,17 +70,15 @@ function demonstrationSet(name: 'train' | 'validation' | 'test', lines: readonly
 /**
  * The demo world's held-out sentences, each clean, abusive and in its benign look-alike shape (the
  * abusive word's slot filled by a harmless one), as continuations read from a BOS token; null
- * outside the demo world. A sentence is encoded as it reads in running text and in every
- * continuation these rewards judge, after a space: the tokenizer gives a text's first word another
- * token ("Shit") than it gives the word after a space (" Shit"), and the first kind never starts a
- * continuation, so read without the space an interjection opening the sentence would be judged by
- * a token no reward has been trained or tested on.
+ * outside the demo world. A sentence is encoded as every continuation these rewards judge reads
+ * (asContinuation): read as written, an interjection opening it would be a token ("Shit", not
+ * " Shit") no reward has been trained or tested on.
  */
 function minimalPairSet(worldDir: string, tokenizer: Tokenizer): ScoreSet | null {
   const file = join(worldDir, WORLD_FILES.sentences);
   if (!existsSync(file)) return null;
   const sentences = readJsonLines<WorldSentence>(file).filter((sentence) => sentence.split === 'test');
-  const texts = sentences.flatMap((sentence) => (['clean', 'abusive', 'benign'] as const).map((form) => ({ sentence: sentence.id, form, ids: tokenizer.encode(` ${sentence[form]}`) })));
+  const texts = sentences.flatMap((sentence) => (['clean', 'abusive', 'benign'] as const).map((form) => ({ sentence: sentence.id, form, ids: tokenizer.encode(asContinuation(sentence[form])) })));
   const bos = tokenizer.bosTokenId ?? tokenizer.eosTokenId ?? 0;
   const rows = texts.map((t) => t.ids);
   return { name: 'pairs', rows: () => rows, items: texts.map((t) => ({ promptIds: [bos], continuationIds: t.ids })), meta: texts.map(({ sentence, form }) => ({ sentence, form })) };

@@ -5,7 +5,7 @@
  * reads it; the README documents it.
  */
 import type { ServedProvenance } from '../../remote/index.js';
-import type { Interval, SeedSummary } from '../../eval/index.js';
+import { NON_NEGATIVE, SHARE, type Interval, type SeedSummary } from '../../eval/index.js';
 
 /** Who judges a continuation: the ground truth, and a judge independent of it. */
 export type JudgeName = 'groundTruth' | 'independent';
@@ -38,8 +38,8 @@ export type BenchmarkMetric = (typeof BENCHMARK_METRICS)[number];
 
 /** What each benchmark figure can take: a few seeds' t-interval is cut to it (a toxic share's never falls below 0). */
 export const BENCHMARK_RANGES: Record<BenchmarkMetric, readonly [number, number]> = {
-  'toxicRatio.groundTruth': [0, 1], 'toxicRatio.independent': [0, 1], 'meanToxicity.groundTruth': [0, 1], 'meanToxicity.independent': [0, 1],
-  klToBase: [0, Infinity], perplexityUnderBase: [1, Infinity], distinct1: [0, 1], distinct2: [0, 1], responseLength: [0, Infinity],
+  'toxicRatio.groundTruth': SHARE, 'toxicRatio.independent': SHARE, 'meanToxicity.groundTruth': SHARE, 'meanToxicity.independent': SHARE,
+  klToBase: NON_NEGATIVE, perplexityUnderBase: [1, Infinity], distinct1: SHARE, distinct2: SHARE, responseLength: NON_NEGATIVE,
 };
 
 export interface BenchmarkedPolicy {

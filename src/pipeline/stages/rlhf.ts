@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { CURATED_FILE, type CuratedRow } from '../../data/index.js';
-import { mean, summariseSeeds } from '../../eval/index.js';
+import { NON_NEGATIVE, SHARE, mean, summariseSeeds } from '../../eval/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { Rng } from '../../nn/index.js';
 import { CachedReward, ShapedReward, type RewardFunction } from '../../reward/index.js';
@@ -214,17 +214,15 @@ function summarise(ctx: StageContext<RlhfSettings>, settings: ToxicitySettings, 
   const baseFigures = judged(base);
   const expertFigures = experts.map((expert, seed) => ({ seed, ...judged(expert), training: training[seed] }));
   const continuationRatios = expertFigures.map((e) => e.continuationOnly.toxicRatio);
-  // Intervals over a few seeds are cut to what the figure can take (a share is in [0, 1]).
-  const share = [0, 1] as const;
-  const nonNegative = [0, Infinity] as const;
+  // Intervals over a few seeds are cut to what the figure can take.
   const acrossSeeds = {
-    continuationToxicRatio: summariseSeeds(continuationRatios, share),
-    withPromptToxicRatio: summariseSeeds(expertFigures.map((e) => e.withPrompt.toxicRatio), share),
-    continuationMeanToxicity: summariseSeeds(expertFigures.map((e) => e.continuationOnly.meanToxicity), share),
-    klToBase: summariseSeeds(expertFigures.map((e) => e.klToBase!), nonNegative),
-    responseLength: summariseSeeds(expertFigures.map((e) => e.responseLength), nonNegative),
+    continuationToxicRatio: summariseSeeds(continuationRatios, SHARE),
+    withPromptToxicRatio: summariseSeeds(expertFigures.map((e) => e.withPrompt.toxicRatio), SHARE),
+    continuationMeanToxicity: summariseSeeds(expertFigures.map((e) => e.continuationOnly.meanToxicity), SHARE),
+    klToBase: summariseSeeds(expertFigures.map((e) => e.klToBase!), NON_NEGATIVE),
+    responseLength: summariseSeeds(expertFigures.map((e) => e.responseLength), NON_NEGATIVE),
     // The share of the base model's continuation toxic ratio that remains after RLHF.
-    ratioToBase: summariseSeeds(continuationRatios.map((r) => r / baseFigures.continuationOnly.toxicRatio), nonNegative),
+    ratioToBase: summariseSeeds(continuationRatios.map((r) => r / baseFigures.continuationOnly.toxicRatio), NON_NEGATIVE),
   };
   return {
     reward: ctx.config.reward,
